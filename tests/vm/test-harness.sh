@@ -1,0 +1,67 @@
+#!/bin/bash
+# tests/vm/test-harness.sh [--vm]: test the case runner itself.
+#
+# Runs tests/vm/selftest.case with bpftrace standing in for minibt (every case
+# must pass; kprobe cases are skipped natively), then the fixtures, whose
+# cases must all FAIL with the right report.  With --vm, also runs
+# selftest.case in the QEMU guest, where the kprobe and tcpretrans cases
+# must pass too.  Ends with "N passed, M failed" over these checks.
+set -u
+cd "$(dirname "$0")/../.."
+R=tests/vm/runcases
+pass=0 fail=0
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; sed 's/^/    | /' "$out" | tail -n 60; fail=$((fail + 1)); }
+# check NAME EXPECTED_RC LAST_LINE [GREP_PATTERN...] -- RUNCASES_ARGS...
+check() {
+	local name=$1 want_rc=$2 last=$3; shift 3
+	local pats=()
+	while [ "$1" != -- ]; do pats+=("$1"); shift; done
+	shift
+	"$R" "$@" >"$out" 2>&1
+	local rc=$?
+	if [ "$want_rc" = nonzero ] && [ $rc = 0 ] || [ "$want_rc" = 0 ] && [ $rc != 0 ]; then
+		echo "    exit status $rc, expected $want_rc" >>"$out"; bad "$name"; return
+	fi
+	if [ "$(tail -n1 "$out")" != "$last" ]; then
+		echo "    last line is not '$last'" >>"$out"; bad "$name"; return
+	fi
+	for p in "${pats[@]}"; do
+		grep -qE -- "$p" "$out" || { echo "    no line matches /$p/" >>"$out"; bad "$name"; return; }
+	done
+	ok "$name"
+}
+
+BT=/usr/bin/bpftrace
+n=$(grep -c '^NAME ' tests/vm/selftest.case)
+check "selftest natively" 0 "$((n - 2)) passed, 0 failed" \
+	'^SKIP selftest:kprobe fires in the guest$' -- --native --binary $BT tests/vm/selftest.case
+check "a failing case fails" nonzero "0 passed, 1 failed" \
+	'^FAIL fail:expected line is missing$' "missing expected line: 'goodbye'" '^      \| oops$' \
+	-- --native --binary $BT tests/vm/fixtures/fail.case
+check "broken cases all fail" nonzero "0 passed, 7 failed" \
+	'^FAIL broken:wrong exit status$' 'exit status 4, expected 0' \
+	'hung: the tracer did not exit after SIGINT' \
+	"missing expected line after the earlier expected lines: 'b'" \
+	"EXPECT_NONE 'ERROR' matches" '^      \+x 1$' '^      \+\+\+ minibt$' \
+	'AFTER did not finish before the timeout' \
+	-- --native --binary $BT tests/vm/fixtures/broken.case
+check "parse errors fail" nonzero "0 passed, 1 failed" \
+	"^FAIL tests/vm/fixtures/parse-error.case:3: unknown directive 'EXPECTT'$" \
+	-- --native --binary $BT tests/vm/fixtures/parse-error.case
+check "--filter selects" 0 "1 passed, 0 failed" '^PASS selftest:EXPECT_NONE$' \
+	-- --native --binary $BT --filter selftest:EXPECT_NONE tests/vm/selftest.case
+check "a missing binary fails clearly" nonzero "0 passed, 1 failed" 'cannot run /nonexistent/minibt' \
+	-- --native --binary /nonexistent/minibt --filter 'PROG runs' tests/vm/selftest.case
+if [ "${1:-}" = --vm ]; then
+	check "selftest in the guest" 0 "$n passed, 0 failed" \
+		'^PASS selftest:kprobe fires in the guest$' \
+		'^PASS selftest:tcpretrans.bt sees retransmits on a lossy lo$' \
+		-- --vm --binary $BT tests/vm/selftest.case
+	check "a failing case fails in the guest" nonzero "0 passed, 1 failed" \
+		'^FAIL fail:expected line is missing$' -- --vm --binary $BT tests/vm/fixtures/fail.case
+fi
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
