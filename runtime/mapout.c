@@ -1,0 +1,729 @@
+/*
+** runtime/mapout.c: maps, printed at exit and by print(@m, top, div) the
+** way bpftrace 0.17 prints them.
+**
+** A map is read whole by fd (bpf_map_get_next_key/lookup), per-CPU values
+** merged, then sorted as bpftrace sorts:
+**   count, sum, min, max, plain integers: by value, ascending;
+**   hist, lhist: one histogram per user key, by the sum of its buckets;
+**   avg, stats: by the average;
+**   anything else (strings, tuples, stacks...): by key, fields left to
+**   right, integers as unsigned, strings with strncmp.
+** Ties are in hash order in bpftrace; we break them by the key order above
+** (hist/avg/stats: by the key's bytes, as bpftrace's std::map does), so
+** output is deterministic.  top keeps the last (largest) top entries; it
+** is ignored for stats maps.  div divides counts, sums, min/max, plain
+** integers, averages and hist counts (not lhist counts, not stats).
+**
+** Text layout: "@name[k1, k2]: value" lines; a hist/lhist entry is
+** "@name[k]: \n" and its histogram, entries split by a blank line; each
+** map ends with "\n", avg/stats maps with "\n\n".  After a value that
+** already ends a line (kstack) or after inet/ksym values bpftrace puts no
+** newline between entries ("@c[1]: 127.0.0.1@c[2]: 127.0.0.2").
+** JSON: {"type": "map"|"hist"|"stats", "data": {"@name": {"k1,k2": v}}},
+** or {"@name": v} without keys; an empty map prints nothing.
+*/
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+
+#define HIST_BUCKETS 65   /* bpftrace: indexes 0..64 */
+#define BAR_WIDTH 52
+
+/* one map as read from the kernel: rows of key bytes + merged value */
+struct mview {
+	const struct mapinfo *m;
+	enum ty_kind vk;   /* value kind */
+	uint32_t ksz;      /* BPF key bytes */
+	uint32_t usz;      /* user key bytes (without a hist bucket) */
+	uint32_t vsz;      /* BPF value bytes (one CPU) */
+	uint32_t csz;      /* merged value bytes */
+	size_t stride;     /* ksz + csz, 8-aligned */
+	size_t n;
+	uint8_t *rows;
+};
+
+/* a histogram: one user key and its buckets */
+struct hgroup {
+	const uint8_t *key;
+	uint64_t *b;
+	int nb;
+	uint64_t total;
+};
+
+static bool mapout_is_hist(enum ty_kind k)
+{
+	return k == TY_HIST || k == TY_LHIST;
+}
+
+uint32_t mapout_key_size(const struct mapinfo *m)
+{
+	uint32_t k = m->key ? m->key->size : 8;
+
+	return k + (mapout_is_hist(m->val->kind) ? 8 : 0);
+}
+
+uint32_t mapout_value_size(const struct mapinfo *m)
+{
+	switch (m->val->kind) {
+	case TY_COUNT:
+	case TY_SUM:
+	case TY_HIST:
+	case TY_LHIST:
+		return 8;
+	case TY_MIN:
+	case TY_MAX:
+	case TY_AVG:
+	case TY_STATS:
+		return 16;
+	default:
+		return m->val->size;
+	}
+}
+
+/* key/value sizes and per-CPU-ness, from the kernel when it says */
+static void mapout_geometry(const struct mapinfo *m, int fd, uint32_t *ksz,
+			    uint32_t *vsz, bool *percpu)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	*ksz = mapout_key_size(m);
+	*vsz = mapout_value_size(m);
+	*percpu = m->percpu;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+		*ksz = info.key_size;
+		*vsz = info.value_size;
+		*percpu = info.type == BPF_MAP_TYPE_PERCPU_HASH ||
+			  info.type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+			  info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	}
+}
+
+static int mapout_ncpus(const struct out_ctx *c)
+{
+	int n = c ? c->ncpus : 0;
+
+	return n > 0 ? n : libbpf_num_possible_cpus();
+}
+
+/*
+** Merge ncpu per-CPU copies (each 8-aligned) of an aggregation into one:
+** sums add, min/max pick among the CPUs that have a value.
+*/
+static void mapout_merge(enum ty_kind k, const uint8_t *raw, int ncpu,
+			 uint32_t vsz, uint8_t *outv)
+{
+	size_t st = (vsz + 7) & ~7u;
+	int64_t a = 0, b = 0, x, y;
+	bool any = false;
+
+	switch (k) {
+	case TY_COUNT:
+	case TY_SUM:
+	case TY_HIST:
+	case TY_LHIST:
+	case TY_AVG:
+	case TY_STATS:
+		for (int i = 0; i < ncpu; i++) {
+			memcpy(&x, raw + i * st, 8);
+			a += x;
+			if (vsz >= 16) {
+				memcpy(&y, raw + i * st + 8, 8);
+				b += y;
+			}
+		}
+		break;
+	case TY_MIN:
+	case TY_MAX:
+		for (int i = 0; i < ncpu; i++) {
+			memcpy(&x, raw + i * st, 8);
+			memcpy(&y, raw + i * st + 8, 8);
+			if (!y)
+				continue;
+			if (!any || (k == TY_MIN ? x < a : x > a))
+				a = x;
+			any = true;
+		}
+		b = any;
+		break;
+	default:
+		memcpy(outv, raw, vsz);
+		return;
+	}
+	memcpy(outv, &a, 8);
+	if (vsz >= 16)
+		memcpy(outv + 8, &b, 8);
+}
+
+/* read every entry of the map into v; -1 on allocation failure */
+static int mapout_read(struct out_ctx *c, const struct mapinfo *m, int fd,
+		       struct mview *v)
+{
+	uint32_t ksz, vsz;
+	bool percpu;
+	int ncpu;
+	uint8_t *key, *next, *raw;
+	size_t cap = 0;
+	int err = 0;
+
+	mapout_geometry(m, fd, &ksz, &vsz, &percpu);
+	ncpu = percpu ? mapout_ncpus(c) : 1;
+	memset(v, 0, sizeof(*v));
+	v->m = m;
+	v->vk = m->val->kind;
+	v->ksz = ksz;
+	v->usz = m->key ? m->key->size : 0;
+	v->vsz = vsz;
+	v->csz = vsz;
+	v->stride = (ksz + vsz + 7) & ~(size_t)7;
+	key = calloc(1, ksz);
+	next = calloc(1, ksz);
+	raw = calloc(ncpu, (vsz + 7) & ~7u);
+	if (!key || !next || !raw) {
+		err = -1;
+		goto out;
+	}
+	for (int r = bpf_map_get_next_key(fd, NULL, next); r == 0;
+	     r = bpf_map_get_next_key(fd, key, next)) {
+		uint8_t *row, *t;
+
+		if (bpf_map_lookup_elem(fd, next, raw) == 0) {
+			if (v->n == cap) {
+				cap = cap ? 2 * cap : 64;
+				row = realloc(v->rows, cap * v->stride);
+				if (!row) {
+					err = -1;
+					goto out;
+				}
+				v->rows = row;
+			}
+			row = v->rows + v->n++ * v->stride;
+			memcpy(row, next, ksz);
+			if (percpu)
+				mapout_merge(v->vk, raw, ncpu, vsz, row + ksz);
+			else
+				memcpy(row + ksz, raw, vsz);
+		}
+		t = key, key = next, next = t;
+	}
+out:
+	free(key);
+	free(next);
+	free(raw);
+	return err;
+}
+
+/* one key field, as bpftrace's sort_by_key compares it */
+static int mapout_field_cmp(const struct type *t, const uint8_t *a, const uint8_t *b)
+{
+	if (t->kind == TY_INT) {
+		uint64_t x = 0, y = 0;
+
+		memcpy(&x, a, t->size < 8 ? t->size : 8);
+		memcpy(&y, b, t->size < 8 ? t->size : 8);
+		return x < y ? -1 : x > y;
+	}
+	if (t->kind == TY_STR)
+		return strncmp((const char *)a, (const char *)b, t->size);
+	return 0;
+}
+
+/* keys: fields left to right, then the raw bytes */
+static int mapout_key_cmp(const struct mview *v, const uint8_t *a, const uint8_t *b)
+{
+	const struct type *k = v->m->key;
+	int r = 0;
+
+	if (k && k->kind == TY_TUPLE) {
+		for (int i = 0; i < k->nfields && !r; i++)
+			r = mapout_field_cmp(k->fields[i], a + k->offsets[i],
+					     b + k->offsets[i]);
+	} else if (k) {
+		r = mapout_field_cmp(k, a, b);
+	}
+	return r ? r : memcmp(a, b, v->usz ? v->usz : v->ksz);
+}
+
+/* the integer a plain/count/sum/min/max value sorts and prints by */
+static uint64_t mapout_ival(const struct mview *v, const uint8_t *val)
+{
+	const struct type *t = v->m->val;
+	uint64_t x = 0;
+
+	if (t->kind == TY_INT) {
+		memcpy(&x, val, t->size < 8 ? t->size : 8);
+		if (t->sign && t->size < 8 && (x >> (8 * t->size - 1)) & 1)
+			x |= ~0ULL << (8 * t->size);
+		return x;
+	}
+	memcpy(&x, val, 8);
+	return x;
+}
+
+static bool mapout_ival_signed(const struct mview *v)
+{
+	return v->m->val->sign && v->vk != TY_COUNT;
+}
+
+static bool mapout_by_value(enum ty_kind k)
+{
+	return k == TY_COUNT || k == TY_SUM || k == TY_MIN || k == TY_MAX ||
+	       k == TY_INT;
+}
+
+/* plain maps: by value for integer-like values, else by key */
+static int mapout_row_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct mview *v = arg;
+	const uint8_t *a = pa, *b = pb;
+
+	if (mapout_by_value(v->vk)) {
+		uint64_t x = mapout_ival(v, a + v->ksz), y = mapout_ival(v, b + v->ksz);
+
+		if (x != y) {
+			if (mapout_ival_signed(v))
+				return (int64_t)x < (int64_t)y ? -1 : 1;
+			return x < y ? -1 : 1;
+		}
+	}
+	return mapout_key_cmp(v, a, b);
+}
+
+/* avg/stats rows: by average, then by key bytes */
+static int mapout_avg_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct mview *v = arg;
+	const uint8_t *a = pa, *b = pb;
+	int64_t ta, ca, tb, cb, x, y;
+
+	memcpy(&ta, a + v->ksz, 8);
+	memcpy(&ca, a + v->ksz + 8, 8);
+	memcpy(&tb, b + v->ksz, 8);
+	memcpy(&cb, b + v->ksz + 8, 8);
+	x = ca ? ta / ca : 0;
+	y = cb ? tb / cb : 0;
+	if (x != y)
+		return x < y ? -1 : 1;
+	return memcmp(a, b, v->ksz);
+}
+
+/* hist rows: by user key bytes, then bucket */
+static int mapout_bucket_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct mview *v = arg;
+	const uint8_t *a = pa, *b = pb;
+	uint64_t x, y;
+	int r = memcmp(a, b, v->ksz - 8);
+
+	if (r)
+		return r;
+	memcpy(&x, a + v->ksz - 8, 8);
+	memcpy(&y, b + v->ksz - 8, 8);
+	return x < y ? -1 : x > y;
+}
+
+/* histograms: by total count, then user key bytes */
+static int mapout_group_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct hgroup *a = pa, *b = pb;
+	const struct mview *v = arg;
+
+	if (a->total != b->total)
+		return a->total < b->total ? -1 : 1;
+	return memcmp(a->key, b->key, v->ksz - 8);
+}
+
+/* "@name" and, with a key, "[k1, k2]"; in JSON mode "\"k1,k2\"" */
+static void mapout_key(struct out_ctx *c, FILE *out, const struct mview *v,
+		       const uint8_t *key, bool json)
+{
+	const struct type *k = v->m->key;
+	char *s = NULL;
+	size_t n = 0;
+	FILE *o = out;
+
+	if (json) {
+		if (!k || !(o = open_memstream(&s, &n)))
+			return;
+	} else {
+		fprintf(out, "@%s", v->m->name);
+		if (!k)
+			return;
+		fputc('[', out);
+	}
+	if (k->kind == TY_TUPLE) {
+		for (int i = 0; i < k->nfields; i++) {
+			if (i)
+				fputs(json ? "," : ", ", o);
+			fmt_key(c, o, k->fields[i], key + k->offsets[i]);
+		}
+	} else {
+		fmt_key(c, o, k, key);
+	}
+	if (!json) {
+		fputc(']', out);
+		return;
+	}
+	fclose(o);
+	fputc('"', out);
+	fmt_json_escape(out, s, n);
+	fputs("\": ", out);
+	free(s);
+}
+
+/* signed or unsigned quotient, as bpftrace divides each value type */
+static void mapout_div(FILE *out, uint64_t x, bool sign, int64_t d)
+{
+	if (d == 0)
+		d = 1;
+	if (sign)
+		fprintf(out, "%lld", d == -1 ? -(long long)x : (long long)((int64_t)x / d));
+	else
+		fprintf(out, "%llu", (unsigned long long)(x / (uint64_t)d));
+}
+
+/* a row's value, divided by div where bpftrace divides (not stats) */
+static void mapout_value(struct out_ctx *c, FILE *out, const struct mview *v,
+			 const uint8_t *val, uint32_t div)
+{
+	const struct type *t = v->m->val;
+	int64_t d = div;
+
+	if (t->kind == TY_INT && t->sign) /* bpftrace: v / (intN_t)div */
+		d = (int64_t)(t->size == 1 ? (int8_t)div : t->size == 2 ? (int16_t)div
+			      : t->size == 4 ? (int32_t)div : (int64_t)div);
+	if (mapout_by_value(v->vk)) {
+		mapout_div(out, mapout_ival(v, val), mapout_ival_signed(v), d);
+	} else if (t->kind == TY_AVG) {
+		int64_t total, count;
+
+		memcpy(&total, val, 8);
+		memcpy(&count, val + 8, 8);
+		mapout_div(out, (uint64_t)(count ? total / count : 0), true, d);
+	}
+	else if (t->kind == TY_PTR)
+		mapout_div(out, mapout_ival(v, val), true, d);
+	else
+		fmt_value(c, out, t, val);
+}
+
+/* bpftrace's hist_index_label: 1, 2, ..., 512, 1K, ... 1M, 1G, 1T */
+static void mapout_hist_label(char *b, size_t n, int power)
+{
+	static const char sfx[] = { 0, 'K', 'M', 'G', 'T' };
+	int s = power >= 40 ? 4 : power / 10;
+
+	snprintf(b, n, "%lld%.*s", 1LL << (power - 10 * s), sfx[s] ? 1 : 0, &sfx[s]);
+}
+
+/* bpftrace's lhist_index_label: 0, or n/1M "M", n/1K "K", n */
+static void mapout_lhist_label(char *b, size_t n, long long x)
+{
+	if (x != 0 && x % 1048576 == 0)
+		snprintf(b, n, "%lldM", x / 1048576);
+	else if (x != 0 && x % 1024 == 0)
+		snprintf(b, n, "%lldK", x / 1024);
+	else
+		snprintf(b, n, "%lld", x);
+}
+
+/* one histogram line: label, count, bar */
+static void mapout_bar(FILE *out, const char *label, uint64_t shown, uint64_t v,
+		       uint64_t max)
+{
+	int w = max ? (int)((float)v / (float)max * BAR_WIDTH) : 0;
+
+	fprintf(out, "%-16s%8llu |%.*s%*s|\n", label, (unsigned long long)shown,
+		w, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@", BAR_WIDTH - w, "");
+}
+
+/*
+** One histogram, text or JSON. hist: buckets from the first to the last
+** non-zero one; lhist: the same over 0..buckets+1, both as bpftrace's
+** hist_prepare/lhist_prepare. Nothing ("" / "[]") when all are zero.
+*/
+static void mapout_hist(FILE *out, const struct type *t, const struct hgroup *g,
+			uint32_t div, bool json)
+{
+	bool lin = t->kind == TY_LHIST;
+	int64_t step = t->lh_step > 0 ? t->lh_step : 1, lmin = t->lh_min;
+	int nb = lin ? (int)((t->lh_max - lmin) / step) : 0;
+	int lo = -1, hi = -1;
+	uint64_t max = 0;
+	char a[40], b[40], label[96];
+
+	for (int i = 0; i < g->nb; i++) {
+		if (g->b[i] > 0) {
+			if (lo < 0)
+				lo = i;
+			hi = i;
+		}
+		if (g->b[i] > max)
+			max = g->b[i];
+	}
+	if (json)
+		fputc('[', out);
+	for (int i = lo; hi >= 0 && i <= hi; i++) {
+		uint64_t shown = lin ? g->b[i] : g->b[i] / (div ? div : 1);
+
+		if (json) {
+			fprintf(out, "%s{", i > lo ? ", " : "");
+			if (!lin && i == 0)
+				fputs("\"max\": -1, ", out);
+			else if (!lin && i <= 2)
+				fprintf(out, "\"min\": %d, \"max\": %d, ", i - 1, i - 1);
+			else if (!lin) /* 0.17 computes these in int with x86 shifts */
+				fprintf(out, "\"min\": %d, \"max\": %d, ",
+					(int32_t)(1U << ((i - 2) & 31)),
+					(int32_t)((1U << ((i - 1) & 31)) - 1));
+			else if (i == 0)
+				fprintf(out, "\"max\": %lld, ", (long long)lmin - 1);
+			else if (i == nb + 1)
+				fprintf(out, "\"min\": %lld, ", (long long)t->lh_max);
+			else
+				fprintf(out, "\"min\": %lld, \"max\": %lld, ",
+					(long long)((i - 1) * step + lmin),
+					(long long)(i * step + lmin - 1));
+			fprintf(out, "\"count\": %llu}", (unsigned long long)shown);
+			continue;
+		}
+		if (!lin && i <= 2) {
+			snprintf(label, sizeof(label), "%s",
+				 i == 0 ? "(..., 0)" : i == 1 ? "[0]" : "[1]");
+		} else if (!lin) {
+			mapout_hist_label(a, sizeof(a), i - 2);
+			mapout_hist_label(b, sizeof(b), i - 1);
+			snprintf(label, sizeof(label), "[%s, %s)", a, b);
+		} else if (i == 0) {
+			mapout_lhist_label(a, sizeof(a), lmin);
+			snprintf(label, sizeof(label), "(..., %s)", a);
+		} else if (i == nb + 1) {
+			mapout_lhist_label(a, sizeof(a), t->lh_max);
+			snprintf(label, sizeof(label), "[%s, ...)", a);
+		} else {
+			mapout_lhist_label(a, sizeof(a), (i - 1) * step + lmin);
+			mapout_lhist_label(b, sizeof(b), i * step + lmin);
+			snprintf(label, sizeof(label), "[%s, %s)", a, b);
+		}
+		mapout_bar(out, label, shown, g->b[i], max);
+	}
+	if (json)
+		fputc(']', out);
+}
+
+/* group hist rows by user key into g (buckets in one allocation) */
+static struct hgroup *mapout_groups(struct mview *v, size_t *ng, uint64_t **buckets)
+{
+	const struct type *t = v->m->val;
+	int nb = HIST_BUCKETS;
+	struct hgroup *g;
+	size_t n = 0;
+
+	if (t->kind == TY_LHIST && t->lh_step > 0)
+		nb = (int)((t->lh_max - t->lh_min) / t->lh_step) + 2;
+	if (v->n)
+		qsort_r(v->rows, v->n, v->stride, mapout_bucket_cmp, v);
+	g = calloc(v->n ? v->n : 1, sizeof(*g));
+	*buckets = calloc((v->n ? v->n : 1) * (size_t)nb, sizeof(uint64_t));
+	if (!g || !*buckets) {
+		free(g);
+		free(*buckets);
+		*buckets = NULL;
+		return NULL;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const uint8_t *row = v->rows + i * v->stride;
+		uint64_t idx, cnt;
+
+		if (!n || memcmp(g[n - 1].key, row, v->ksz - 8)) {
+			g[n].key = row;
+			g[n].b = *buckets + n * nb;
+			g[n].nb = nb;
+			n++;
+		}
+		memcpy(&idx, row + v->ksz - 8, 8);
+		memcpy(&cnt, row + v->ksz, 8);
+		if (idx < (uint64_t)nb) {
+			g[n - 1].b[idx] = cnt;
+			g[n - 1].total += cnt;
+		}
+	}
+	if (n)
+		qsort_r(g, n, sizeof(*g), mapout_group_cmp, v);
+	*ng = n;
+	return g;
+}
+
+/* the JSON line head: {"type": "map", "data": {"@name": {  */
+static void mapout_json_head(FILE *out, const struct mview *v, const char *type)
+{
+	fprintf(out, "{\"type\": \"%s\", \"data\": {\"@", type);
+	fmt_json_escape(out, v->m->name, strlen(v->m->name));
+	fputs("\": ", out);
+	if (v->m->key)
+		fputc('{', out);
+}
+
+static void mapout_json_tail(FILE *out, const struct mview *v)
+{
+	fputs(v->m->key ? "}}}\n" : "}}\n", out);
+}
+
+/* hist and lhist maps */
+static void mapout_print_hist(struct out_ctx *c, struct mview *v, uint64_t top,
+			      uint32_t div)
+{
+	bool json = c->format == OUT_JSON;
+	uint64_t *buckets = NULL;
+	size_t ng = 0, first = 0;
+	struct hgroup *g = mapout_groups(v, &ng, &buckets);
+
+	if (!g)
+		return;
+	if (top && ng > top)
+		first = ng - top;
+	if (json && ng)
+		mapout_json_head(c->out, v, "hist");
+	for (size_t i = first; i < ng; i++) {
+		if (i > first)
+			fputs(json ? ", " : "\n", c->out);
+		mapout_key(c, c->out, v, g[i].key, json);
+		if (!json)
+			fputs(": \n", c->out);
+		mapout_hist(c->out, v->m->val, &g[i], div, json);
+	}
+	if (json && ng)
+		mapout_json_tail(c->out, v);
+	else if (!json)
+		fputc('\n', c->out);
+	free(g);
+	free(buckets);
+}
+
+/*
+** Every map but hist/lhist: sorted rows, "@name[key]: value" each. avg
+** and stats maps are "stats" in JSON and end with a blank line; top does
+** not apply to stats maps.
+*/
+static void mapout_print_rows(struct out_ctx *c, struct mview *v, uint64_t top,
+			      uint32_t div)
+{
+	bool json = c->format == OUT_JSON;
+	enum ty_kind k = v->vk;
+	bool stats = k == TY_AVG || k == TY_STATS;
+	const char *delim = json ? ", " :
+		(k == TY_KSTACK || k == TY_KSYM || k == TY_INET) ? "" : "\n";
+	size_t first = 0;
+
+	if (v->n)
+		qsort_r(v->rows, v->n, v->stride, stats ? mapout_avg_cmp : mapout_row_cmp, v);
+	if (top && v->n > top && k != TY_STATS)
+		first = v->n - top;
+	if (json && v->n)
+		mapout_json_head(c->out, v, stats ? "stats" : "map");
+	for (size_t i = first; i < v->n; i++) {
+		const uint8_t *row = v->rows + i * v->stride;
+
+		if (i > first)
+			fputs(delim, c->out);
+		mapout_key(c, c->out, v, row, json);
+		if (!json)
+			fputs(": ", c->out);
+		mapout_value(c, c->out, v, row + v->ksz, div);
+	}
+	if (json && v->n)
+		mapout_json_tail(c->out, v);
+	else if (!json)
+		fputs(stats ? "\n\n" : "\n", c->out);
+}
+
+/*
+** print(@m, top, div) and the maps at exit: read, sort and print one map
+** (see the top of the file for the rules).
+*/
+void mapout_print(struct out_ctx *c, const struct mapinfo *m, int fd,
+		  int64_t top, int64_t div)
+{
+	struct mview v;
+	uint64_t t = top > 0 ? (uint64_t)(uint32_t)top : 0;
+	uint32_t d = div > 0 ? (uint32_t)div : 1;
+
+	if (mapout_read(c, m, fd, &v) < 0) {
+		free(v.rows);
+		return;
+	}
+	if (v.ksz < 8 && mapout_is_hist(v.vk))
+		v.n = 0; /* malformed: no room for a bucket */
+	if (mapout_is_hist(v.vk))
+		mapout_print_hist(c, &v, t, d);
+	else
+		mapout_print_rows(c, &v, t, d);
+	free(v.rows);
+}
+
+static int mapout_name_cmp(const void *a, const void *b)
+{
+	const struct mapinfo *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+void mapout_print_all(struct out_ctx *c, const struct program *p, const int *fds)
+{
+	const struct mapinfo **v = calloc(p->nmaps ? p->nmaps : 1, sizeof(*v));
+
+	fputs("\n\n", c->out);
+	if (!v)
+		return;
+	for (int i = 0; i < p->nmaps; i++)
+		v[i] = p->maps[i];
+	qsort(v, p->nmaps, sizeof(*v), mapout_name_cmp);
+	for (int i = 0; i < p->nmaps; i++)
+		if (fds[v[i]->id] >= 0)
+			mapout_print(c, v[i], fds[v[i]->id], 0, 0);
+	free(v);
+}
+
+/* clear(): delete every key */
+void mapout_clear(const struct mapinfo *m, int fd)
+{
+	uint32_t ksz, vsz;
+	bool percpu;
+	uint8_t *key;
+
+	mapout_geometry(m, fd, &ksz, &vsz, &percpu);
+	if (!(key = calloc(1, ksz)))
+		return;
+	while (bpf_map_get_next_key(fd, NULL, key) == 0)
+		if (bpf_map_delete_elem(fd, key) != 0)
+			break;
+	free(key);
+}
+
+/* zero(): every key stays, with all-zero values on every CPU */
+void mapout_zero(struct out_ctx *c, const struct mapinfo *m, int fd)
+{
+	uint32_t ksz, vsz;
+	bool percpu;
+	uint8_t *key, *next, *zero, *t;
+
+	mapout_geometry(m, fd, &ksz, &vsz, &percpu);
+	key = calloc(1, ksz);
+	next = calloc(1, ksz);
+	zero = calloc(percpu ? mapout_ncpus(c) : 1, (vsz + 7) & ~7u);
+	if (key && next && zero) {
+		for (int r = bpf_map_get_next_key(fd, NULL, next); r == 0;
+		     r = bpf_map_get_next_key(fd, key, next)) {
+			bpf_map_update_elem(fd, next, zero, BPF_EXIST);
+			t = key, key = next, next = t;
+		}
+	}
+	free(key);
+	free(next);
+	free(zero);
+}
