@@ -1,0 +1,645 @@
+/*
+** codegen/cg.c: the LLVM module for a program: maps, one BPF function
+** per probe, statements and the events BPF sends to user space.
+**
+** Maps are BTF-defined globals in ".maps" (libbpf reads their shape from
+** the DWARF->BTF LLVM emits): `int (*type)[T]; int (*max_entries)[N];
+** int (*key_size)[K]; int (*value_size)[V];`. Events are one ring
+** buffer record each: u64 id, then the arguments at the offsets sema laid
+** out. Every stack buffer handed to a helper is zeroed first: the
+** verifier rejects uninitialized stack reads, and map keys must not
+** carry garbage after a string's NUL.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include "cg_internal.h"
+
+#define MAP_MAX_ENTRIES 4096
+#define RINGBUF_SIZE (256 * 1024)
+#define STACKMAP_ENTRIES 4096
+
+static const char *const PROBE_SECTIONS[PROBE__COUNT] = {
+	[PROBE_BEGIN] = "raw_tp",
+	[PROBE_END] = "raw_tp",
+	[PROBE_KPROBE] = "kprobe",
+	[PROBE_KRETPROBE] = "kretprobe",
+	[PROBE_TRACEPOINT] = "tracepoint",
+	[PROBE_INTERVAL] = "perf_event",
+	[PROBE_PROFILE] = "perf_event",
+};
+
+LLVMValueRef cg_helper(struct cg *g, int id, LLVMTypeRef ret, LLVMValueRef *args, int n)
+{
+	LLVMTypeRef at[8];
+	for (int i = 0; i < n; i++)
+		at[i] = LLVMTypeOf(args[i]);
+	LLVMTypeRef ft = LLVMFunctionType(ret, at, (unsigned)n, 0);
+	LLVMValueRef fp = LLVMConstIntToPtr(LLVMConstInt(g->i64, (unsigned long long)id, 0), g->ptr);
+	return LLVMBuildCall2(g->B, ft, fp, args, (unsigned)n, "");
+}
+
+/* allocas live in the entry block so they are fixed stack slots */
+LLVMValueRef cg_alloca(struct cg *g, uint32_t size, const char *name)
+{
+	LLVMBuilderRef b = LLVMCreateBuilderInContext(g->C);
+	LLVMValueRef first = LLVMGetFirstInstruction(g->entry);
+	if (first)
+		LLVMPositionBuilderBefore(b, first);
+	else
+		LLVMPositionBuilderAtEnd(b, g->entry);
+	LLVMTypeRef t = LLVMArrayType2(g->i8, size ? size : 1);
+	LLVMValueRef a = LLVMBuildAlloca(b, t, name);
+	LLVMSetAlignment(a, 8);
+	LLVMDisposeBuilder(b);
+	return a;
+}
+
+void cg_zero(struct cg *g, LLVMValueRef p, uint32_t size)
+{
+	LLVMValueRef m = LLVMBuildMemSet(g->B, p, LLVMConstInt(g->i8, 0, 0),
+					 LLVMConstInt(g->i64, size, 0), 8);
+	(void)m;
+}
+
+void cg_copy(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_t size)
+{
+	if (size)
+		LLVMBuildMemCpy(g->B, dst, 1, src, 1, LLVMConstInt(g->i64, size, 0));
+}
+
+LLVMValueRef cg_gep(struct cg *g, LLVMValueRef p, uint32_t off)
+{
+	if (!off)
+		return p;
+	LLVMValueRef idx = LLVMConstInt(g->i64, off, 0);
+	return LLVMBuildGEP2(g->B, g->i8, p, &idx, 1, "");
+}
+
+void cg_set_loc(struct cg *g, const struct loc *l)
+{
+	if (!g->disp || !l || l->line <= 0)
+		return;
+	LLVMMetadataRef dl = LLVMDIBuilderCreateDebugLocation(g->C, (unsigned)l->line,
+							      (unsigned)l->col, g->disp, NULL);
+	LLVMSetCurrentDebugLocation2(g->B, dl);
+}
+
+LLVMValueRef cg_var_slot(struct cg *g, const struct varinfo *v)
+{
+	if (!g->vars[v->slot]) {
+		uint32_t sz = v->ty->size ? v->ty->size : 8;
+		g->vars[v->slot] = cg_alloca(g, (sz + 7) & ~7u, v->name);
+		/* zero at entry: a variable set only on one branch reads as 0 */
+		LLVMBuilderRef b = LLVMCreateBuilderInContext(g->C);
+		LLVMValueRef term = LLVMGetLastInstruction(g->entry);
+		LLVMValueRef after = LLVMGetNextInstruction(g->vars[v->slot]);
+		LLVMPositionBuilderBefore(b, after ? after : term);
+		LLVMBuildMemSet(b, g->vars[v->slot], LLVMConstInt(g->i8, 0, 0),
+				LLVMConstInt(g->i64, (sz + 7) & ~7u, 0), 8);
+		LLVMDisposeBuilder(b);
+	}
+	return g->vars[v->slot];
+}
+
+LLVMValueRef cg_lookup(struct cg *g, LLVMValueRef map, LLVMValueRef key)
+{
+	LLVMValueRef args[] = { map, key };
+	return cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
+}
+
+static void map_update(struct cg *g, LLVMValueRef map, LLVMValueRef key, LLVMValueRef val)
+{
+	LLVMValueRef args[] = { map, key, val, LLVMConstInt(g->i64, 0, 0) };
+	cg_helper(g, H_MAP_UPDATE, g->i64, args, 4);
+}
+
+/*
+** Key buffer of a map: each key expression stored as the map's key type
+** (integers widened, strings padded with zeros), plus an optional u64
+** (hist bucket) at the end. Maps without a key use a u64 0.
+*/
+LLVMValueRef cg_map_key(struct cg *g, const struct mapinfo *m, const struct node *mn, LLVMValueRef extra)
+{
+	uint32_t ks = map_key_size(m);
+	LLVMValueRef key = cg_alloca(g, (ks + 7) & ~7u, "key");
+	cg_zero(g, key, (ks + 7) & ~7u);
+	if (m->key && mn && mn->args) {
+		const struct type *kt = m->key;
+		int i = 0;
+		for (const struct node *k = mn->args; k; k = k->next, i++) {
+			LLVMValueRef v = cg_expr(g, k);
+			if (kt->kind == TY_TUPLE)
+				cg_store_as(g, cg_gep(g, key, kt->offsets[i]), kt->fields[i], v, k->ty);
+			else
+				cg_store_as(g, key, kt, v, k->ty);
+		}
+	}
+	if (extra) {
+		uint32_t off = m->key ? (m->key->size + 7) & ~7u : 0;
+		LLVMBuildStore(g->B, extra, cg_gep(g, key, off));
+	}
+	return key;
+}
+
+/* ------------------------------------------------------------- events */
+
+static void count_lost(struct cg *g)
+{
+	LLVMValueRef k = cg_alloca(g, 4, "lk");
+	LLVMBuildStore(g->B, LLVMConstInt(g->i32, 0, 0), k);
+	LLVMValueRef p = cg_lookup(g, g->lostmap, k);
+	LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(g->C, g->fn, "lost");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "lost.done");
+	LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p, ""), yes, done);
+	LLVMPositionBuilderAtEnd(g->B, yes);
+	LLVMValueRef old = LLVMBuildLoad2(g->B, g->i64, p, "");
+	LLVMBuildStore(g->B, LLVMBuildAdd(g->B, old, LLVMConstInt(g->i64, 1, 0), ""), p);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, done);
+}
+
+/* send the record {id, args}: args evaluated in order into a zeroed buffer */
+static void send_event(struct cg *g, const struct event *e, const struct node *args)
+{
+	uint32_t size = 8 + e->size;
+	LLVMValueRef buf = cg_alloca(g, (size + 7) & ~7u, "ev");
+	cg_zero(g, buf, (size + 7) & ~7u);
+	LLVMBuildStore(g->B, LLVMConstInt(g->i64, (unsigned long long)e->id, 0), buf);
+	int i = 0;
+	for (const struct node *a = args; a && i < e->nargs; a = a->next, i++) {
+		LLVMValueRef v = cg_expr(g, a);
+		cg_store_as(g, cg_gep(g, buf, 8 + e->argoff[i]), e->argty[i], v, a->ty);
+	}
+	LLVMValueRef hargs[] = { g->ringbuf, buf, LLVMConstInt(g->i64, size, 0), LLVMConstInt(g->i64, 0, 0) };
+	LLVMValueRef rc = cg_helper(g, H_RINGBUF_OUTPUT, g->i64, hargs, 4);
+	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(g->C, g->fn, "ev.lost");
+	LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(g->C, g->fn, "ev.ok");
+	LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntSLT, rc, LLVMConstInt(g->i64, 0, 0), ""), bad, ok);
+	LLVMPositionBuilderAtEnd(g->B, bad);
+	count_lost(g);
+	LLVMBuildBr(g->B, ok);
+	LLVMPositionBuilderAtEnd(g->B, ok);
+}
+
+/* ----------------------------------------------------- map assignments */
+
+/* hist bucket: v < 0 -> 0; v == 0 -> 1; else 2 + floor(log2(v)), capped at
+** 33 as bpftrace 0.17 (its log2 shifts by 16, 8, 4, 2, 1 only) */
+static LLVMValueRef hist_index(struct cg *g, LLVMValueRef v)
+{
+	LLVMValueRef zero = LLVMConstInt(g->i64, 0, 0);
+	LLVMValueRef x = v, r = zero;
+	for (int s = 16; s >= 1; s /= 2) {
+		LLVMValueRef ge = LLVMBuildICmp(g->B, LLVMIntUGE, x, LLVMConstInt(g->i64, 1ULL << s, 0), "");
+		LLVMValueRef sh = LLVMBuildSelect(g->B, ge, LLVMConstInt(g->i64, (unsigned)s, 0), zero, "");
+		x = LLVMBuildLShr(g->B, x, sh, "");
+		r = LLVMBuildOr(g->B, r, sh, "");
+	}
+	LLVMValueRef pos = LLVMBuildAdd(g->B, r, LLVMConstInt(g->i64, 2, 0), "");
+	LLVMValueRef isz = LLVMBuildICmp(g->B, LLVMIntEQ, v, zero, "");
+	LLVMValueRef isneg = LLVMBuildICmp(g->B, LLVMIntSLT, v, zero, "");
+	LLVMValueRef idx = LLVMBuildSelect(g->B, isz, LLVMConstInt(g->i64, 1, 0), pos, "");
+	return LLVMBuildSelect(g->B, isneg, zero, idx, "");
+}
+
+/* lhist bucket: v < min -> 0; v >= max -> (max-min)/step + 1; else (v-min)/step + 1 */
+static LLVMValueRef lhist_index(struct cg *g, LLVMValueRef v, const struct type *t)
+{
+	LLVMValueRef mn = LLVMConstInt(g->i64, (unsigned long long)t->lh_min, 1);
+	LLVMValueRef mx = LLVMConstInt(g->i64, (unsigned long long)t->lh_max, 1);
+	LLVMValueRef st = LLVMConstInt(g->i64, (unsigned long long)t->lh_step, 1);
+	LLVMValueRef top = LLVMConstInt(g->i64, (unsigned long long)((t->lh_max - t->lh_min) / t->lh_step + 1), 0);
+	LLVMValueRef below = LLVMBuildICmp(g->B, LLVMIntSLT, v, mn, "");
+	LLVMValueRef above = LLVMBuildICmp(g->B, LLVMIntSGE, v, mx, "");
+	LLVMValueRef mid = LLVMBuildAdd(g->B, LLVMBuildUDiv(g->B, LLVMBuildSub(g->B, v, mn, ""), st, ""),
+					LLVMConstInt(g->i64, 1, 0), "");
+	LLVMValueRef r = LLVMBuildSelect(g->B, above, top, mid, "");
+	return LLVMBuildSelect(g->B, below, LLVMConstInt(g->i64, 0, 0), r, "");
+}
+
+/*
+** Aggregations update the current CPU's slot of a per-CPU map in place
+** (no atomics needed), or insert the first value. Slots: count/sum/hist:
+** {s64}; min/max: {s64 v; u64 set}; avg/stats: {s64 total; u64 count}.
+*/
+static void agg_update(struct cg *g, const struct node *lhs, const struct node *call)
+{
+	const struct mapinfo *m = lhs->map;
+	enum ty_kind k = m->val->kind;
+	LLVMValueRef x = call->args ? cg_to_i64(g, cg_expr(g, call->args), call->args->ty)
+				    : LLVMConstInt(g->i64, 1, 0);
+	LLVMValueRef extra = NULL;
+	if (k == TY_HIST)
+		extra = hist_index(g, x);
+	else if (k == TY_LHIST)
+		extra = lhist_index(g, x, call->ty);
+	LLVMValueRef key = cg_map_key(g, m, lhs, extra);
+	LLVMValueRef map = g->mapg[m->id];
+	LLVMValueRef p = cg_lookup(g, map, key);
+	LLVMBasicBlockRef have = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.have");
+	LLVMBasicBlockRef none = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.new");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.done");
+	LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p, ""), have, none);
+
+	LLVMPositionBuilderAtEnd(g->B, have);
+	LLVMValueRef v0 = LLVMBuildLoad2(g->B, g->i64, p, "");
+	LLVMValueRef p1 = cg_gep(g, p, 8);
+	bool sign = m->val->sign;
+	switch (k) {
+	case TY_COUNT:
+	case TY_HIST:
+	case TY_LHIST:
+		LLVMBuildStore(g->B, LLVMBuildAdd(g->B, v0, LLVMConstInt(g->i64, 1, 0), ""), p);
+		break;
+	case TY_SUM:
+		LLVMBuildStore(g->B, LLVMBuildAdd(g->B, v0, x, ""), p);
+		break;
+	case TY_MIN:
+	case TY_MAX: {
+		LLVMValueRef set = LLVMBuildLoad2(g->B, g->i64, p1, "");
+		LLVMIntPredicate pr = k == TY_MIN ? (sign ? LLVMIntSLT : LLVMIntULT) : (sign ? LLVMIntSGT : LLVMIntUGT);
+		LLVMValueRef better = LLVMBuildICmp(g->B, pr, x, v0, "");
+		LLVMValueRef unset = LLVMBuildICmp(g->B, LLVMIntEQ, set, LLVMConstInt(g->i64, 0, 0), "");
+		LLVMValueRef take = LLVMBuildOr(g->B, better, unset, "");
+		LLVMBuildStore(g->B, LLVMBuildSelect(g->B, take, x, v0, ""), p);
+		LLVMBuildStore(g->B, LLVMConstInt(g->i64, 1, 0), p1);
+		break;
+	}
+	case TY_AVG:
+	case TY_STATS: {
+		LLVMBuildStore(g->B, LLVMBuildAdd(g->B, v0, x, ""), p);
+		LLVMValueRef c = LLVMBuildLoad2(g->B, g->i64, p1, "");
+		LLVMBuildStore(g->B, LLVMBuildAdd(g->B, c, LLVMConstInt(g->i64, 1, 0), ""), p1);
+		break;
+	}
+	default:
+		break;
+	}
+	LLVMBuildBr(g->B, done);
+
+	LLVMPositionBuilderAtEnd(g->B, none);
+	uint32_t vs = map_value_size(m);
+	LLVMValueRef nv = cg_alloca(g, vs, "aggv");
+	cg_zero(g, nv, vs);
+	LLVMValueRef first = (k == TY_COUNT || k == TY_HIST || k == TY_LHIST) ? LLVMConstInt(g->i64, 1, 0) : x;
+	LLVMBuildStore(g->B, first, nv);
+	if (vs >= 16)
+		LLVMBuildStore(g->B, LLVMConstInt(g->i64, 1, 0), cg_gep(g, nv, 8));
+	map_update(g, map, key, nv);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, done);
+}
+
+static void map_store(struct cg *g, const struct node *lhs, LLVMValueRef v, const struct type *vt)
+{
+	const struct mapinfo *m = lhs->map;
+	LLVMValueRef key = cg_map_key(g, m, lhs, NULL);
+	uint32_t vs = map_value_size(m);
+	LLVMValueRef buf = cg_alloca(g, (vs + 7) & ~7u, "val");
+	if (cg_in_memory(m->val))
+		cg_zero(g, buf, (vs + 7) & ~7u);
+	cg_store_as(g, buf, m->val, v, vt);
+	map_update(g, g->mapg[m->id], key, buf);
+}
+
+static LLVMValueRef arith(struct cg *g, enum op op, LLVMValueRef a, LLVMValueRef b, bool sign)
+{
+	switch (op) {
+	case OP_ADD: return LLVMBuildAdd(g->B, a, b, "");
+	case OP_SUB: return LLVMBuildSub(g->B, a, b, "");
+	case OP_MUL: return LLVMBuildMul(g->B, a, b, "");
+	case OP_DIV: return sign ? LLVMBuildSDiv(g->B, a, b, "") : LLVMBuildUDiv(g->B, a, b, "");
+	case OP_MOD: return sign ? LLVMBuildSRem(g->B, a, b, "") : LLVMBuildURem(g->B, a, b, "");
+	case OP_BAND: return LLVMBuildAnd(g->B, a, b, "");
+	case OP_BOR: return LLVMBuildOr(g->B, a, b, "");
+	case OP_BXOR: return LLVMBuildXor(g->B, a, b, "");
+	case OP_SHL: return LLVMBuildShl(g->B, a, b, "");
+	case OP_SHR: return sign ? LLVMBuildAShr(g->B, a, b, "") : LLVMBuildLShr(g->B, a, b, "");
+	default: return a;
+	}
+}
+
+/* ------------------------------------------------------------ statements */
+
+static void stmts(struct cg *g, const struct node *n);
+
+static bool terminated(struct cg *g)
+{
+	LLVMBasicBlockRef bb = LLVMGetInsertBlock(g->B);
+	return LLVMGetBasicBlockTerminator(bb) != NULL;
+}
+
+static void call_stmt(struct cg *g, const struct node *n)
+{
+	switch (n->func) {
+	case F_PRINTF:
+		send_event(g, g->p->events[n->event], n->args->next);
+		break;
+	case F_TIME:
+	case F_EXIT:
+	case F_CLEAR:
+	case F_ZERO:
+		send_event(g, g->p->events[n->event], NULL);
+		if (n->func == F_EXIT) {
+			LLVMBuildRet(g->B, LLVMConstInt(g->i64, 0, 0));
+			LLVMPositionBuilderAtEnd(g->B, LLVMAppendBasicBlockInContext(g->C, g->fn, "after.exit"));
+		}
+		break;
+	case F_PRINT:
+		if (n->args->kind == N_MAP)
+			send_event(g, g->p->events[n->event], NULL);
+		else
+			send_event(g, g->p->events[n->event], n->args);
+		break;
+	case F_DELETE: {
+		const struct node *a = n->args;
+		LLVMValueRef key = cg_map_key(g, a->map, a, NULL);
+		LLVMValueRef args[] = { g->mapg[a->map->id], key };
+		cg_helper(g, H_MAP_DELETE, g->i64, args, 2);
+		break;
+	}
+	default:
+		cg_expr(g, n);
+	}
+}
+
+static void stmt(struct cg *g, const struct node *n)
+{
+	if (terminated(g))
+		LLVMPositionBuilderAtEnd(g->B, LLVMAppendBasicBlockInContext(g->C, g->fn, "dead"));
+	cg_set_loc(g, &n->loc);
+	switch (n->kind) {
+	case N_EXPRSTMT:
+		if (n->lhs->kind == N_CALL)
+			call_stmt(g, n->lhs);
+		else
+			cg_expr(g, n->lhs);
+		break;
+	case N_ASSIGN: {
+		const struct node *lhs = n->lhs;
+		if (lhs->kind == N_MAP && n->rhs->kind == N_CALL && ty_is_agg(lhs->map->val)) {
+			agg_update(g, lhs, n->rhs);
+			break;
+		}
+		LLVMValueRef v;
+		const struct type *vt = n->rhs->ty;
+		if (n->op != OP_ASSIGN) {
+			LLVMValueRef cur = cg_to_i64(g, cg_expr(g, lhs), lhs->ty);
+			LLVMValueRef r = cg_to_i64(g, cg_expr(g, n->rhs), n->rhs->ty);
+			bool sign = lhs->ty->kind == TY_INT ? lhs->ty->sign : true;
+			v = arith(g, n->op, cur, r, sign);
+			vt = ty_int(8, sign);
+		} else {
+			v = cg_expr(g, n->rhs);
+		}
+		if (lhs->kind == N_VAR)
+			cg_store_as(g, cg_var_slot(g, lhs->var), lhs->var->ty, v, vt);
+		else
+			map_store(g, lhs, v, vt);
+		break;
+	}
+	case N_INCDEC: {
+		const struct node *lhs = n->lhs;
+		LLVMValueRef cur = cg_to_i64(g, cg_expr(g, lhs), lhs->ty);
+		LLVMValueRef one = LLVMConstInt(g->i64, 1, 0);
+		LLVMValueRef v = n->op == OP_INC ? LLVMBuildAdd(g->B, cur, one, "") : LLVMBuildSub(g->B, cur, one, "");
+		if (lhs->kind == N_VAR)
+			cg_store_as(g, cg_var_slot(g, lhs->var), lhs->var->ty, v, ty_int(8, true));
+		else
+			map_store(g, lhs, v, ty_int(8, true));
+		break;
+	}
+	case N_IF: {
+		LLVMValueRef c = cg_cond(g, n->cond);
+		LLVMBasicBlockRef th = LLVMAppendBasicBlockInContext(g->C, g->fn, "if.then");
+		LLVMBasicBlockRef el = LLVMAppendBasicBlockInContext(g->C, g->fn, "if.else");
+		LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "if.done");
+		LLVMBuildCondBr(g->B, c, th, el);
+		LLVMPositionBuilderAtEnd(g->B, th);
+		stmts(g, n->then->stmts);
+		if (!terminated(g))
+			LLVMBuildBr(g->B, done);
+		LLVMPositionBuilderAtEnd(g->B, el);
+		if (n->els)
+			stmts(g, n->els->stmts);
+		if (!terminated(g))
+			LLVMBuildBr(g->B, done);
+		LLVMPositionBuilderAtEnd(g->B, done);
+		break;
+	}
+	case N_UNROLL:
+		for (int64_t i = 0; i < n->cond->cval; i++)
+			stmts(g, n->then->stmts);
+		break;
+	case N_RETURN:
+		LLVMBuildRet(g->B, LLVMConstInt(g->i64, 0, 0));
+		break;
+	case N_BLOCK:
+		stmts(g, n->stmts);
+		break;
+	default:
+		cg_expr(g, n);
+	}
+}
+
+static void stmts(struct cg *g, const struct node *n)
+{
+	for (; n; n = n->next)
+		stmt(g, n);
+}
+
+/* ---------------------------------------------------------------- maps */
+
+static LLVMMetadataRef di_uint_field(struct cg *g, LLVMMetadataRef scope, const char *name,
+				     uint64_t val, uint64_t off)
+{
+	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(g->D, 0, (int64_t)val);
+	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(g->D, val * 32, 32, g->di_int, &sub, 1);
+	LLVMMetadataRef pt = LLVMDIBuilderCreatePointerType(g->D, arr, 64, 64, 0, NULL, 0);
+	return LLVMDIBuilderCreateMemberType(g->D, scope, name, strlen(name), g->difile, 0, 64, 64,
+					     off * 64, 0, pt);
+}
+
+/* a BTF-defined map: struct of pointers-to-arrays whose lengths are the attributes */
+static LLVMValueRef define_map(struct cg *g, const char *name, uint32_t type, uint32_t max,
+			       uint32_t ksize, uint32_t vsize)
+{
+	const char *fields[] = { "type", "max_entries", "key_size", "value_size" };
+	uint64_t vals[] = { type, max, ksize, vsize };
+	int nf = type == MT_RINGBUF ? 2 : 4;
+	LLVMMetadataRef mem[4];
+	for (int i = 0; i < nf; i++)
+		mem[i] = di_uint_field(g, g->dicu, fields[i], vals[i], (uint64_t)i);
+	LLVMMetadataRef st = LLVMDIBuilderCreateStructType(g->D, g->dicu, "", 0, g->difile, 0,
+							   (uint64_t)nf * 64, 64, 0, NULL, mem,
+							   (unsigned)nf, 0, NULL, NULL, 0);
+	LLVMTypeRef ptrs[4] = { g->ptr, g->ptr, g->ptr, g->ptr };
+	LLVMTypeRef lt = LLVMStructTypeInContext(g->C, ptrs, (unsigned)nf, 0);
+	LLVMValueRef gv = LLVMAddGlobal(g->M, lt, name);
+	LLVMSetInitializer(gv, LLVMConstNull(lt));
+	LLVMSetSection(gv, ".maps");
+	LLVMSetLinkage(gv, LLVMExternalLinkage);
+	LLVMSetAlignment(gv, 8);
+	LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(g->D, NULL, 0);
+	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
+		g->D, g->dicu, name, strlen(name), name, strlen(name), g->difile, 0, st, 0, expr, NULL, 64);
+	LLVMGlobalSetMetadata(gv, LLVMGetMDKindIDInContext(g->C, "dbg", 3), gve);
+	return gv;
+}
+
+static void define_maps(struct cg *g)
+{
+	const struct program *p = g->p;
+	struct image *img = g->img;
+	img->nmaps = p->nmaps;
+	img->map_names = calloc((size_t)p->nmaps + 1, sizeof(char *));
+	g->mapg = calloc((size_t)p->nmaps + 1, sizeof(LLVMValueRef));
+	for (int i = 0; i < p->nmaps; i++) {
+		const struct mapinfo *m = p->maps[i];
+		char nm[64];
+		int k = snprintf(nm, sizeof(nm), "m%d_", i);
+		for (const char *c = m->name; *c && k < 40; c++)
+			nm[k++] = *c;
+		nm[k] = 0;
+		img->map_names[i] = strdup(nm);
+		uint32_t type = m->percpu ? MT_PERCPU_HASH : MT_HASH;
+		g->mapg[i] = define_map(g, nm, type, MAP_MAX_ENTRIES, map_key_size(m), map_value_size(m));
+	}
+	g->ringbuf = define_map(g, "events", MT_RINGBUF, RINGBUF_SIZE, 0, 0);
+	img->ringbuf_name = "events";
+	g->lostmap = define_map(g, "lost", MT_PERCPU_ARRAY, 1, 4, 8);
+	img->lost_name = "lost";
+	g->elapsedmap = define_map(g, "elapsed", MT_ARRAY, 1, 4, 8);
+	img->elapsed_name = "elapsed";
+	if (p->need_stackmap) {
+		g->stackmap = define_map(g, "stacks", MT_STACK_TRACE, 4096, 4,
+					 (uint32_t)p->need_stackmap * 8);
+		img->stackmap_name = "stacks";
+		img->stack_frames = p->need_stackmap;
+	}
+}
+
+/* ------------------------------------------------------------- probes */
+
+static void define_probe(struct cg *g, const struct probe *pr, int idx)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "probe%d", idx);
+	LLVMTypeRef ft = LLVMFunctionType(g->i64, &g->ptr, 1, 0);
+	LLVMValueRef fn = LLVMAddFunction(g->M, name, ft);
+	LLVMSetLinkage(fn, LLVMExternalLinkage);
+	LLVMSetSection(fn, PROBE_SECTIONS[pr->aps[0].type]);
+	unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->C, nounwind, 0));
+	g->fn = fn;
+	g->ctx = LLVMGetParam(fn, 0);
+	g->probe = pr;
+	g->entry = LLVMAppendBasicBlockInContext(g->C, fn, "entry");
+	LLVMPositionBuilderAtEnd(g->B, g->entry);
+
+	/* debug info: subprogram with a named ctx parameter (see notes) */
+	LLVMMetadataRef ptys[2] = { g->di_int, g->di_ctx };
+	LLVMMetadataRef sty = LLVMDIBuilderCreateSubroutineType(g->D, g->difile, ptys, 2, 0);
+	g->disp = LLVMDIBuilderCreateFunction(g->D, g->difile, name, strlen(name), name, strlen(name),
+					      g->difile, (unsigned)pr->loc.line, sty, 0, 1,
+					      (unsigned)pr->loc.line, 0, 1);
+	LLVMSetSubprogram(fn, g->disp);
+	LLVMDIBuilderCreateParameterVariable(g->D, g->disp, "ctx", 3, 1, g->difile,
+					     (unsigned)pr->loc.line, g->di_ctx, 1, 0);
+	cg_set_loc(g, &pr->loc);
+
+	g->nvars = pr->nvars;
+	g->vars = calloc((size_t)pr->nvars + 1, sizeof(LLVMValueRef));
+	g->probe_index = idx;
+
+	/* the body starts in its own block so allocas stay in entry */
+	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->C, fn, "body");
+	LLVMBuildBr(g->B, body);
+	LLVMPositionBuilderAtEnd(g->B, body);
+	if (pr->pred) {
+		cg_set_loc(g, &pr->pred->loc);
+		LLVMValueRef c = cg_cond(g, pr->pred);
+		LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(g->C, fn, "pred.true");
+		LLVMBasicBlockRef no = LLVMAppendBasicBlockInContext(g->C, fn, "pred.false");
+		LLVMBuildCondBr(g->B, c, yes, no);
+		LLVMPositionBuilderAtEnd(g->B, no);
+		LLVMBuildRet(g->B, LLVMConstInt(g->i64, 0, 0));
+		LLVMPositionBuilderAtEnd(g->B, yes);
+	}
+	stmts(g, pr->body->stmts);
+	if (!terminated(g))
+		LLVMBuildRet(g->B, LLVMConstInt(g->i64, 0, 0));
+	free(g->vars);
+	g->vars = NULL;
+	LLVMSetCurrentDebugLocation2(g->B, NULL);
+
+	struct image_prog *ip = &g->img->progs[g->img->nprogs++];
+	ip->name = strdup(name);
+	ip->probe = pr;
+	ip->type = pr->aps[0].type;
+}
+
+int cg_compile(const struct program *p, const struct cg_opts *o, struct image *img, struct diags *d)
+{
+	memset(img, 0, sizeof(*img));
+	img->prog = p;
+	struct cg g = { 0 };
+	g.p = p;
+	g.o = o;
+	g.d = d;
+	g.img = img;
+	g.C = LLVMContextCreate();
+	g.M = LLVMModuleCreateWithNameInContext("minibt", g.C);
+	g.B = LLVMCreateBuilderInContext(g.C);
+	g.D = LLVMCreateDIBuilder(g.M);
+	g.i1 = LLVMInt1TypeInContext(g.C);
+	g.i8 = LLVMInt8TypeInContext(g.C);
+	g.i16 = LLVMInt16TypeInContext(g.C);
+	g.i32 = LLVMInt32TypeInContext(g.C);
+	g.i64 = LLVMInt64TypeInContext(g.C);
+	g.ptr = LLVMPointerTypeInContext(g.C, 0);
+	g.voidt = LLVMVoidTypeInContext(g.C);
+
+	const char *path = o->src_path ? o->src_path : p->src->name;
+	g.difile = LLVMDIBuilderCreateFile(g.D, path, strlen(path), "", 0);
+	g.dicu = LLVMDIBuilderCreateCompileUnit(g.D, LLVMDWARFSourceLanguageC, g.difile, "minibt", 6,
+						1, "", 0, 0, "", 0, LLVMDWARFEmissionFull, 0, 0, 0,
+						"", 0, "", 0);
+	g.di_int = LLVMDIBuilderCreateBasicType(g.D, "int", 3, 32, 5 /* DW_ATE_signed */, 0);
+	LLVMMetadataRef regs = LLVMDIBuilderCreateStructType(g.D, g.dicu, "pt_regs", 7, g.difile, 0,
+							     168 * 8, 64, 0, NULL, NULL, 0, 0, NULL, NULL, 0);
+	g.di_ctx = LLVMDIBuilderCreatePointerType(g.D, regs, 64, 64, 0, NULL, 0);
+
+	define_maps(&g);
+	img->progs = calloc((size_t)p->nprobes + 1, sizeof(*img->progs));
+	for (int i = 0; i < p->nprobes; i++)
+		define_probe(&g, p->probes[i], i);
+	LLVMDIBuilderFinalize(g.D);
+
+	/* license */
+	LLVMValueRef lic = LLVMAddGlobal(g.M, LLVMArrayType2(g.i8, 4), "_license");
+	LLVMSetInitializer(lic, LLVMConstStringInContext(g.C, "GPL", 3, 0));
+	LLVMSetSection(lic, "license");
+
+	int rc = cg_emit(&g);
+	LLVMDisposeDIBuilder(g.D);
+	LLVMDisposeBuilder(g.B);
+	LLVMDisposeModule(g.M);
+	LLVMContextDispose(g.C);
+	free(g.mapg);
+	return rc;
+}
+
+void cg_image_free(struct image *img)
+{
+	free(img->elf);
+	for (int i = 0; i < img->nprogs; i++)
+		free(img->progs[i].name);
+	free(img->progs);
+	for (int i = 0; i < img->nmaps; i++)
+		free(img->map_names[i]);
+	free(img->map_names);
+	free(img->ir);
+	free(img->asm_);
+	memset(img, 0, sizeof(*img));
+}

@@ -1,0 +1,643 @@
+/*
+** codegen/cg_expr.c: expressions.
+**
+** A value is either a scalar (integers as iN of their size; pointers,
+** stack ids, ksym and probe values as i64) or, for strings, inet, tuples
+** and byte arrays, a pointer to a stack buffer of the type's size.
+** Kernel memory is read with bpf_probe_read_kernel from an address; the
+** probe context (args-> of tracepoints, pt_regs of kprobes) is read with
+** direct loads, which the verifier allows at constant offsets and which
+** cost one instruction instead of a helper call.
+*/
+#include <string.h>
+#include "cg_internal.h"
+
+/* pt_regs offsets on x86-64: di si dx cx r8 r9, ax */
+static const uint32_t ARG_OFF[6] = { 112, 104, 96, 88, 72, 64 };
+#define REG_AX 80
+
+bool cg_in_memory(const struct type *t)
+{
+	switch (t->kind) {
+	case TY_STR: case TY_INET: case TY_TUPLE: case TY_BUF: case TY_ARRAY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+LLVMTypeRef cg_llvm_type(struct cg *g, const struct type *t)
+{
+	if (t->kind == TY_INT)
+		return LLVMIntTypeInContext(g->C, t->size * 8);
+	return g->i64;
+}
+
+static LLVMValueRef c64(struct cg *g, int64_t v)
+{
+	return LLVMConstInt(g->i64, (unsigned long long)v, 1);
+}
+
+LLVMValueRef cg_to_i64(struct cg *g, LLVMValueRef v, const struct type *t)
+{
+	LLVMTypeRef vt = LLVMTypeOf(v);
+	if (LLVMGetTypeKind(vt) == LLVMPointerTypeKind)
+		return LLVMBuildPtrToInt(g->B, v, g->i64, "");
+	unsigned w = LLVMGetIntTypeWidth(vt);
+	if (w == 64)
+		return v;
+	bool sign = t && t->kind == TY_INT ? t->sign : false;
+	if (w == 1)
+		sign = false;
+	return sign ? LLVMBuildSExt(g->B, v, g->i64, "") : LLVMBuildZExt(g->B, v, g->i64, "");
+}
+
+static LLVMValueRef int_as(struct cg *g, LLVMValueRef v, const struct type *from, LLVMTypeRef to)
+{
+	LLVMValueRef x = cg_to_i64(g, v, from);
+	if (LLVMGetIntTypeWidth(to) == 64)
+		return x;
+	return LLVMBuildTrunc(g->B, x, to, "");
+}
+
+/*
+** Store value v (of type vt) into memory as type dt. Strings are
+** truncated with a NUL or padded with zeros, so equal strings are equal
+** bytes (they are map keys).
+*/
+void cg_store_as(struct cg *g, LLVMValueRef dst, const struct type *dt, LLVMValueRef v,
+		 const struct type *vt)
+{
+	switch (dt->kind) {
+	case TY_STR:
+	case TY_BUF: {
+		uint32_t vs = vt->size;
+		if (vt->kind != TY_STR && vt->kind != TY_BUF && vt->kind != TY_ARRAY) {
+			cg_zero(g, dst, dt->size);
+			return;
+		}
+		if (vs >= dt->size) {
+			cg_copy(g, dst, v, dt->size);
+			if (dt->kind == TY_STR)
+				LLVMBuildStore(g->B, LLVMConstInt(g->i8, 0, 0), cg_gep(g, dst, dt->size - 1));
+		} else {
+			cg_copy(g, dst, v, vs);
+			LLVMBuildMemSet(g->B, cg_gep(g, dst, vs), LLVMConstInt(g->i8, 0, 0),
+					LLVMConstInt(g->i64, dt->size - vs, 0), 1);
+		}
+		return;
+	}
+	case TY_TUPLE:
+		if (vt->kind == TY_TUPLE && vt->nfields == dt->nfields) {
+			for (int i = 0; i < dt->nfields; i++) {
+				LLVMValueRef fv = cg_in_memory(vt->fields[i])
+					? cg_gep(g, v, vt->offsets[i])
+					: LLVMBuildLoad2(g->B, cg_llvm_type(g, vt->fields[i]), cg_gep(g, v, vt->offsets[i]), "");
+				cg_store_as(g, cg_gep(g, dst, dt->offsets[i]), dt->fields[i], fv, vt->fields[i]);
+			}
+			return;
+		}
+		cg_copy(g, dst, v, dt->size);
+		return;
+	case TY_INET:
+	case TY_ARRAY:
+		cg_copy(g, dst, v, dt->size < vt->size ? dt->size : vt->size);
+		return;
+	case TY_INT:
+		LLVMBuildStore(g->B, int_as(g, v, vt, cg_llvm_type(g, dt)), dst);
+		return;
+	default:
+		LLVMBuildStore(g->B, cg_to_i64(g, v, vt), dst);
+		return;
+	}
+}
+
+/* ------------------------------------------------------ kernel memory */
+
+static LLVMValueRef as_ptr(struct cg *g, LLVMValueRef v)
+{
+	if (LLVMGetTypeKind(LLVMTypeOf(v)) == LLVMPointerTypeKind)
+		return v;
+	return LLVMBuildIntToPtr(g->B, v, g->ptr, "");
+}
+
+static void read_kernel(struct cg *g, LLVMValueRef dst, uint32_t size, LLVMValueRef src)
+{
+	LLVMValueRef args[] = { dst, LLVMConstInt(g->i32, size, 0), as_ptr(g, src) };
+	cg_helper(g, H_PROBE_READ_KERNEL, g->i64, args, 3);
+}
+
+static struct addr addr_add(struct cg *g, struct addr a, LLVMValueRef off)
+{
+	if (a.ctx) {
+		a.v = LLVMBuildGEP2(g->B, g->i8, a.v, &off, 1, "");
+	} else {
+		a.v = LLVMBuildAdd(g->B, cg_to_i64(g, a.v, NULL), off, "");
+	}
+	return a;
+}
+
+static struct addr cg_addr(struct cg *g, const struct node *n);
+
+/* scalar of type t at address a (bitfields extracted) */
+static LLVMValueRef load_scalar(struct cg *g, struct addr a, const struct type *t)
+{
+	LLVMTypeRef lt = cg_llvm_type(g, t);
+	uint32_t size = t->kind == TY_INT ? t->size : 8;
+	LLVMValueRef v;
+	if (a.ctx) {
+		v = LLVMBuildLoad2(g->B, lt, a.v, "");
+	} else {
+		LLVMValueRef tmp = cg_alloca(g, 8, "rd");
+		LLVMBuildStore(g->B, LLVMConstInt(g->i64, 0, 0), tmp);
+		read_kernel(g, tmp, size, a.v);
+		v = LLVMBuildLoad2(g->B, lt, tmp, "");
+	}
+	if (t->bit_size && t->kind == TY_INT) {
+		LLVMValueRef x = LLVMBuildLShr(g->B, v, LLVMConstInt(lt, t->bit_off, 0), "");
+		if (t->bit_size < t->size * 8)
+			x = LLVMBuildAnd(g->B, x, LLVMConstInt(lt, (1ULL << t->bit_size) - 1, 0), "");
+		v = x;
+	}
+	return v;
+}
+
+/* a value of type t stored at address a: scalars loaded, buffers copied */
+static LLVMValueRef load_at(struct cg *g, struct addr a, const struct type *t)
+{
+	if (t->kind == TY_RECORD)
+		return a.ctx ? LLVMBuildPtrToInt(g->B, a.v, g->i64, "") : a.v;
+	if (cg_in_memory(t)) {
+		LLVMValueRef buf = cg_alloca(g, (t->size + 7) & ~7u, "kbuf");
+		cg_zero(g, buf, (t->size + 7) & ~7u);
+		read_kernel(g, buf, t->size, a.v);
+		return buf;
+	}
+	return load_scalar(g, a, t);
+}
+
+static struct addr cg_addr(struct cg *g, const struct node *n)
+{
+	struct addr a = { 0 };
+	switch (n->kind) {
+	case N_BUILTIN:
+		if (n->builtin == B_ARGS) {
+			a.v = g->ctx;
+			a.ctx = true;
+			return a;
+		}
+		break;
+	case N_FIELD:
+		if (n->op == OP_ARROW) {
+			if (n->lhs->ty->ctx) {
+				a = cg_addr(g, n->lhs);
+			} else {
+				a.v = cg_to_i64(g, cg_expr(g, n->lhs), n->lhs->ty);
+			}
+		} else {
+			a = cg_addr(g, n->lhs);
+		}
+		return addr_add(g, a, c64(g, n->field_off));
+	case N_INDEX: {
+		const struct type *t = n->lhs->ty;
+		LLVMValueRef idx = cg_to_i64(g, cg_expr(g, n->rhs), n->rhs->ty);
+		uint32_t es = n->ty->size ? n->ty->size : 1;
+		LLVMValueRef off = LLVMBuildMul(g->B, idx, c64(g, es), "");
+		if (t->kind == TY_ARRAY)
+			a = cg_addr(g, n->lhs);
+		else
+			a.v = cg_to_i64(g, cg_expr(g, n->lhs), t);
+		return addr_add(g, a, off);
+	}
+	case N_UNOP:
+		if (n->op == OP_DEREF) {
+			a.v = cg_to_i64(g, cg_expr(g, n->lhs), n->lhs->ty);
+			return a;
+		}
+		break;
+	case N_CAST:
+		a.v = cg_to_i64(g, cg_expr(g, n), n->ty);
+		return a;
+	default:
+		break;
+	}
+	/* any other expression of record type evaluates to its address */
+	a.v = cg_to_i64(g, cg_expr(g, n), n->ty);
+	return a;
+}
+
+/* ------------------------------------------------------------ builtins */
+
+static LLVMValueRef pid_tgid(struct cg *g)
+{
+	return cg_helper(g, H_PID_TGID, g->i64, NULL, 0);
+}
+
+static LLVMValueRef ctx_u64(struct cg *g, uint32_t off)
+{
+	LLVMValueRef p = cg_gep(g, g->ctx, off);
+	return LLVMBuildLoad2(g->B, g->i64, p, "");
+}
+
+static LLVMValueRef stackid(struct cg *g)
+{
+	LLVMValueRef args[] = { g->ctx, g->stackmap, LLVMConstInt(g->i64, 0, 0) };
+	return cg_helper(g, H_STACKID, g->i64, args, 3);
+}
+
+static LLVMValueRef builtin(struct cg *g, const struct node *n)
+{
+	switch (n->builtin) {
+	case B_PID: return LLVMBuildLShr(g->B, pid_tgid(g), c64(g, 32), "");
+	case B_TID: return LLVMBuildAnd(g->B, pid_tgid(g), c64(g, 0xffffffff), "");
+	case B_UID: return LLVMBuildAnd(g->B, cg_helper(g, H_UID_GID, g->i64, NULL, 0), c64(g, 0xffffffff), "");
+	case B_GID: return LLVMBuildLShr(g->B, cg_helper(g, H_UID_GID, g->i64, NULL, 0), c64(g, 32), "");
+	case B_NSECS: return cg_helper(g, H_KTIME_NS, g->i64, NULL, 0);
+	case B_ELAPSED: {
+		LLVMValueRef now = cg_helper(g, H_KTIME_NS, g->i64, NULL, 0);
+		LLVMValueRef k = cg_alloca(g, 4, "ek");
+		LLVMBuildStore(g->B, LLVMConstInt(g->i32, 0, 0), k);
+		LLVMValueRef p = cg_lookup(g, g->elapsedmap, k);
+		LLVMValueRef res = cg_alloca(g, 8, "el");
+		LLVMBuildStore(g->B, c64(g, 0), res);
+		LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(g->C, g->fn, "el.have");
+		LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "el.done");
+		LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p, ""), yes, done);
+		LLVMPositionBuilderAtEnd(g->B, yes);
+		LLVMBuildStore(g->B, LLVMBuildLoad2(g->B, g->i64, p, ""), res);
+		LLVMBuildBr(g->B, done);
+		LLVMPositionBuilderAtEnd(g->B, done);
+		return LLVMBuildSub(g->B, now, LLVMBuildLoad2(g->B, g->i64, res, ""), "");
+	}
+	case B_CPU: return LLVMBuildZExt(g->B, cg_helper(g, H_SMP_ID, g->i32, NULL, 0), g->i64, "");
+	case B_RAND: return LLVMBuildZExt(g->B, cg_helper(g, H_PRANDOM, g->i32, NULL, 0), g->i64, "");
+	case B_CGROUP: return cg_helper(g, H_CGROUP_ID, g->i64, NULL, 0);
+	case B_CURTASK: return cg_helper(g, H_CUR_TASK, g->i64, NULL, 0);
+	case B_COMM: {
+		LLVMValueRef buf = cg_alloca(g, 16, "comm");
+		cg_zero(g, buf, 16);
+		LLVMValueRef args[] = { buf, LLVMConstInt(g->i32, 16, 0) };
+		cg_helper(g, H_COMM, g->i64, args, 2);
+		return buf;
+	}
+	case B_FUNC: {
+		LLVMValueRef args[] = { g->ctx };
+		return cg_helper(g, H_FUNC_IP, g->i64, args, 1);
+	}
+	case B_PROBE: {
+		enum probe_type t = g->probe->aps[0].type;
+		if (t == PROBE_KPROBE || t == PROBE_KRETPROBE || t == PROBE_TRACEPOINT) {
+			LLVMValueRef args[] = { g->ctx };
+			return cg_helper(g, H_ATTACH_COOKIE, g->i64, args, 1);
+		}
+		return c64(g, g->probe_index);
+	}
+	case B_RETVAL: return ctx_u64(g, REG_AX);
+	case B_ARG: return ctx_u64(g, ARG_OFF[n->ival < 6 ? n->ival : 0]);
+	case B_ARGS: return LLVMBuildPtrToInt(g->B, g->ctx, g->i64, "");
+	case B_KSTACK: return stackid(g);
+	case BUILTIN__COUNT: break;
+	}
+	return c64(g, 0);
+}
+
+/* ---------------------------------------------------------------- calls */
+
+static LLVMValueRef str_literal(struct cg *g, const char *s, size_t n, uint32_t size)
+{
+	uint32_t sz = (size + 7) & ~7u;
+	LLVMValueRef buf = cg_alloca(g, sz, "str");
+	for (uint32_t off = 0; off < sz; off += 8) {
+		uint64_t w = 0;
+		for (uint32_t i = 0; i < 8; i++)
+			if (off + i < n)
+				w |= (uint64_t)(unsigned char)s[off + i] << (8 * i);
+		LLVMBuildStore(g->B, LLVMConstInt(g->i64, w, 0), cg_gep(g, buf, off));
+	}
+	return buf;
+}
+
+static LLVMValueRef call_str(struct cg *g, const struct node *n)
+{
+	const struct node *a = n->args;
+	uint32_t size = n->ty->size;
+	LLVMValueRef buf = cg_alloca(g, (size + 7) & ~7u, "strbuf");
+	cg_zero(g, buf, (size + 7) & ~7u);
+	if (a->ty->kind == TY_STR) {
+		cg_store_as(g, buf, n->ty, cg_expr(g, a), a->ty);
+		return buf;
+	}
+	LLVMValueRef src;
+	if (a->kind == N_FIELD && a->ty->name && !strcmp(a->ty->name, "__data_loc")) {
+		/* low 16 bits: offset of the string in the record */
+		LLVMValueRef dl = cg_to_i64(g, cg_expr(g, a), a->ty);
+		LLVMValueRef off = LLVMBuildAnd(g->B, dl, c64(g, 0xffff), "");
+		src = LLVMBuildGEP2(g->B, g->i8, g->ctx, &off, 1, "");
+	} else {
+		src = as_ptr(g, cg_to_i64(g, cg_expr(g, a), a->ty));
+	}
+	LLVMValueRef len = LLVMConstInt(g->i32, size, 0);
+	if (a->next && !a->next->is_const) {
+		LLVMValueRef l = cg_to_i64(g, cg_expr(g, a->next), a->next->ty);
+		l = LLVMBuildAdd(g->B, l, c64(g, 1), "");
+		LLVMValueRef big = LLVMBuildICmp(g->B, LLVMIntUGT, l, c64(g, size), "");
+		l = LLVMBuildSelect(g->B, big, c64(g, size), l, "");
+		len = LLVMBuildTrunc(g->B, l, g->i32, "");
+	}
+	/* bpf_probe_read_str reads user or kernel strings (x86's split address space) */
+	LLVMValueRef args[] = { buf, len, src };
+	cg_helper(g, H_PROBE_READ_STR, g->i64, args, 3);
+	return buf;
+}
+
+static LLVMValueRef call_ntop(struct cg *g, const struct node *n)
+{
+	const struct node *a = n->args;
+	LLVMValueRef buf = cg_alloca(g, 24, "inet");
+	cg_zero(g, buf, 24);
+	LLVMValueRef af = NULL;
+	if (n->nargs == 2) {
+		af = cg_to_i64(g, cg_expr(g, a), a->ty);
+		a = a->next;
+	}
+	const struct type *t = a->ty;
+	LLVMValueRef v = cg_expr(g, a);
+	if (t->kind == TY_INT) {
+		LLVMBuildStore(g->B, int_as(g, v, t, g->i32), cg_gep(g, buf, 8));
+		if (!af)
+			af = c64(g, 2);
+	} else {
+		uint32_t sz = t->size > 16 ? 16 : t->size;
+		cg_copy(g, cg_gep(g, buf, 8), v, sz);
+		if (!af)
+			af = c64(g, sz == 16 ? 10 : 2);
+	}
+	LLVMBuildStore(g->B, af, buf);
+	return buf;
+}
+
+static LLVMValueRef call_bswap(struct cg *g, const struct node *n)
+{
+	const struct node *a = n->args;
+	LLVMValueRef v = cg_expr(g, a);
+	if (a->ty->kind != TY_INT || a->ty->size == 1)
+		return v;
+	LLVMTypeRef t = LLVMTypeOf(v);
+	unsigned id = LLVMLookupIntrinsicID("llvm.bswap", 10);
+	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->M, id, &t, 1);
+	return LLVMBuildCall2(g->B, LLVMFunctionType(t, &t, 1, 0), f, &v, 1, "");
+}
+
+static LLVMValueRef call(struct cg *g, const struct node *n)
+{
+	switch (n->func) {
+	case F_STR: return call_str(g, n);
+	case F_NTOP: return call_ntop(g, n);
+	case F_BSWAP: return call_bswap(g, n);
+	case F_KSTACK: return stackid(g);
+	case F_KSYM: return cg_to_i64(g, cg_expr(g, n->args), n->args->ty);
+	default: return c64(g, 0);
+	}
+}
+
+/* ----------------------------------------------------------------- maps */
+
+static LLVMValueRef map_read(struct cg *g, const struct node *n)
+{
+	const struct mapinfo *m = n->map;
+	LLVMValueRef key = cg_map_key(g, m, n, NULL);
+	LLVMValueRef p = cg_lookup(g, g->mapg[m->id], key);
+	uint32_t vs = map_value_size(m);
+	LLVMValueRef res = cg_alloca(g, (vs + 7) & ~7u, "mval");
+	cg_zero(g, res, (vs + 7) & ~7u);
+	LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(g->C, g->fn, "map.have");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "map.done");
+	LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p, ""), yes, done);
+	LLVMPositionBuilderAtEnd(g->B, yes);
+	cg_copy(g, res, p, vs);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, done);
+	if (cg_in_memory(m->val))
+		return res;
+	LLVMValueRef v = LLVMBuildLoad2(g->B, g->i64, res, "");
+	if (m->val->kind == TY_AVG) {
+		LLVMValueRef c = LLVMBuildLoad2(g->B, g->i64, cg_gep(g, res, 8), "");
+		LLVMValueRef nz = LLVMBuildICmp(g->B, LLVMIntNE, c, c64(g, 0), "");
+		LLVMValueRef d = LLVMBuildSelect(g->B, nz, c, c64(g, 1), "");
+		v = m->val->sign ? LLVMBuildSDiv(g->B, v, d, "") : LLVMBuildUDiv(g->B, v, d, "");
+	}
+	if (n->ty->kind == TY_INT && n->ty->size < 8)
+		v = LLVMBuildTrunc(g->B, v, cg_llvm_type(g, n->ty), "");
+	return v;
+}
+
+/* ----------------------------------------------------------- operators */
+
+/* compare two NUL-terminated buffers up to the shorter size */
+static LLVMValueRef str_eq(struct cg *g, LLVMValueRef a, uint32_t as, LLVMValueRef b, uint32_t bs)
+{
+	uint32_t n = as < bs ? as : bs;
+	LLVMValueRef res = cg_alloca(g, 8, "streq");
+	LLVMBuildStore(g->B, c64(g, 0), res);
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "streq.done");
+	LLVMBasicBlockRef eq = LLVMAppendBasicBlockInContext(g->C, g->fn, "streq.eq");
+	for (uint32_t i = 0; i < n; i++) {
+		LLVMValueRef ca = LLVMBuildLoad2(g->B, g->i8, cg_gep(g, a, i), "");
+		LLVMValueRef cb = LLVMBuildLoad2(g->B, g->i8, cg_gep(g, b, i), "");
+		LLVMBasicBlockRef same = LLVMAppendBasicBlockInContext(g->C, g->fn, "streq.same");
+		LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntNE, ca, cb, ""), done, same);
+		LLVMPositionBuilderAtEnd(g->B, same);
+		LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "streq.next");
+		LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, ca, LLVMConstInt(g->i8, 0, 0), ""), eq, next);
+		LLVMPositionBuilderAtEnd(g->B, next);
+	}
+	/* all n bytes equal without a NUL: equal only if both end here */
+	LLVMValueRef end_ok;
+	if (as == bs) {
+		end_ok = LLVMConstInt(g->i1, 1, 0);
+	} else {
+		LLVMValueRef longer = as > bs ? a : b;
+		LLVMValueRef c = LLVMBuildLoad2(g->B, g->i8, cg_gep(g, longer, n), "");
+		end_ok = LLVMBuildICmp(g->B, LLVMIntEQ, c, LLVMConstInt(g->i8, 0, 0), "");
+	}
+	LLVMBuildCondBr(g->B, end_ok, eq, done);
+	LLVMPositionBuilderAtEnd(g->B, eq);
+	LLVMBuildStore(g->B, c64(g, 1), res);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, done);
+	return LLVMBuildLoad2(g->B, g->i64, res, "");
+}
+
+static LLVMValueRef logical(struct cg *g, const struct node *n)
+{
+	LLVMValueRef res = cg_alloca(g, 8, "logic");
+	bool is_and = n->op == OP_LAND;
+	LLVMBuildStore(g->B, c64(g, is_and ? 0 : 1), res);
+	LLVMBasicBlockRef rhs = LLVMAppendBasicBlockInContext(g->C, g->fn, "logic.rhs");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "logic.done");
+	LLVMValueRef l = cg_cond(g, n->lhs);
+	if (is_and)
+		LLVMBuildCondBr(g->B, l, rhs, done);
+	else
+		LLVMBuildCondBr(g->B, l, done, rhs);
+	LLVMPositionBuilderAtEnd(g->B, rhs);
+	LLVMValueRef r = cg_cond(g, n->rhs);
+	LLVMBuildStore(g->B, LLVMBuildZExt(g->B, r, g->i64, ""), res);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, done);
+	return LLVMBuildLoad2(g->B, g->i64, res, "");
+}
+
+static LLVMValueRef binop(struct cg *g, const struct node *n)
+{
+	if (n->op == OP_LAND || n->op == OP_LOR)
+		return logical(g, n);
+	const struct type *lt = n->lhs->ty, *rt = n->rhs->ty;
+	if (lt->kind == TY_STR && rt->kind == TY_STR) {
+		LLVMValueRef a = cg_expr(g, n->lhs), b = cg_expr(g, n->rhs);
+		LLVMValueRef eq = str_eq(g, a, lt->size, b, rt->size);
+		return n->op == OP_EQ ? eq : LLVMBuildXor(g->B, eq, c64(g, 1), "");
+	}
+	LLVMValueRef a = cg_to_i64(g, cg_expr(g, n->lhs), lt);
+	LLVMValueRef b = cg_to_i64(g, cg_expr(g, n->rhs), rt);
+	bool sign = n->ty->kind == TY_INT ? n->ty->sign : false;
+	if (lt->kind == TY_PTR && (n->op == OP_ADD || n->op == OP_SUB) && rt->kind == TY_INT) {
+		uint32_t es = lt->sub && lt->sub->size ? lt->sub->size : 1;
+		b = LLVMBuildMul(g->B, b, c64(g, es), "");
+	}
+	LLVMIntPredicate pr;
+	switch (n->op) {
+	case OP_ADD: return LLVMBuildAdd(g->B, a, b, "");
+	case OP_SUB: return LLVMBuildSub(g->B, a, b, "");
+	case OP_MUL: return LLVMBuildMul(g->B, a, b, "");
+	case OP_DIV: return sign ? LLVMBuildSDiv(g->B, a, b, "") : LLVMBuildUDiv(g->B, a, b, "");
+	case OP_MOD: return sign ? LLVMBuildSRem(g->B, a, b, "") : LLVMBuildURem(g->B, a, b, "");
+	case OP_BAND: return LLVMBuildAnd(g->B, a, b, "");
+	case OP_BOR: return LLVMBuildOr(g->B, a, b, "");
+	case OP_BXOR: return LLVMBuildXor(g->B, a, b, "");
+	case OP_SHL: return LLVMBuildShl(g->B, a, b, "");
+	case OP_SHR: return sign ? LLVMBuildAShr(g->B, a, b, "") : LLVMBuildLShr(g->B, a, b, "");
+	case OP_EQ: pr = LLVMIntEQ; break;
+	case OP_NE: pr = LLVMIntNE; break;
+	case OP_LT: pr = sign ? LLVMIntSLT : LLVMIntULT; break;
+	case OP_LE: pr = sign ? LLVMIntSLE : LLVMIntULE; break;
+	case OP_GT: pr = sign ? LLVMIntSGT : LLVMIntUGT; break;
+	case OP_GE: pr = sign ? LLVMIntSGE : LLVMIntUGE; break;
+	default: return a;
+	}
+	return LLVMBuildZExt(g->B, LLVMBuildICmp(g->B, pr, a, b, ""), g->i64, "");
+}
+
+LLVMValueRef cg_cond(struct cg *g, const struct node *n)
+{
+	if (n->is_const)
+		return LLVMConstInt(g->i1, n->cval != 0, 0);
+	LLVMValueRef v = cg_to_i64(g, cg_expr(g, n), n->ty);
+	return LLVMBuildICmp(g->B, LLVMIntNE, v, c64(g, 0), "");
+}
+
+static LLVMValueRef ternary(struct cg *g, const struct node *n)
+{
+	bool mem = cg_in_memory(n->ty);
+	uint32_t sz = mem ? (n->ty->size + 7) & ~7u : 8;
+	LLVMValueRef res = cg_alloca(g, sz, "tern");
+	LLVMBasicBlockRef a = LLVMAppendBasicBlockInContext(g->C, g->fn, "tern.a");
+	LLVMBasicBlockRef b = LLVMAppendBasicBlockInContext(g->C, g->fn, "tern.b");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "tern.done");
+	LLVMBuildCondBr(g->B, cg_cond(g, n->cond), a, b);
+	const struct type *st = mem ? n->ty : ty_int(8, n->ty->sign);
+	LLVMPositionBuilderAtEnd(g->B, a);
+	cg_store_as(g, res, st, cg_expr(g, n->lhs), n->lhs->ty);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, b);
+	cg_store_as(g, res, st, cg_expr(g, n->rhs), n->rhs->ty);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, done);
+	return mem ? res : LLVMBuildLoad2(g->B, g->i64, res, "");
+}
+
+LLVMValueRef cg_expr(struct cg *g, const struct node *n)
+{
+	if (n->is_const && n->ty->kind == TY_INT)
+		return LLVMConstInt(cg_llvm_type(g, n->ty), (unsigned long long)n->cval, 1);
+	switch (n->kind) {
+	case N_INT:
+		return c64(g, n->ival);
+	case N_STR:
+		return str_literal(g, n->str, n->slen, n->ty->size);
+	case N_POSPARAM:
+		if (n->ty->kind == TY_STR)
+			return str_literal(g, n->str, n->slen, n->ty->size);
+		return c64(g, n->cval);
+	case N_IDENT:
+		return c64(g, n->cval);
+	case N_BUILTIN:
+		return builtin(g, n);
+	case N_CALL:
+		return call(g, n);
+	case N_VAR: {
+		LLVMValueRef slot = cg_var_slot(g, n->var);
+		if (cg_in_memory(n->var->ty))
+			return slot;
+		return LLVMBuildLoad2(g->B, cg_llvm_type(g, n->var->ty), slot, "");
+	}
+	case N_MAP:
+		return map_read(g, n);
+	case N_BINOP:
+		return binop(g, n);
+	case N_UNOP: {
+		if (n->op == OP_DEREF) {
+			struct addr a = cg_addr(g, n);
+			return load_at(g, a, n->ty);
+		}
+		LLVMValueRef v = cg_to_i64(g, cg_expr(g, n->lhs), n->lhs->ty);
+		switch (n->op) {
+		case OP_NOT:
+			return LLVMBuildZExt(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, v, c64(g, 0), ""), g->i64, "");
+		case OP_BNOT:
+			return LLVMBuildNot(g->B, v, "");
+		case OP_NEG:
+			return LLVMBuildNeg(g->B, v, "");
+		default:
+			return v;
+		}
+	}
+	case N_TERNARY:
+		return ternary(g, n);
+	case N_FIELD:
+		if (n->lhs->ty->kind == TY_TUPLE) {
+			LLVMValueRef t = cg_expr(g, n->lhs);
+			LLVMValueRef p = cg_gep(g, t, n->field_off);
+			if (cg_in_memory(n->ty))
+				return p;
+			return LLVMBuildLoad2(g->B, cg_llvm_type(g, n->ty), p, "");
+		}
+		return load_at(g, cg_addr(g, n), n->ty);
+	case N_INDEX:
+		if (n->lhs->ty->kind == TY_STR) {
+			LLVMValueRef s = cg_expr(g, n->lhs);
+			return LLVMBuildLoad2(g->B, g->i8, cg_gep(g, s, (uint32_t)n->rhs->cval), "");
+		}
+		return load_at(g, cg_addr(g, n), n->ty);
+	case N_CAST: {
+		LLVMValueRef v = cg_expr(g, n->lhs);
+		if (n->ty->kind == TY_INT) {
+			if (cg_in_memory(n->lhs->ty))
+				return LLVMBuildLoad2(g->B, cg_llvm_type(g, n->ty), v, "");
+			return int_as(g, v, n->lhs->ty, cg_llvm_type(g, n->ty));
+		}
+		return cg_to_i64(g, v, n->lhs->ty);
+	}
+	case N_TUPLE: {
+		uint32_t sz = (n->ty->size + 7) & ~7u;
+		LLVMValueRef buf = cg_alloca(g, sz, "tuple");
+		cg_zero(g, buf, sz);
+		int i = 0;
+		for (const struct node *a = n->args; a; a = a->next, i++)
+			cg_store_as(g, cg_gep(g, buf, n->ty->offsets[i]), n->ty->fields[i], cg_expr(g, a), a->ty);
+		return buf;
+	}
+	default:
+		return c64(g, 0);
+	}
+}

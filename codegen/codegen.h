@@ -1,0 +1,49 @@
+/*
+** codegen/codegen.h: typed AST in, BPF ELF object out.
+**
+** `struct image` is all the runtime needs to load, attach and decode:
+** the ELF bytes, one entry per BPF program (probe x attach point group),
+** the BPF names of the maps, and the static probe names. It points into
+** the program (events, map infos, types) but never at AST nodes.
+*/
+#ifndef MINIBT_CODEGEN_H
+#define MINIBT_CODEGEN_H
+
+#include "ast.h"
+
+struct image_prog {
+	char *name;          /* BPF program (function) name */
+	const struct probe *probe;
+	enum probe_type type;
+};
+
+struct image {
+	void *elf;
+	size_t elf_len;
+	struct image_prog *progs;
+	int nprogs;
+	char **map_names;     /* BPF name of prog->maps[i] */
+	int nmaps;
+	const char *ringbuf_name;
+	const char *stackmap_name; /* NULL when no stacks are taken */
+	const char *lost_name;     /* per-CPU count of events lost */
+	const char *elapsed_name;  /* array[1] holding the start time */
+	const struct program *prog;
+	int stack_frames;
+	char *ir;   /* textual IR when requested (-d ir) */
+	char *asm_; /* annotated disassembly when requested (-d bpf) */
+};
+
+enum cg_dump { CG_DUMP_NONE = 0, CG_DUMP_IR = 1, CG_DUMP_BPF = 2 };
+
+struct cg_opts {
+	int dump;             /* CG_DUMP_* bits */
+	const char *src_path; /* file named in line info (for verifier logs) */
+	int opt_level;        /* 0 or 2 */
+};
+
+int cg_compile(const struct program *p, const struct cg_opts *o, struct image *img,
+	       struct diags *d);
+void cg_image_free(struct image *img);
+
+#endif

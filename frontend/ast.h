@@ -1,0 +1,439 @@
+/*
+** frontend/ast.h: the one public header of the front end.
+**
+** Sections follow the files that own them (chibicc style): arena.c,
+** diag.c, pp.c, lexer.l/parser.y, ast.c, types.c, fmtparse.c, sema.c.
+** What crosses the frontend -> codegen boundary is `struct program`,
+** typed and read-only after sema_check().
+*/
+#ifndef MINIBT_AST_H
+#define MINIBT_AST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct btf;
+
+/* ---------------------------------------------------------------- arena.c */
+/* All compile-time data lives in one arena, freed at once by main. */
+struct arena;
+struct arena *arena_new(void);
+void arena_free(struct arena *a);
+void *arena_alloc(struct arena *a, size_t n); /* zeroed, 16-aligned */
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* growable array of pointers */
+void arena_vec_push(struct arena *a, void ***v, int *n, int *cap, void *x);
+
+/* ----------------------------------------------------------------- diag.c */
+struct loc {
+	int line, col;         /* 1-based, first character */
+	int end_line, end_col; /* last character + 1 on end_line */
+};
+
+struct source {
+	const char *name; /* "stdin" for -e, the path otherwise */
+	const char *text; /* as given by the user (for carets) */
+	size_t len;
+	int *line_start; /* offsets of each line's first byte */
+	int nlines;
+};
+
+enum diag_level { DIAG_ERROR, DIAG_WARNING };
+
+struct diag {
+	enum diag_level level;
+	bool has_loc;
+	struct loc loc;
+	char *msg;
+	char *hint; /* "what to do instead", may be NULL */
+};
+
+struct diags {
+	const struct source *src;
+	struct diag *v;
+	int n, cap;
+	int nerrors;
+};
+
+void source_init(struct source *s, const char *name, const char *text, size_t len);
+void source_fini(struct source *s);
+void diag_error(struct diags *d, const struct loc *loc, const char *hint,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void diag_warn(struct diags *d, const struct loc *loc, const char *hint,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void diag_verror(struct diags *d, enum diag_level lvl, const struct loc *loc,
+		 const char *hint, const char *fmt, va_list ap);
+/* print all, errors first, bpftrace style; returns number of errors */
+int diag_print(const struct diags *d, FILE *out);
+void diag_fini(struct diags *d);
+/* Levenshtein-based suggestion among candidates; NULL if none close */
+const char *diag_suggest(const char *name, const char *const *cands, int n);
+
+/* ------------------------------------------------------------------- pp.c */
+struct macro {
+	char *name;
+	char *body;
+	struct loc loc;
+};
+
+struct pp_result {
+	char *text; /* same lines as the input; directives and skipped lines blanked */
+	size_t len;
+	struct macro *macros;
+	int nmacros;
+};
+
+/* have_btf: define BPFTRACE_HAVE_BTF. Errors go to d. */
+int pp_run(const struct source *src, bool have_btf, struct pp_result *out,
+	   struct diags *d);
+void pp_free(struct pp_result *r);
+
+/* --------------------------------------------------------------- types.c */
+enum ty_kind {
+	TY_NONE = 0, /* not known yet */
+	TY_VOID,
+	TY_INT,    /* size 1,2,4,8; sign */
+	TY_STR,    /* size = buffer bytes incl. NUL */
+	TY_BUF,    /* raw bytes (e.g. u8[16] from a struct), printed via %r */
+	TY_INET,   /* ntop(): struct { s64 af; u8 addr[16]; } = 24 bytes */
+	TY_KSTACK, /* s64 stack id; nframes, mode */
+	TY_KSYM,   /* u64 kernel address, printed as symbol */
+	TY_PROBE,  /* u64 probe index, printed as "kprobe:foo" */
+	TY_PTR,    /* pointer to sub (kernel memory) */
+	TY_RECORD, /* BTF struct/union: (btf, btf_id) */
+	TY_ARRAY,  /* sub[nelem] */
+	TY_TUPLE,  /* fields[] at offsets[] */
+	TY_ENUM_,  /* unused placeholder for -Wswitch stability */
+	/* map value kinds produced by aggregation functions */
+	TY_COUNT,
+	TY_SUM,
+	TY_MIN,
+	TY_MAX,
+	TY_AVG,
+	TY_STATS,
+	TY_HIST,
+	TY_LHIST,
+};
+
+enum stack_mode { STACK_BPFTRACE, STACK_PERF, STACK_RAW };
+
+struct type {
+	enum ty_kind kind;
+	uint32_t size;  /* bytes a value of this type takes in BPF memory */
+	uint32_t align;
+	bool sign;      /* TY_INT, TY_SUM/MIN/MAX/AVG/STATS of signed */
+	bool ctx;       /* pointer into the probe context (args->) */
+	const struct type *sub; /* TY_PTR, TY_ARRAY element */
+	uint32_t nelem;         /* TY_ARRAY */
+	/* TY_RECORD (and TY_PTR to record, via sub): */
+	const struct btf *btf;
+	uint32_t btf_id;
+	const char *name; /* "struct sock", "int", ... for messages */
+	/* TY_TUPLE, and TY_RECORD read from a tracefs format file (btf NULL) */
+	int nfields;
+	const struct type **fields;
+	uint32_t *offsets;
+	const char **fnames; /* tracefs record field names */
+	/* TY_KSTACK */
+	int nframes;
+	enum stack_mode stack_mode;
+	/* TY_LHIST */
+	int64_t lh_min, lh_max, lh_step;
+	/* bitfield member read (set on the member expression's type copy) */
+	uint8_t bit_off, bit_size;
+};
+
+struct btf_ctx; /* BTF loaded once, looked up lazily */
+
+const struct type *ty_int(int size, bool sign);
+const struct type *ty_void(void);
+const struct type *ty_none(void);
+const struct type *ty_str(struct arena *a, uint32_t size);
+const struct type *ty_simple(enum ty_kind k); /* inet, ksym, probe, count, ... */
+const struct type *ty_ptr(struct arena *a, const struct type *to);
+const struct type *ty_array(struct arena *a, const struct type *el, uint32_t n);
+const struct type *ty_kstack(struct arena *a, int nframes, enum stack_mode m);
+const struct type *ty_tuple(struct arena *a, const struct type **f, int n);
+const struct type *ty_agg(struct arena *a, enum ty_kind k, bool sign);
+bool ty_equal(const struct type *a, const struct type *b);
+bool ty_is_agg(const struct type *t);
+/* human name: "int64", "uint32", "string[16]", "struct sock *" ... */
+const char *ty_name(struct arena *a, const struct type *t);
+
+struct btf_ctx *btfc_open(struct arena *a, const char *path, char *err, size_t errlen);
+void btfc_close(struct btf_ctx *b);
+/* "struct sock" / "union x" / "sock" (typedef) -> record type, or NULL */
+const struct type *btfc_record(struct btf_ctx *b, const char *kw, const char *name);
+/* type for a BTF type id (follows typedefs/modifiers) */
+const struct type *btfc_type(struct btf_ctx *b, uint32_t id);
+/* member lookup in a record; returns its type, sets *off (bytes) and bitfield info */
+const struct type *btfc_member(struct btf_ctx *b, const struct type *rec,
+			       const char *field, uint32_t *off);
+/* list member names (for "did you mean") */
+int btfc_member_names(struct btf_ctx *b, const struct type *rec,
+		      const char **out, int max);
+/* enum constant by name */
+bool btfc_enum_value(struct btf_ctx *b, const char *name, int64_t *val);
+/* enum value -> name, for an enum type name (e.g. "skb_drop_reason") */
+const char *btfc_enum_name(struct btf_ctx *b, const char *enum_type, int64_t val);
+/* kernel function prototype: number of params, their types; false if none */
+bool btfc_func(struct btf_ctx *b, const char *func, int *nparams,
+	       const struct type **params, int max, const struct type **ret);
+/* tracepoint record "args": a TY_RECORD describing the raw record */
+const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,
+				   const char *name, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ fmtparse.c */
+/* One format parser, used by sema to check and by runtime to render. */
+enum fmt_conv {
+	FC_LIT = 0, /* literal text only */
+	FC_INT,     /* d (bpftrace 0.17 has no %i) */
+	FC_UINT,    /* u */
+	FC_OCT,     /* o */
+	FC_HEX,     /* x */
+	FC_HEXU,    /* X */
+	FC_CHAR,    /* c */
+	FC_STR,     /* s */
+	FC_PTR,     /* p */
+	FC_BUF,     /* r (hex-escaped buffer) */
+};
+
+struct fmt_piece {
+	char *lit; /* literal text before the conversion: "%%" folded to "%";
+		    * in the trailing FC_LIT piece kept raw, as bpftrace 0.17 */
+	enum fmt_conv conv;
+	char flags[6]; /* subset of "-0" (all bpftrace 0.17 accepts) */
+	int width;     /* -1 none */
+	int prec;      /* -1 none */
+	char length[3]; /* "", "hh", "h", "l", "ll", "j", "z", "t" */
+	bool rx;        /* FC_BUF: %rx, every byte as \xNN */
+	struct loc loc; /* line 0, col = 1 + byte offset in the format string */
+};
+
+struct fmt {
+	struct fmt_piece *p;
+	int n;     /* pieces; the last one may be FC_LIT (trailing text) */
+	int nargs; /* conversions */
+};
+
+/* returns 0, or -1 with a message in err and the byte offset in *at */
+int fmt_parse(struct arena *a, const char *s, size_t len, struct fmt *out,
+	      char *err, size_t errlen, int *at);
+
+/* ----------------------------------------------------- probes/builtins.def */
+enum probe_type {
+#define PROBE(id, name, alias) id,
+#include "probes.def"
+#undef PROBE
+	PROBE__COUNT
+};
+
+enum builtin_id {
+#define BUILTIN(id, name) id,
+#include "builtins.def"
+#undef BUILTIN
+	BUILTIN__COUNT
+};
+
+enum func_id {
+#define FUNC(id, name, minargs, maxargs) id,
+#include "funcs.def"
+#undef FUNC
+	FUNC__COUNT
+};
+
+extern const char *const probe_type_names[PROBE__COUNT];
+extern const char *const builtin_names[BUILTIN__COUNT];
+extern const char *const func_names[FUNC__COUNT];
+
+/* ------------------------------------------------------------- parser.y */
+enum node_kind {
+	/* expressions */
+	N_INT,      /* ival */
+	N_STR,      /* str, slen */
+	N_BUILTIN,  /* builtin (argN: ival = N) */
+	N_CALL,     /* func, args */
+	N_VAR,      /* $name */
+	N_MAP,      /* @name[args]; args NULL for plain */
+	N_POSPARAM, /* $N (ival) or $# (ival = -1) */
+	N_IDENT,    /* bare identifier: enum constant or macro leftover */
+	N_BINOP,    /* op, lhs, rhs */
+	N_UNOP,     /* op, lhs */
+	N_TERNARY,  /* cond, lhs, rhs */
+	N_FIELD,    /* lhs . name / lhs -> name (op = '.' or T_ARROW) */
+	N_INDEX,    /* lhs [ rhs ] */
+	N_CAST,     /* (ctype) lhs */
+	N_ASSIGNEXPR, /* internal: not used */
+	N_TUPLE,    /* (a, b, ...) */
+	/* statements */
+	N_EXPRSTMT, /* lhs */
+	N_ASSIGN,   /* lhs = rhs; op: '=' or compound operator token */
+	N_INCDEC,   /* op = T_INC/T_DEC, lhs; ival = 1 if prefix */
+	N_IF,       /* cond, then, els */
+	N_UNROLL,   /* ival, then */
+	N_RETURN,
+	N_BLOCK,    /* stmts */
+};
+
+/* binary/unary operator codes (subset of parser tokens, stable for dumps) */
+enum op {
+	OP_NONE = 0,
+	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
+	OP_BAND, OP_BOR, OP_BXOR, OP_SHL, OP_SHR,
+	OP_LAND, OP_LOR,
+	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+	OP_NOT, OP_BNOT, OP_NEG, OP_DEREF, OP_ADDR,
+	OP_DOT, OP_ARROW,
+	OP_INC, OP_DEC,
+	OP_ASSIGN,
+};
+extern const char *const op_names[];
+
+struct ctype { /* the type written in a cast */
+	char *kw;   /* "struct", "union", "enum" or NULL for builtin names */
+	char *name; /* "sock", "uint32", "int8", ... */
+	int nptr;   /* number of '*' */
+	struct loc loc;
+};
+
+struct mapinfo;
+struct varinfo;
+
+struct node {
+	enum node_kind kind;
+	struct loc loc;
+	const struct type *ty; /* set by sema on every expression */
+	enum op op;
+	struct node *lhs, *rhs, *cond, *then, *els;
+	struct node *args;  /* call args / map keys / tuple elems, via next */
+	int nargs;
+	struct node *stmts; /* N_BLOCK, via next */
+	struct node *next;
+	char *name;         /* var, map (without '@'), field, ident, func name */
+	int64_t ival;
+	char *str;
+	size_t slen;
+	struct ctype *cast;
+	/* filled by sema */
+	enum builtin_id builtin;
+	enum func_id func;
+	struct mapinfo *map;
+	struct varinfo *var;
+	uint32_t field_off;     /* N_FIELD: byte offset */
+	int event;              /* N_CALL printf/time/...: index into prog->events */
+	const struct type *key_ty; /* N_MAP: key type (tuple if several keys) */
+	int64_t cval; bool is_const; /* folded constant */
+};
+
+struct attach_point {
+	enum probe_type type;
+	char *raw;    /* as written */
+	char *target; /* tracepoint category, interval unit, ... */
+	char *func;   /* kprobe function or tracepoint name (may hold wildcards) */
+	int64_t freq; /* interval/profile count */
+	struct loc loc;
+	/* expanded by sema (wildcards resolved at attach time by runtime) */
+};
+
+struct probe {
+	struct attach_point *aps;
+	int naps;
+	struct node *pred; /* may be NULL */
+	struct node *body; /* N_BLOCK */
+	struct loc loc;
+	int index;
+	/* sema: */
+	const struct type *args_ty; /* tracepoint args record */
+	int nvars;
+	bool uses_probe_builtin;
+};
+
+/* ---------------------------------------------------------------- sema.c */
+struct mapinfo {
+	char *name;    /* without '@'; "" for the anonymous map */
+	int id;        /* index in prog->maps */
+	const struct type *key;   /* NULL: no key */
+	const struct type *val;
+	struct loc first; /* first use, for messages */
+	bool percpu;
+	bool has_key_use, has_nokey_use;
+};
+
+struct varinfo {
+	char *name;
+	const struct type *ty;
+	struct loc first;
+	int slot; /* index among its probe's variables */
+};
+
+enum event_kind {
+	EV_PRINTF,
+	EV_TIME,
+	EV_EXIT,
+	EV_PRINT,  /* print(@map) */
+	EV_CLEAR,  /* clear(@map) */
+	EV_ZERO,   /* zero(@map) */
+	EV_PRINTV, /* print(value) */
+	EV_CAT,
+	EV_SYSTEM,
+};
+
+/* An asynchronous action BPF asks user space to perform. */
+struct event {
+	enum event_kind kind;
+	int id;
+	struct fmt fmt;        /* printf, time */
+	char *fmtstr;          /* time format for strftime, printf source */
+	int nargs;
+	const struct type **argty;
+	uint32_t *argoff;      /* payload offsets of args */
+	uint32_t size;         /* payload bytes after the 8-byte id */
+	int map;               /* print/clear/zero */
+	int64_t top, div;      /* print(@m, top, div) */
+	struct loc loc;
+};
+
+struct program {
+	struct arena *arena;
+	const struct source *src;
+	struct probe **probes;
+	int nprobes, capprobes;
+	/* sema: */
+	struct mapinfo **maps;
+	int nmaps, capmaps;
+	struct event **events;
+	int nevents, capevents;
+	int need_stackmap; /* max frames wanted, 0 none */
+	bool need_ringbuf;
+	int npos;          /* positional params given */
+	char **pos;        /* their values */
+	struct btf_ctx *btf;
+};
+
+/* parser entry: parse pp output; errors into d. NULL on syntax error. */
+struct program *parse_program(struct arena *a, const struct source *src,
+			      const struct pp_result *pp, struct diags *d);
+
+/* AST dump for `-d ast` */
+void ast_dump(const struct program *p, FILE *out);
+
+/* sema: type-check the whole program; 0 on success (errors into d) */
+struct sema_opts {
+	struct btf_ctx *btf;
+	char **pos; /* positional parameters $1.. */
+	int npos;
+	const char *tracefs; /* NULL: /sys/kernel/tracing */
+};
+int sema_check(struct program *p, const struct sema_opts *o, struct diags *d);
+
+/* BPF storage of a map (layouts documented in runtime/output.h) */
+uint32_t map_key_size(const struct mapinfo *m);   /* with hist bucket */
+uint32_t map_value_size(const struct mapinfo *m); /* one CPU's slot */
+
+#endif

@@ -1,0 +1,204 @@
+/*
+** frontend/diag.c: collected diagnostics, printed bpftrace-style.
+**
+**   stdin:1:9-12: ERROR: Unknown function: foo
+**   BEGIN { foo(); }
+**           ^~~
+**   HINT: did you mean 'ntop'?
+**
+** Stages never print or exit: they append here and return; main prints
+** once, errors first (bpftrace src/ast/diagnostic.h). Tabs in the source
+** line are expanded to 4 spaces, as bpftrace does, and the caret line is
+** built from the same expansion so it stays aligned.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include "ast.h"
+
+void source_init(struct source *s, const char *name, const char *text, size_t len)
+{
+	s->name = name;
+	s->text = text;
+	s->len = len;
+	int n = 1;
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\n';
+	s->line_start = malloc(sizeof(int) * (size_t)(n + 1));
+	if (!s->line_start)
+		abort();
+	int k = 0;
+	s->line_start[k++] = 0;
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\n')
+			s->line_start[k++] = (int)i + 1;
+	s->nlines = k;
+}
+
+void source_fini(struct source *s)
+{
+	free(s->line_start);
+	s->line_start = NULL;
+}
+
+static char *vfmt(const char *fmt, va_list ap)
+{
+	char *p = NULL;
+	if (vasprintf(&p, fmt, ap) < 0)
+		abort();
+	return p;
+}
+
+void diag_verror(struct diags *d, enum diag_level lvl, const struct loc *loc,
+		 const char *hint, const char *fmt, va_list ap)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 8;
+		d->v = realloc(d->v, sizeof(*d->v) * (size_t)d->cap);
+		if (!d->v)
+			abort();
+	}
+	struct diag *g = &d->v[d->n++];
+	memset(g, 0, sizeof(*g));
+	g->level = lvl;
+	if (loc && loc->line > 0) {
+		g->has_loc = true;
+		g->loc = *loc;
+	}
+	g->msg = vfmt(fmt, ap);
+	g->hint = hint ? strdup(hint) : NULL;
+	if (lvl == DIAG_ERROR)
+		d->nerrors++;
+}
+
+void diag_error(struct diags *d, const struct loc *loc, const char *hint,
+		const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_verror(d, DIAG_ERROR, loc, hint, fmt, ap);
+	va_end(ap);
+}
+
+void diag_warn(struct diags *d, const struct loc *loc, const char *hint,
+	       const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_verror(d, DIAG_WARNING, loc, hint, fmt, ap);
+	va_end(ap);
+}
+
+/* display column (0-based) of byte offset `col0` in a line, tabs as 4 */
+static int display_col(const char *line, int col0)
+{
+	int w = 0;
+	for (int i = 0; i < col0 && line[i] && line[i] != '\n'; i++)
+		w += line[i] == '\t' ? 4 : 1;
+	return w;
+}
+
+static void print_one(const struct diags *d, const struct diag *g, FILE *out)
+{
+	const char *lvl = g->level == DIAG_ERROR ? "ERROR" : "WARNING";
+	const struct source *s = d->src;
+	if (!g->has_loc || !s) {
+		fprintf(out, "%s: %s\n", lvl, g->msg);
+	} else {
+		const struct loc *l = &g->loc;
+		int endc = l->end_line == l->line && l->end_col > l->col ? l->end_col : l->col + 1;
+		fprintf(out, "%s:%d:%d-%d: %s: %s\n", s->name, l->line, l->col, endc, lvl, g->msg);
+		if (l->line >= 1 && l->line <= s->nlines) {
+			const char *line = s->text + s->line_start[l->line - 1];
+			size_t n = strcspn(line, "\n");
+			if (line + n > s->text + s->len)
+				n = (size_t)(s->text + s->len - line);
+			for (size_t i = 0; i < n; i++) {
+				if (line[i] == '\t')
+					fputs("    ", out);
+				else
+					fputc(line[i], out);
+			}
+			fputc('\n', out);
+			int from = display_col(line, l->col - 1);
+			int to = display_col(line, (l->end_line == l->line ? endc : (int)n + 1) - 1);
+			if (to <= from)
+				to = from + 1;
+			for (int i = 0; i < from; i++)
+				fputc(' ', out);
+			fputc('^', out);
+			for (int i = from + 1; i < to; i++)
+				fputc('~', out);
+			fputc('\n', out);
+		}
+	}
+	if (g->hint)
+		fprintf(out, "HINT: %s\n", g->hint);
+}
+
+int diag_print(const struct diags *d, FILE *out)
+{
+	for (int i = 0; i < d->n; i++)
+		if (d->v[i].level == DIAG_ERROR)
+			print_one(d, &d->v[i], out);
+	for (int i = 0; i < d->n; i++)
+		if (d->v[i].level != DIAG_ERROR)
+			print_one(d, &d->v[i], out);
+	return d->nerrors;
+}
+
+void diag_fini(struct diags *d)
+{
+	for (int i = 0; i < d->n; i++) {
+		free(d->v[i].msg);
+		free(d->v[i].hint);
+	}
+	free(d->v);
+	d->v = NULL;
+	d->n = d->cap = d->nerrors = 0;
+}
+
+static int lev(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return 99;
+	int row[66];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int prev = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int cur = row[j];
+			int sub = prev + (a[i - 1] != b[j - 1]);
+			int del = row[j] + 1, ins = row[j - 1] + 1;
+			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+/*
+** Closest candidate within a distance that scales with the name's length
+** (1 for short names, up to a third of it), so "pdi" -> "pid" but "x"
+** suggests nothing.
+*/
+const char *diag_suggest(const char *name, const char *const *cands, int n)
+{
+	const char *best = NULL;
+	int bestd = 1000;
+	int limit = (int)strlen(name) / 3;
+	if (limit < 1)
+		limit = 1;
+	for (int i = 0; i < n; i++) {
+		if (!cands[i])
+			continue;
+		int dd = lev(name, cands[i]);
+		if (dd < bestd) {
+			bestd = dd;
+			best = cands[i];
+		}
+	}
+	return bestd <= limit ? best : NULL;
+}

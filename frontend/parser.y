@@ -1,0 +1,434 @@
+/*
+** frontend/parser.y: the bpftrace grammar (bison, pure, with locations).
+**
+** Actions only build nodes; nothing is looked up or printed here except
+** through the diagnostics list. Operator precedence and associativity
+** follow C, as bpftrace's do. Statements are separated by ';'; blocks
+** (if, unroll) need none after their '}'.
+*/
+%code requires {
+#include "ast.h"
+#include "lexstate.h"
+}
+
+%code {
+#include <stdlib.h>
+#include <string.h>
+#define yylex lex_next
+#define YYLLOC_DEFAULT(Cur, Rhs, N) do {                          \
+	if (N) {                                                  \
+		(Cur).line = YYRHSLOC(Rhs, 1).line;               \
+		(Cur).col = YYRHSLOC(Rhs, 1).col;                 \
+		(Cur).end_line = YYRHSLOC(Rhs, N).end_line;       \
+		(Cur).end_col = YYRHSLOC(Rhs, N).end_col;         \
+	} else {                                                  \
+		(Cur).line = (Cur).end_line = YYRHSLOC(Rhs, 0).end_line; \
+		(Cur).col = (Cur).end_col = YYRHSLOC(Rhs, 0).end_col; \
+	}                                                         \
+} while (0)
+
+static struct node *mk(struct lexstate *ls, enum node_kind k, const struct loc *l)
+{
+	struct node *n = arena_alloc(ls->arena, sizeof(*n));
+	n->kind = k;
+	n->loc = *l;
+	n->event = -1;
+	return n;
+}
+static struct node *bin(struct lexstate *ls, enum op op, struct node *a, struct node *b, const struct loc *l)
+{
+	struct node *n = mk(ls, N_BINOP, l);
+	n->op = op; n->lhs = a; n->rhs = b;
+	return n;
+}
+static struct node *un(struct lexstate *ls, enum op op, struct node *a, const struct loc *l)
+{
+	struct node *n = mk(ls, N_UNOP, l);
+	n->op = op; n->lhs = a;
+	return n;
+}
+static struct node *append(struct node *list, struct node *x)
+{
+	if (!list)
+		return x;
+	struct node *p = list;
+	while (p->next)
+		p = p->next;
+	p->next = x;
+	return list;
+}
+static int count(struct node *n)
+{
+	int k = 0;
+	for (; n; n = n->next)
+		k++;
+	return k;
+}
+static void unsupported(struct lexstate *ls, const struct loc *l, const char *what, const char *hint)
+{
+	diag_error(ls->diags, l, hint, "not supported by minibt: %s", what);
+}
+static struct attach_point *mkap(struct lexstate *ls, char *raw, const struct loc *l);
+static void yyerror(const struct loc *l, struct lexstate *ls, const char *msg)
+{
+	diag_error(ls->diags, l, NULL, "%s", msg);
+}
+static struct node *ident_expr(struct lexstate *ls, char *name, const struct loc *l);
+}
+
+%define api.pure full
+%define api.value.type {union lexval}
+%define parse.error custom
+%locations
+%param {struct lexstate *ls}
+%expect 0
+
+%token T_ATTACH "attach point" T_PRED_BEGIN "'/'" T_PRED_END "end of predicate '/'"
+%token T_IDENT "identifier" T_VAR "variable" T_MAP "map" T_INT "integer" T_STRING "string"
+%token T_TYPE "type name" T_POSPARAM "positional parameter" T_PARAMCOUNT "'$#'"
+%token T_IF "if" T_ELSE "else" T_UNROLL "unroll" T_RETURN "return" T_WHILE "while" T_FOR "for"
+%token T_STRUCT "struct" T_UNION "union" T_ENUM "enum" T_SIZEOF "sizeof" T_OFFSETOF "offsetof"
+%token T_ARROW "->" T_INC "++" T_DEC "--" T_COMPOUND "compound assignment"
+%token T_SHL "<<" T_SHR ">>" T_LE "<=" T_GE ">=" T_EQ "==" T_NE "!=" T_LAND "&&" T_LOR "||"
+%token T_ERROR "invalid token"
+
+%right '?' ':'
+%left T_LOR
+%left T_LAND
+%left '|'
+%left '^'
+%left '&'
+%left T_EQ T_NE
+%left '<' '>' T_LE T_GE
+%left T_SHL T_SHR
+%left '+' '-'
+%left '*' '/' '%'
+%precedence UNARY CAST
+%precedence '.' T_ARROW '['
+
+%%
+
+program
+	: probes
+	;
+
+probes
+	: probe
+	| probes probe
+	;
+
+probe
+	: attach_list pred block {
+		struct probe *p = $1.probe;
+		p->pred = $2.n;
+		p->body = $3.n;
+		p->loc = @1;
+		p->index = ls->prog->nprobes;
+		arena_vec_push(ls->arena, (void ***)&ls->prog->probes, &ls->prog->nprobes,
+			       &ls->prog->capprobes, p);
+	}
+	;
+
+attach_list
+	: T_ATTACH {
+		struct probe *p = arena_alloc(ls->arena, sizeof(*p));
+		p->aps = arena_alloc(ls->arena, sizeof(struct attach_point) * 64);
+		p->aps[p->naps++] = *mkap(ls, $1.s, &@1);
+		$$.probe = p;
+	}
+	| attach_list ',' T_ATTACH {
+		struct probe *p = $1.probe;
+		if (p->naps == 64)
+			diag_error(ls->diags, &@3, "split the probe", "too many attach points (at most 64)");
+		else
+			p->aps[p->naps++] = *mkap(ls, $3.s, &@3);
+		$$.probe = p;
+	}
+	;
+
+pred
+	: %empty { $$.n = NULL; }
+	| T_PRED_BEGIN expr T_PRED_END { $$.n = $2.n; }
+	;
+
+block
+	: '{' stmts '}' {
+		$$.n = mk(ls, N_BLOCK, &@$);
+		$$.n->stmts = $2.n;
+	}
+	;
+
+/* statements: simple ones need ';' between them, blocks do not */
+stmts
+	: %empty { $$.n = NULL; }
+	| stmt { $$.n = $1.n; }
+	| stmt ';' stmts { $$.n = append($1.n, $3.n); }
+	| block_stmt stmts { $$.n = append($1.n, $2.n); }
+	| error ';' stmts { $$.n = $3.n; }
+	;
+
+block_stmt
+	: if_stmt
+	| T_UNROLL '(' expr ')' block {
+		$$.n = mk(ls, N_UNROLL, &@$);
+		$$.n->cond = $3.n;
+		$$.n->then = $5.n;
+	}
+	| T_WHILE '(' expr ')' block {
+		unsupported(ls, &@1, "while loops", "use unroll(N) { ... } with a condition inside");
+		$$.n = mk(ls, N_BLOCK, &@$);
+	}
+	| T_FOR '(' expr ')' block {
+		unsupported(ls, &@1, "for loops", "use unroll(N) { ... }");
+		$$.n = mk(ls, N_BLOCK, &@$);
+	}
+	| block { $$.n = $1.n; }
+	;
+
+if_stmt
+	: T_IF '(' expr ')' block {
+		$$.n = mk(ls, N_IF, &@$);
+		$$.n->cond = $3.n;
+		$$.n->then = $5.n;
+	}
+	| T_IF '(' expr ')' block T_ELSE block {
+		$$.n = mk(ls, N_IF, &@$);
+		$$.n->cond = $3.n;
+		$$.n->then = $5.n;
+		$$.n->els = $7.n;
+	}
+	| T_IF '(' expr ')' block T_ELSE if_stmt {
+		$$.n = mk(ls, N_IF, &@$);
+		$$.n->cond = $3.n;
+		$$.n->then = $5.n;
+		struct node *b = mk(ls, N_BLOCK, &@7);
+		b->stmts = $7.n;
+		$$.n->els = b;
+	}
+	;
+
+stmt
+	: expr {
+		$$.n = mk(ls, N_EXPRSTMT, &@$);
+		$$.n->lhs = $1.n;
+	}
+	| lvalue '=' expr {
+		$$.n = mk(ls, N_ASSIGN, &@$);
+		$$.n->op = OP_ASSIGN;
+		$$.n->lhs = $1.n;
+		$$.n->rhs = $3.n;
+	}
+	| lvalue T_COMPOUND expr {
+		$$.n = mk(ls, N_ASSIGN, &@$);
+		$$.n->op = $2.op;
+		$$.n->lhs = $1.n;
+		$$.n->rhs = $3.n;
+	}
+	| lvalue T_INC { $$.n = mk(ls, N_INCDEC, &@$); $$.n->op = OP_INC; $$.n->lhs = $1.n; }
+	| lvalue T_DEC { $$.n = mk(ls, N_INCDEC, &@$); $$.n->op = OP_DEC; $$.n->lhs = $1.n; }
+	| T_INC lvalue { $$.n = mk(ls, N_INCDEC, &@$); $$.n->op = OP_INC; $$.n->lhs = $2.n; $$.n->ival = 1; }
+	| T_DEC lvalue { $$.n = mk(ls, N_INCDEC, &@$); $$.n->op = OP_DEC; $$.n->lhs = $2.n; $$.n->ival = 1; }
+	| T_RETURN { $$.n = mk(ls, N_RETURN, &@$); }
+	;
+
+lvalue
+	: T_VAR { $$.n = mk(ls, N_VAR, &@$); $$.n->name = $1.s; }
+	| map { $$.n = $1.n; }
+	;
+
+map
+	: T_MAP %prec UNARY { $$.n = mk(ls, N_MAP, &@$); $$.n->name = $1.s; }
+	| T_MAP '[' exprs ']' {
+		$$.n = mk(ls, N_MAP, &@$);
+		$$.n->name = $1.s;
+		$$.n->args = $3.n;
+		$$.n->nargs = count($3.n);
+	}
+	;
+
+exprs
+	: expr { $$.n = $1.n; }
+	| exprs ',' expr { $$.n = append($1.n, $3.n); }
+	;
+
+args
+	: %empty { $$.n = NULL; }
+	| exprs { $$.n = $1.n; }
+	;
+
+ctype
+	: T_TYPE { $$.ct = arena_alloc(ls->arena, sizeof(struct ctype)); $$.ct->name = $1.s; $$.ct->loc = @$; }
+	| T_STRUCT T_IDENT { $$.ct = arena_alloc(ls->arena, sizeof(struct ctype)); $$.ct->kw = "struct"; $$.ct->name = $2.s; $$.ct->loc = @$; }
+	| T_UNION T_IDENT { $$.ct = arena_alloc(ls->arena, sizeof(struct ctype)); $$.ct->kw = "union"; $$.ct->name = $2.s; $$.ct->loc = @$; }
+	| T_ENUM T_IDENT { $$.ct = arena_alloc(ls->arena, sizeof(struct ctype)); $$.ct->kw = "enum"; $$.ct->name = $2.s; $$.ct->loc = @$; }
+	| ctype '*' { $$.ct = $1.ct; $$.ct->nptr++; $$.ct->loc = @$; }
+	;
+
+expr
+	: T_INT { $$.n = mk(ls, N_INT, &@$); $$.n->ival = $1.i; }
+	| T_STRING { $$.n = mk(ls, N_STR, &@$); $$.n->str = $1.str.s; $$.n->slen = $1.str.n; }
+	| T_POSPARAM { $$.n = mk(ls, N_POSPARAM, &@$); $$.n->ival = $1.i; }
+	| T_PARAMCOUNT { $$.n = mk(ls, N_POSPARAM, &@$); $$.n->ival = -1; }
+	| T_VAR { $$.n = mk(ls, N_VAR, &@$); $$.n->name = $1.s; }
+	| map { $$.n = $1.n; }
+	| T_IDENT { $$.n = ident_expr(ls, $1.s, &@$); }
+	| T_IDENT '(' args ')' {
+		$$.n = mk(ls, N_CALL, &@$);
+		$$.n->name = $1.s;
+		$$.n->args = $3.n;
+		$$.n->nargs = count($3.n);
+	}
+	| '(' expr ')' { $$.n = $2.n; }
+	| '(' expr ',' exprs ')' {
+		$$.n = mk(ls, N_TUPLE, &@$);
+		$$.n->args = append($2.n, $4.n);
+		$$.n->nargs = count($$.n->args);
+	}
+	| '(' ctype ')' expr %prec CAST {
+		$$.n = mk(ls, N_CAST, &@$);
+		$$.n->cast = $2.ct;
+		$$.n->lhs = $4.n;
+	}
+	| T_SIZEOF '(' expr ')' {
+		unsupported(ls, &@1, "sizeof", "use the size of the type directly");
+		$$.n = mk(ls, N_INT, &@$);
+	}
+	| T_OFFSETOF '(' ctype ',' T_IDENT ')' {
+		unsupported(ls, &@1, "offsetof", "access the field with -> instead");
+		$$.n = mk(ls, N_INT, &@$);
+	}
+	| expr '.' T_IDENT { $$.n = mk(ls, N_FIELD, &@$); $$.n->op = OP_DOT; $$.n->lhs = $1.n; $$.n->name = $3.s; }
+	| expr '.' T_INT {
+		$$.n = mk(ls, N_FIELD, &@$); $$.n->op = OP_DOT; $$.n->lhs = $1.n;
+		$$.n->name = arena_printf(ls->arena, "%lld", (long long)$3.i); $$.n->ival = $3.i + 1;
+	}
+	| expr T_ARROW T_IDENT { $$.n = mk(ls, N_FIELD, &@$); $$.n->op = OP_ARROW; $$.n->lhs = $1.n; $$.n->name = $3.s; }
+	| expr '[' expr ']' { $$.n = mk(ls, N_INDEX, &@$); $$.n->lhs = $1.n; $$.n->rhs = $3.n; }
+	| expr '?' expr ':' expr {
+		$$.n = mk(ls, N_TERNARY, &@$);
+		$$.n->cond = $1.n; $$.n->lhs = $3.n; $$.n->rhs = $5.n;
+	}
+	| expr T_LOR expr { $$.n = bin(ls, OP_LOR, $1.n, $3.n, &@$); }
+	| expr T_LAND expr { $$.n = bin(ls, OP_LAND, $1.n, $3.n, &@$); }
+	| expr '|' expr { $$.n = bin(ls, OP_BOR, $1.n, $3.n, &@$); }
+	| expr '^' expr { $$.n = bin(ls, OP_BXOR, $1.n, $3.n, &@$); }
+	| expr '&' expr { $$.n = bin(ls, OP_BAND, $1.n, $3.n, &@$); }
+	| expr T_EQ expr { $$.n = bin(ls, OP_EQ, $1.n, $3.n, &@$); }
+	| expr T_NE expr { $$.n = bin(ls, OP_NE, $1.n, $3.n, &@$); }
+	| expr '<' expr { $$.n = bin(ls, OP_LT, $1.n, $3.n, &@$); }
+	| expr '>' expr { $$.n = bin(ls, OP_GT, $1.n, $3.n, &@$); }
+	| expr T_LE expr { $$.n = bin(ls, OP_LE, $1.n, $3.n, &@$); }
+	| expr T_GE expr { $$.n = bin(ls, OP_GE, $1.n, $3.n, &@$); }
+	| expr T_SHL expr { $$.n = bin(ls, OP_SHL, $1.n, $3.n, &@$); }
+	| expr T_SHR expr { $$.n = bin(ls, OP_SHR, $1.n, $3.n, &@$); }
+	| expr '+' expr { $$.n = bin(ls, OP_ADD, $1.n, $3.n, &@$); }
+	| expr '-' expr { $$.n = bin(ls, OP_SUB, $1.n, $3.n, &@$); }
+	| expr '*' expr { $$.n = bin(ls, OP_MUL, $1.n, $3.n, &@$); }
+	| expr '/' expr { $$.n = bin(ls, OP_DIV, $1.n, $3.n, &@$); }
+	| expr '%' expr { $$.n = bin(ls, OP_MOD, $1.n, $3.n, &@$); }
+	| '!' expr %prec UNARY { $$.n = un(ls, OP_NOT, $2.n, &@$); }
+	| '~' expr %prec UNARY { $$.n = un(ls, OP_BNOT, $2.n, &@$); }
+	| '-' expr %prec UNARY { $$.n = un(ls, OP_NEG, $2.n, &@$); }
+	| '*' expr %prec UNARY { $$.n = un(ls, OP_DEREF, $2.n, &@$); }
+	| '&' expr %prec UNARY { $$.n = un(ls, OP_ADDR, $2.n, &@$); }
+	;
+
+%%
+
+static struct attach_point *mkap(struct lexstate *ls, char *raw, const struct loc *l)
+{
+	struct attach_point *ap = arena_alloc(ls->arena, sizeof(*ap));
+	ap->raw = raw;
+	ap->loc = *l;
+	ap->type = PROBE__COUNT; /* resolved by sema */
+	return ap;
+}
+
+/* a bare identifier: builtin variable (pid, arg0, ...) or a name sema resolves */
+static struct node *ident_expr(struct lexstate *ls, char *name, const struct loc *l)
+{
+	struct node *n = mk(ls, N_IDENT, l);
+	n->name = name;
+	for (int i = 0; i < BUILTIN__COUNT; i++)
+		if (i != B_ARG && !strcmp(name, builtin_names[i])) {
+			n->kind = N_BUILTIN;
+			n->builtin = (enum builtin_id)i;
+			return n;
+		}
+	if (!strncmp(name, "arg", 3) && name[3] >= '0' && name[3] <= '9') {
+		char *e;
+		long k = strtol(name + 3, &e, 10);
+		if (!*e) {
+			n->kind = N_BUILTIN;
+			n->builtin = B_ARG;
+			n->ival = k;
+		}
+	}
+	return n;
+}
+
+/*
+** Syntax errors name the unexpected token and what would have fitted,
+** at the location of the unexpected token.
+*/
+static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexstate *ls)
+{
+	yysymbol_kind_t tok = yypcontext_token(ctx);
+	if (tok == YYSYMBOL_T_ERROR)
+		return 0; /* the lexer already said what is wrong */
+	yysymbol_kind_t exp[8];
+	int n = yypcontext_expected_tokens(ctx, exp, 8);
+	char buf[512];
+	int k = 0;
+	if (tok == YYSYMBOL_YYEOF)
+		k = snprintf(buf, sizeof(buf), "syntax error, unexpected end of input");
+	else
+		k = snprintf(buf, sizeof(buf), "syntax error, unexpected %s", yysymbol_name(tok));
+	if (n > 0 && n <= 6) {
+		for (int i = 0; i < n && k < (int)sizeof(buf) - 64; i++)
+			k += snprintf(buf + k, sizeof(buf) - (size_t)k, "%s%s",
+				      i == 0 ? ", expecting " : (i == n - 1 ? " or " : ", "),
+				      yysymbol_name(exp[i]));
+	}
+	const char *hint = NULL;
+	if (tok == YYSYMBOL_YYEOF)
+		hint = "a probe needs a body in braces: kprobe:do_nanosleep { printf(\"hi\\n\"); }";
+	else if (tok == YYSYMBOL_T_ATTACH)
+		hint = "separate statements with ';' and check that every '{' has its '}'";
+	struct loc l = *yypcontext_location(ctx);
+	if (tok == YYSYMBOL_YYEOF)
+		l = ls->last;
+	diag_error(ls->diags, &l, hint, "%s", buf);
+	return 0;
+}
+
+struct program *parse_program(struct arena *a, const struct source *src,
+			      const struct pp_result *pp, struct diags *d)
+{
+	struct lexstate ls = { 0 };
+	ls.arena = a;
+	ls.diags = d;
+	ls.pp = pp;
+	ls.line = 1;
+	ls.col = 1;
+	ls.prog = arena_alloc(a, sizeof(struct program));
+	ls.prog->arena = a;
+	ls.prog->src = src;
+	void *sc;
+	mbt_lex_init_extra(&ls, &sc);
+	ls.scanner = sc;
+	const char *text = pp ? pp->text : src->text;
+	size_t len = pp ? pp->len : src->len;
+	mbt__scan_bytes(text, (int)len, sc);
+	int errs0 = d->nerrors;
+	int rc = yyparse(&ls);
+	mbt_lex_destroy(sc);
+	if (rc == 0 && d->nerrors == errs0 && ls.prog->nprobes == 0) {
+		struct loc l = { 1, 1, 1, 2 };
+		diag_error(d, src->len ? &l : NULL, "write at least one probe, e.g. BEGIN { printf(\"hello\\n\"); }",
+			   "no probes in the program");
+	}
+	if (rc != 0 || d->nerrors > errs0)
+		return NULL;
+	return ls.prog;
+}

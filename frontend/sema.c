@@ -1,0 +1,1558 @@
+/*
+** frontend/sema.c: types for every expression, and every check a
+** bpftrace user would expect before anything touches the kernel.
+**
+** Passes: map value types can be fixed by a probe that comes later in
+** the script (bpftrace resolves these by iterating too), so the whole
+** program is walked quietly until no type changes, then once more with
+** diagnostics on. Only the final pass creates events (printf, time, ...),
+** so their argument layouts use final types.
+**
+** Integer rules follow bpftrace 0.17: literals are int64; binary
+** arithmetic and comparisons give a 64-bit result, unsigned if either
+** side is unsigned; `!` gives uint64; map keys and values widen integers
+** to 64 bits keeping the sign; scratch variables keep the first type and
+** widen to a larger integer or string assigned later.
+*/
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ast.h"
+
+#define STRLEN_DEFAULT 64
+#define MAX_STACK_FRAMES 127
+
+struct scope {
+	struct varinfo **v;
+	int n, cap;
+};
+
+struct sema {
+	struct program *p;
+	struct arena *a;
+	struct diags *d;
+	struct btf_ctx *btf;
+	const struct sema_opts *o;
+	bool report;  /* final pass: diagnostics and events on */
+	bool changed; /* a type was learned this pass */
+	struct probe *probe;
+	struct scope vars;
+	int loop_depth;
+};
+
+/* constants BTF lacks (macros in C headers) */
+static const struct { const char *name; int64_t val; } MACRO_CONSTS[] = {
+	{ "AF_UNSPEC", 0 }, { "AF_UNIX", 1 }, { "AF_LOCAL", 1 }, { "AF_INET", 2 },
+	{ "AF_INET6", 10 }, { "AF_NETLINK", 16 }, { "AF_PACKET", 17 },
+	{ "IPPROTO_TCP", 6 }, { "IPPROTO_UDP", 17 }, { "IPPROTO_ICMP", 1 },
+	{ "IPPROTO_ICMPV6", 58 }, { "ETH_P_IP", 0x0800 }, { "ETH_P_IPV6", 0x86DD },
+	{ "O_RDONLY", 0 }, { "O_WRONLY", 1 }, { "O_RDWR", 2 }, { "O_CREAT", 0100 },
+	{ "EPERM", 1 }, { "ENOENT", 2 }, { "EAGAIN", 11 }, { "ENOMEM", 12 },
+	{ "EINVAL", 22 }, { "TASK_RUNNING", 0 }, { "TASK_INTERRUPTIBLE", 1 },
+	{ "TASK_UNINTERRUPTIBLE", 2 }, { "PAGE_SIZE", 4096 },
+};
+
+static void err(struct sema *s, const struct loc *l, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void err(struct sema *s, const struct loc *l, const char *hint, const char *fmt, ...)
+{
+	if (!s->report)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	diag_verror(s->d, DIAG_ERROR, l, hint, fmt, ap);
+	va_end(ap);
+}
+
+static void warn(struct sema *s, const struct loc *l, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void warn(struct sema *s, const struct loc *l, const char *hint, const char *fmt, ...)
+{
+	if (!s->report)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	diag_verror(s->d, DIAG_WARNING, l, hint, fmt, ap);
+	va_end(ap);
+}
+
+static const char *tn(struct sema *s, const struct type *t)
+{
+	return ty_name(s->a, t);
+}
+
+static bool is_int(const struct type *t) { return t && t->kind == TY_INT; }
+static bool is_intlike(const struct type *t)
+{
+	return t && (t->kind == TY_INT || t->kind == TY_PTR || t->kind == TY_COUNT ||
+		     t->kind == TY_SUM || t->kind == TY_MIN || t->kind == TY_MAX ||
+		     t->kind == TY_AVG);
+}
+
+/* widen integers to 64 bits for map storage, keeping the sign */
+static const struct type *widen(const struct type *t)
+{
+	if (t->kind == TY_INT)
+		return ty_int(8, t->sign);
+	return t;
+}
+
+/* ------------------------------------------------------------ attach points */
+
+struct provider_alias { const char *name; enum probe_type type; };
+
+static const char *const UNSUPPORTED_PROVIDERS[] = {
+	"uprobe", "uretprobe", "usdt", "kfunc", "kretfunc", "fentry", "fexit",
+	"software", "hardware", "watchpoint", "asyncwatchpoint", "rawtracepoint",
+	"iter", "u", "ur", "U", "f", "fr", "s", "h", "w",
+};
+
+static void parse_attach(struct sema *s, struct attach_point *ap)
+{
+	if (ap->type != PROBE__COUNT)
+		return;
+	char *raw = arena_strdup(s->a, ap->raw);
+	char *parts[4] = { 0 };
+	int np = 0;
+	for (char *p = raw; np < 4;) {
+		parts[np++] = p;
+		char *c = strchr(p, ':');
+		if (!c)
+			break;
+		*c = 0;
+		p = c + 1;
+	}
+	const char *prov = parts[0];
+	enum probe_type type = PROBE__COUNT;
+	for (int i = 0; i < PROBE__COUNT; i++) {
+		static const char *const aliases[PROBE__COUNT] = {
+#define PROBE(id, name, alias) [id] = alias,
+#include "probes.def"
+#undef PROBE
+		};
+		if (!strcmp(prov, probe_type_names[i]) || (aliases[i] && !strcmp(prov, aliases[i])))
+			type = (enum probe_type)i;
+	}
+	if (type == PROBE__COUNT) {
+		for (size_t i = 0; i < sizeof(UNSUPPORTED_PROVIDERS) / sizeof(*UNSUPPORTED_PROVIDERS); i++)
+			if (!strcmp(prov, UNSUPPORTED_PROVIDERS[i])) {
+				diag_error(s->d, &ap->loc,
+					   "minibt traces BEGIN, END, kprobe, kretprobe, tracepoint, interval and profile",
+					   "not supported by minibt: %s probes", prov);
+				ap->type = PROBE_BEGIN;
+				return;
+			}
+		const char *sug = diag_suggest(prov, probe_type_names, PROBE__COUNT);
+		char hint[128];
+		if (sug)
+			snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
+		diag_error(s->d, &ap->loc, sug ? hint : "probe types: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile",
+			   "Invalid probe type: %s", prov);
+		ap->type = PROBE_BEGIN;
+		return;
+	}
+	ap->type = type;
+	switch (type) {
+	case PROBE_BEGIN:
+	case PROBE_END:
+		if (np != 1)
+			diag_error(s->d, &ap->loc, NULL, "%s probes take no arguments", prov);
+		break;
+	case PROBE_KPROBE:
+	case PROBE_KRETPROBE:
+		if (np == 3) {
+			diag_error(s->d, &ap->loc, "write kprobe:FUNCTION; module BTF is looked up by function name",
+				   "not supported by minibt: kprobe with a module name");
+		} else if (np != 2 || !*parts[1]) {
+			diag_error(s->d, &ap->loc, "write kprobe:FUNCTION, e.g. kprobe:do_nanosleep",
+				   "%s needs a function name", prov);
+		} else if (strchr(parts[1], '+')) {
+			diag_error(s->d, &ap->loc, "attach to the function entry",
+				   "not supported by minibt: kprobe offsets");
+		}
+		ap->func = np >= 2 ? parts[np - 1] : "";
+		break;
+	case PROBE_TRACEPOINT:
+		if (np != 3 || !*parts[1] || !*parts[2]) {
+			diag_error(s->d, &ap->loc, "write tracepoint:CATEGORY:NAME, e.g. tracepoint:sched:sched_switch",
+				   "tracepoint needs a category and a name");
+			ap->target = ap->func = "";
+		} else {
+			ap->target = parts[1];
+			ap->func = parts[2];
+		}
+		break;
+	case PROBE_INTERVAL:
+	case PROBE_PROFILE: {
+		const char *example = type == PROBE_INTERVAL ? "interval:s:1" : "profile:hz:99";
+		char hint[96];
+		snprintf(hint, sizeof(hint), "write %s:UNIT:N with UNIT one of s, ms, us, hz, e.g. %s", prov, example);
+		if (np != 3) {
+			diag_error(s->d, &ap->loc, hint, "%s needs a unit and a count", prov);
+			ap->target = "s";
+			ap->freq = 1;
+			break;
+		}
+		ap->target = parts[1];
+		char *e;
+		long long v = strtoll(parts[2], &e, 10);
+		if (strcmp(parts[1], "s") && strcmp(parts[1], "ms") && strcmp(parts[1], "us") && strcmp(parts[1], "hz"))
+			diag_error(s->d, &ap->loc, hint, "%s: invalid unit '%s'", prov, parts[1]);
+		else if (*e || e == parts[2] || v <= 0)
+			diag_error(s->d, &ap->loc, hint, "%s: invalid count '%s'", prov, parts[2]);
+		ap->freq = v;
+		break;
+	}
+	case PROBE__COUNT:
+		break;
+	}
+}
+
+static bool has_wildcard(const char *s)
+{
+	return s && strpbrk(s, "*?[") != NULL;
+}
+
+/* ------------------------------------------------------------- variables */
+
+static struct varinfo *var_find(struct sema *s, const char *name)
+{
+	for (int i = 0; i < s->vars.n; i++)
+		if (!strcmp(s->vars.v[i]->name, name))
+			return s->vars.v[i];
+	return NULL;
+}
+
+static struct mapinfo *map_get(struct sema *s, struct node *n)
+{
+	for (int i = 0; i < s->p->nmaps; i++)
+		if (!strcmp(s->p->maps[i]->name, n->name))
+			return s->p->maps[i];
+	struct mapinfo *m = arena_alloc(s->a, sizeof(*m));
+	m->name = n->name;
+	m->id = s->p->nmaps;
+	m->first = n->loc;
+	m->val = ty_none();
+	arena_vec_push(s->a, (void ***)&s->p->maps, &s->p->nmaps, &s->p->capmaps, m);
+	return m;
+}
+
+static const char *map_disp(struct sema *s, const struct mapinfo *m)
+{
+	return arena_printf(s->a, "@%s", m->name);
+}
+
+/* ----------------------------------------------------------- expressions */
+
+static void expr(struct sema *s, struct node *n);
+static void stmt(struct sema *s, struct node *n);
+
+static void set_const(struct node *n, int64_t v)
+{
+	n->is_const = true;
+	n->cval = v;
+}
+
+static const struct type *resolve_ctype(struct sema *s, struct ctype *c)
+{
+	const struct type *t = NULL;
+	if (!c->kw) {
+		const char *nm = c->name;
+		if (!strcmp(nm, "void"))
+			t = ty_void();
+		else if (!strcmp(nm, "bool"))
+			t = ty_int(1, false);
+		else if (!strncmp(nm, "uint", 4))
+			t = ty_int(atoi(nm + 4) / 8, false);
+		else if (!strncmp(nm, "int", 3))
+			t = ty_int(atoi(nm + 3) / 8, true);
+		else {
+			err(s, &c->loc, "cast to an integer type (int8..uint64) or to a struct pointer",
+			    "not supported by minibt: cast to %s", nm);
+			return NULL;
+		}
+	} else {
+		if (!s->btf) {
+			err(s, &c->loc, "minibt reads kernel types from /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF=y)",
+			    "Unknown struct/union: '%s %s' (no kernel BTF)", c->kw, c->name);
+			return NULL;
+		}
+		t = btfc_record(s->btf, c->kw, c->name);
+		if (!t) {
+			err(s, &c->loc, "the kernel's BTF has no such type; check the spelling or the kernel version",
+			    "Unknown struct/union: '%s %s'", c->kw, c->name);
+			return NULL;
+		}
+		if (!strcmp(c->kw, "enum"))
+			t = ty_int(t->size ? (int)t->size : 4, false);
+	}
+	for (int i = 0; i < c->nptr; i++)
+		t = ty_ptr(s->a, t);
+	return t;
+}
+
+static void builtin(struct sema *s, struct node *n)
+{
+	enum probe_type pt = s->probe->aps[0].type;
+	switch (n->builtin) {
+	case B_PID: case B_TID: case B_UID: case B_GID: case B_NSECS:
+	case B_ELAPSED: case B_CPU: case B_RAND: case B_CGROUP:
+		n->ty = ty_int(8, false);
+		break;
+	case B_COMM:
+		n->ty = ty_str(s->a, 16);
+		break;
+	case B_CURTASK: {
+		const struct type *ts = s->btf ? btfc_record(s->btf, "struct", "task_struct") : NULL;
+		n->ty = ts ? ty_ptr(s->a, ts) : ty_int(8, false);
+		break;
+	}
+	case B_FUNC:
+		if (pt != PROBE_KPROBE && pt != PROBE_KRETPROBE)
+			err(s, &n->loc, "func is the traced kernel function: use it in kprobe or kretprobe probes",
+			    "The func builtin can not be used with '%s' probes", probe_type_names[pt]);
+		n->ty = ty_simple(TY_KSYM);
+		break;
+	case B_PROBE:
+		n->ty = ty_simple(TY_PROBE);
+		s->probe->uses_probe_builtin = true;
+		break;
+	case B_RETVAL:
+		if (pt != PROBE_KRETPROBE)
+			err(s, &n->loc, "retval is the return value: trace the function with kretprobe:FUNC",
+			    "The retval builtin can only be used with 'kretprobe' probes (%s used here)", probe_type_names[pt]);
+		n->ty = ty_int(8, false);
+		break;
+	case B_ARG:
+		if (pt != PROBE_KPROBE)
+			err(s, &n->loc, pt == PROBE_TRACEPOINT ? "tracepoint arguments are args->NAME (see minibt -lv tracepoint:CAT:NAME)" :
+			    "argN are the arguments of a kprobe'd function",
+			    "The arg%lld builtin can only be used with 'kprobe' probes (%s used here)",
+			    (long long)n->ival, probe_type_names[pt]);
+		else if (n->ival > 5)
+			err(s, &n->loc, "x86-64 passes six arguments in registers: arg0..arg5",
+			    "arg%lld is not available: only arg0..arg5 are in registers", (long long)n->ival);
+		n->ty = ty_int(8, false);
+		break;
+	case B_ARGS:
+		if (pt != PROBE_TRACEPOINT) {
+			err(s, &n->loc, pt == PROBE_KPROBE ? "kprobe arguments are arg0..arg5; cast them, e.g. ((struct sock *)arg0)->sk_rcvbuf" : NULL,
+			    "The args builtin can only be used with tracepoint probes (%s used here)", probe_type_names[pt]);
+			n->ty = ty_int(8, false);
+		} else if (!s->probe->args_ty) {
+			n->ty = ty_int(8, false); /* error already given at the probe */
+		} else {
+			n->ty = ty_ptr(s->a, s->probe->args_ty);
+			struct type *t = (struct type *)n->ty;
+			t->ctx = true;
+		}
+		break;
+	case B_KSTACK:
+		n->ty = ty_kstack(s->a, MAX_STACK_FRAMES, STACK_BPFTRACE);
+		if (s->p->need_stackmap < MAX_STACK_FRAMES)
+			s->p->need_stackmap = MAX_STACK_FRAMES;
+		break;
+	case BUILTIN__COUNT:
+		break;
+	}
+}
+
+static void ident(struct sema *s, struct node *n)
+{
+	int64_t v;
+	for (size_t i = 0; i < sizeof(MACRO_CONSTS) / sizeof(*MACRO_CONSTS); i++)
+		if (!strcmp(n->name, MACRO_CONSTS[i].name)) {
+			n->ty = ty_int(8, true);
+			set_const(n, MACRO_CONSTS[i].val);
+			return;
+		}
+	if (s->btf && btfc_enum_value(s->btf, n->name, &v)) {
+		n->ty = ty_int(8, true);
+		set_const(n, v);
+		return;
+	}
+	const char *sug = diag_suggest(n->name, builtin_names, BUILTIN__COUNT);
+	char hint[128];
+	if (sug)
+		snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
+	err(s, &n->loc, sug ? hint : "variables start with $ ($x), maps with @ (@x); enum constants come from kernel BTF",
+	    "Unknown identifier: '%s'", n->name);
+	n->ty = ty_int(8, true);
+}
+
+static void check_int_arg(struct sema *s, struct node *call, struct node *a, const char *what)
+{
+	if (a->ty && !is_intlike(a->ty) && a->ty->kind != TY_NONE)
+		err(s, &a->loc, NULL, "%s() expects an integer %s (%s provided)", call->name, what, tn(s, a->ty));
+}
+
+static bool const_arg(struct sema *s, struct node *call, struct node *a, const char *what, int64_t *out)
+{
+	if (!a->is_const) {
+		err(s, &a->loc, "write a number here", "%s(): %s must be a constant integer", call->name, what);
+		return false;
+	}
+	*out = a->cval;
+	return true;
+}
+
+static struct node *nth(struct node *n, int i)
+{
+	while (n && i--)
+		n = n->next;
+	return n;
+}
+
+static struct event *new_event(struct sema *s, enum event_kind k, const struct loc *l)
+{
+	if (!s->report)
+		return NULL;
+	struct event *e = arena_alloc(s->a, sizeof(*e));
+	e->kind = k;
+	e->id = s->p->nevents;
+	e->loc = *l;
+	e->map = -1;
+	arena_vec_push(s->a, (void ***)&s->p->events, &s->p->nevents, &s->p->capevents, e);
+	return e;
+}
+
+/* lay out argument values after the 8-byte event id, each 8-aligned */
+static void event_args(struct sema *s, struct event *e, struct node *args)
+{
+	int n = 0;
+	for (struct node *a = args; a; a = a->next)
+		n++;
+	e->nargs = n;
+	e->argty = arena_alloc(s->a, sizeof(*e->argty) * (size_t)(n ? n : 1));
+	e->argoff = arena_alloc(s->a, sizeof(uint32_t) * (size_t)(n ? n : 1));
+	uint32_t off = 0;
+	int i = 0;
+	for (struct node *a = args; a; a = a->next, i++) {
+		const struct type *t = a->ty;
+		if (t->kind == TY_ARRAY && t->sub && t->sub->kind == TY_INT && t->sub->size == 1) {
+			struct type *b = arena_alloc(s->a, sizeof(*b));
+			b->kind = TY_BUF;
+			b->size = t->size;
+			b->align = 1;
+			t = b;
+		}
+		if (ty_is_agg(t))
+			t = ty_int(8, t->sign);
+		e->argty[i] = t;
+		e->argoff[i] = off;
+		off += (t->size + 7) & ~7u;
+	}
+	e->size = off;
+}
+
+static bool fmt_arg_ok(enum fmt_conv c, const struct type *t)
+{
+	switch (c) {
+	case FC_INT: case FC_UINT: case FC_OCT: case FC_HEX: case FC_HEXU: case FC_CHAR:
+		return is_intlike(t);
+	case FC_PTR:
+		return is_intlike(t);
+	case FC_STR:
+		return t->kind == TY_STR || t->kind == TY_INET || t->kind == TY_KSYM ||
+		       t->kind == TY_KSTACK || t->kind == TY_PROBE || t->kind == TY_BUF ||
+		       t->kind == TY_TUPLE || (t->kind == TY_ARRAY && t->sub->size == 1);
+	case FC_BUF:
+		return t->kind == TY_BUF || t->kind == TY_STR || t->kind == TY_ARRAY;
+	case FC_LIT:
+		return true;
+	}
+	return false;
+}
+
+static const char *conv_expect(enum fmt_conv c)
+{
+	return c == FC_STR ? "string" : c == FC_BUF ? "buffer" : "integer";
+}
+
+static const char *kind_word(const struct type *t)
+{
+	switch (t->kind) {
+	case TY_INT: case TY_PTR: return "integer";
+	case TY_STR: return "string";
+	case TY_RECORD: return "record";
+	case TY_TUPLE: return "tuple";
+	default: return "value";
+	}
+}
+
+static void call_printf(struct sema *s, struct node *n)
+{
+	struct node *f = n->args;
+	if (!f || f->kind != N_STR) {
+		err(s, f ? &f->loc : &n->loc, "write the format as a string literal: printf(\"%d\\n\", pid)",
+		    "printf() expects a string literal as its first argument");
+		return;
+	}
+	struct fmt fmt;
+	char ebuf[256];
+	int at = 0;
+	if (fmt_parse(s->a, f->str, f->slen, &fmt, ebuf, sizeof(ebuf), &at) < 0) {
+		struct loc l = f->loc;
+		if (f->loc.line == f->loc.end_line) {
+			l.col = f->loc.col + 1 + at;
+			l.end_col = l.col + 2;
+		}
+		err(s, &l, "conversions: %d %i %u %x %X %o %c %s %p %%, with optional flags, width and precision",
+		    "printf: %s", ebuf);
+		return;
+	}
+	int nargs = n->nargs - 1;
+	if (nargs < fmt.nargs) {
+		err(s, &n->loc, "add an argument for each % conversion",
+		    "printf: Not enough arguments for format string (%d supplied, %d expected)", nargs, fmt.nargs);
+		return;
+	}
+	if (nargs > fmt.nargs) {
+		err(s, &n->loc, "remove the extra arguments or add % conversions for them",
+		    "printf: Too many arguments for format string (%d supplied, %d expected)", nargs, fmt.nargs);
+		return;
+	}
+	int k = 0;
+	struct node *a = f->next;
+	for (int i = 0; i < fmt.n && a; i++) {
+		if (fmt.p[i].conv == FC_LIT)
+			continue;
+		if (a->ty && a->ty->kind != TY_NONE && !fmt_arg_ok(fmt.p[i].conv, a->ty))
+			err(s, &n->loc, fmt.p[i].conv == FC_STR && is_int(a->ty) ? "convert it first: %d prints integers" :
+			    fmt.p[i].conv != FC_STR && a->ty->kind == TY_STR ? "%s prints strings" : NULL,
+			    "printf: %%%s specifier expects a value of type %s (%s supplied)",
+			    fmt.p[i].conv == FC_INT ? "d" : fmt.p[i].conv == FC_UINT ? "u" : fmt.p[i].conv == FC_HEX ? "x" :
+			    fmt.p[i].conv == FC_HEXU ? "X" : fmt.p[i].conv == FC_OCT ? "o" : fmt.p[i].conv == FC_CHAR ? "c" :
+			    fmt.p[i].conv == FC_PTR ? "p" : fmt.p[i].conv == FC_BUF ? "r" : "s",
+			    conv_expect(fmt.p[i].conv), kind_word(a->ty));
+		a = a->next;
+		k++;
+	}
+	struct event *e = new_event(s, EV_PRINTF, &n->loc);
+	if (e) {
+		e->fmt = fmt;
+		e->fmtstr = f->str;
+		event_args(s, e, f->next);
+		n->event = e->id;
+	}
+	n->ty = ty_void();
+}
+
+static void call_agg(struct sema *s, struct node *n, enum ty_kind k)
+{
+	struct node *a = n->args;
+	bool sign = true;
+	if (a) {
+		check_int_arg(s, n, a, "argument");
+		sign = a->ty && a->ty->kind == TY_INT ? a->ty->sign : true;
+	}
+	struct type *t = (struct type *)ty_agg(s->a, k, sign);
+	if (k == TY_LHIST) {
+		int64_t mn = 0, mx = 0, st = 0;
+		bool ok = const_arg(s, n, nth(a, 1), "min", &mn) & const_arg(s, n, nth(a, 2), "max", &mx) &
+			  const_arg(s, n, nth(a, 3), "step", &st);
+		if (ok) {
+			if (mn < 0)
+				err(s, &nth(a, 1)->loc, NULL, "lhist() min must be non-negative (provided min %lld)", (long long)mn);
+			else if (mx <= mn)
+				err(s, &n->loc, NULL, "lhist() min must be less than max (provided min %lld and max %lld)",
+				    (long long)mn, (long long)mx);
+			else if (st <= 0)
+				err(s, &nth(a, 3)->loc, NULL, "lhist() step must be >= 1 (%lld provided)", (long long)st);
+			else if ((mx - mn) / st > 1000)
+				err(s, &n->loc, "use a larger step", "lhist() too many buckets, must be <= 1000 (would need %lld)",
+				    (long long)((mx - mn) / st));
+		}
+		t->lh_min = mn;
+		t->lh_max = mx;
+		t->lh_step = st > 0 ? st : 1;
+	}
+	n->ty = t;
+}
+
+static void need_map_arg(struct sema *s, struct node *n, struct node *a)
+{
+	if (!a || a->kind != N_MAP)
+		err(s, a ? &a->loc : &n->loc, "pass a map, e.g. %s(@x)", "%s() expects a map argument", n->name);
+}
+
+static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
+{
+	enum func_id f = FUNC__COUNT;
+	for (int i = 0; i < FUNC__COUNT; i++)
+		if (!strcmp(n->name, func_names[i]))
+			f = (enum func_id)i;
+	n->func = f;
+	n->ty = ty_void();
+	if (f == FUNC__COUNT) {
+		static const char *const unsupported[] = {
+			"ustack", "usym", "uaddr", "kaddr", "uptr", "kptr", "system", "cat", "join",
+			"reg", "sizeof", "signal", "override", "buf", "macaddr", "cgroupid", "path",
+			"strncmp", "strcontains", "skboutput", "pton", "unwatch", "len", "has_key",
+			"offsetof", "printf_", "debugf", "strftime", "cgroup_path",
+		};
+		for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)
+			if (!strcmp(n->name, unsupported[i])) {
+				err(s, &n->loc, NULL, "not supported by minibt: %s()", n->name);
+				for (struct node *a = n->args; a; a = a->next)
+					expr(s, a);
+				return;
+			}
+		const char *sug = diag_suggest(n->name, func_names, FUNC__COUNT);
+		char hint[128];
+		if (sug)
+			snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
+		struct loc l = n->loc;
+		l.end_line = l.line;
+		l.end_col = l.col + (int)strlen(n->name);
+		err(s, &l, sug ? hint : NULL, "Unknown function: %s", n->name);
+		return;
+	}
+	static const int minargs[] = {
+#define FUNC(id, name, mn, mx) [id] = mn,
+#include "funcs.def"
+#undef FUNC
+	};
+	static const int maxargs[] = {
+#define FUNC(id, name, mn, mx) [id] = mx,
+#include "funcs.def"
+#undef FUNC
+	};
+	if (n->nargs < minargs[f] || n->nargs > maxargs[f]) {
+		if (minargs[f] == maxargs[f])
+			err(s, &n->loc, NULL, "%s() requires %d argument%s (%d provided)", n->name, minargs[f],
+			    minargs[f] == 1 ? "" : "s", n->nargs);
+		else
+			err(s, &n->loc, NULL, "%s() takes %d to %d arguments (%d provided)", n->name, minargs[f],
+			    maxargs[f], n->nargs);
+		return;
+	}
+	/* arguments first (kstack's mode and print's map are not values) */
+	for (struct node *a = n->args; a; a = a->next) {
+		if (f == F_KSTACK && a->kind == N_IDENT)
+			continue;
+		if ((f == F_PRINT || f == F_CLEAR || f == F_ZERO || f == F_DELETE) && a == n->args && a->kind == N_MAP) {
+			struct mapinfo *m = map_get(s, a);
+			a->map = m;
+			a->ty = m->val;
+			for (struct node *k = a->args; k; k = k->next)
+				expr(s, k);
+			continue;
+		}
+		expr(s, a);
+	}
+	bool is_agg = f == F_COUNT || f == F_SUM || f == F_MIN || f == F_MAX || f == F_AVG ||
+		      f == F_STATS || f == F_HIST || f == F_LHIST;
+	if (is_agg && !map_rhs)
+		err(s, &n->loc, "write @name = %s(...)", "%s() should be directly assigned to a map", n->name);
+	switch (f) {
+	case F_PRINTF:
+		call_printf(s, n);
+		break;
+	case F_TIME: {
+		const char *tf = "%H:%M:%S\n";
+		if (n->args) {
+			if (n->args->kind != N_STR)
+				err(s, &n->args->loc, "write the format as a string literal, e.g. time(\"%H:%M:%S \")",
+				    "time() expects a string literal");
+			else
+				tf = n->args->str;
+		}
+		struct event *e = new_event(s, EV_TIME, &n->loc);
+		if (e) {
+			e->fmtstr = (char *)tf;
+			n->event = e->id;
+		}
+		break;
+	}
+	case F_EXIT: {
+		struct event *e = new_event(s, EV_EXIT, &n->loc);
+		if (e)
+			n->event = e->id;
+		break;
+	}
+	case F_STR: {
+		struct node *a = n->args;
+		if (a->ty && a->ty->kind != TY_PTR && a->ty->kind != TY_INT && a->ty->kind != TY_STR &&
+		    a->ty->kind != TY_NONE)
+			err(s, &a->loc, NULL, "str() expects an integer or a pointer type as first argument (%s provided)",
+			    tn(s, a->ty));
+		else if (a->ty && a->ty->kind == TY_STR && !(a->kind == N_FIELD || a->kind == N_POSPARAM))
+			err(s, &a->loc, "it is a string already: use it directly",
+			    "str() expects an integer or a pointer type as first argument (%s provided)", tn(s, a->ty));
+		int64_t len = STRLEN_DEFAULT;
+		if (n->nargs == 2) {
+			struct node *l = a->next;
+			if (l->is_const) {
+				len = l->cval + 1;
+				if (l->cval < 0 || len > 200) {
+					err(s, &l->loc, "str()'s length is at most 199 bytes", "str(): invalid length %lld",
+					    (long long)l->cval);
+					len = STRLEN_DEFAULT;
+				}
+			} else {
+				check_int_arg(s, n, l, "length");
+			}
+		}
+		if (a->ty && a->ty->kind == TY_STR && (uint32_t)len > a->ty->size)
+			len = a->ty->size;
+		n->ty = ty_str(s->a, (uint32_t)len);
+		break;
+	}
+	case F_NTOP: {
+		struct node *a = n->args;
+		if (n->nargs == 2) {
+			check_int_arg(s, n, a, "address family");
+			a = a->next;
+		}
+		const struct type *t = a->ty;
+		bool ok = t && (t->kind == TY_INT || t->kind == TY_NONE ||
+				(t->kind == TY_ARRAY && t->sub->kind == TY_INT && t->sub->size == 1 &&
+				 (t->nelem == 4 || t->nelem == 16)) ||
+				(t->kind == TY_STR && (t->size == 4 || t->size == 16)));
+		if (!ok)
+			err(s, &a->loc, "pass a 32-bit IPv4 address or a u8[4] / u8[16] array",
+			    "ntop() expects an integer or array argument, got %s", tn(s, t));
+		else if (t->kind == TY_INT && t->size > 4 && !a->is_const && n->nargs == 1)
+			warn(s, &a->loc, NULL, "ntop(): a %u-byte integer is read as an IPv4 address (its low 4 bytes)", t->size);
+		n->ty = ty_simple(TY_INET);
+		break;
+	}
+	case F_BSWAP: {
+		struct node *a = n->args;
+		if (!is_int(a->ty)) {
+			if (a->ty->kind != TY_NONE)
+				err(s, &a->loc, NULL, "bswap() only supports integer arguments (%s provided)", tn(s, a->ty));
+			n->ty = ty_int(8, false);
+		} else {
+			n->ty = ty_int((int)a->ty->size, false);
+		}
+		break;
+	}
+	case F_KSTACK: {
+		enum stack_mode m = STACK_BPFTRACE;
+		int64_t frames = MAX_STACK_FRAMES;
+		for (struct node *a = n->args; a; a = a->next) {
+			if (a->kind == N_IDENT) {
+				if (!strcmp(a->name, "perf"))
+					m = STACK_PERF;
+				else if (!strcmp(a->name, "bpftrace"))
+					m = STACK_BPFTRACE;
+				else if (!strcmp(a->name, "raw"))
+					m = STACK_RAW;
+				else
+					err(s, &a->loc, "modes: bpftrace, perf, raw", "kstack(): invalid mode '%s'", a->name);
+			} else if (const_arg(s, n, a, "the number of frames", &frames)) {
+				if (frames < 1 || frames > MAX_STACK_FRAMES) {
+					err(s, &a->loc, NULL, "kstack(): number of frames must be between 1 and %d (%lld given)",
+					    MAX_STACK_FRAMES, (long long)frames);
+					frames = MAX_STACK_FRAMES;
+				}
+			}
+		}
+		n->ty = ty_kstack(s->a, (int)frames, m);
+		if (s->p->need_stackmap < MAX_STACK_FRAMES)
+			s->p->need_stackmap = MAX_STACK_FRAMES;
+		break;
+	}
+	case F_KSYM:
+		check_int_arg(s, n, n->args, "address");
+		n->ty = ty_simple(TY_KSYM);
+		break;
+	case F_COUNT: call_agg(s, n, TY_COUNT); break;
+	case F_SUM: call_agg(s, n, TY_SUM); break;
+	case F_MIN: call_agg(s, n, TY_MIN); break;
+	case F_MAX: call_agg(s, n, TY_MAX); break;
+	case F_AVG: call_agg(s, n, TY_AVG); break;
+	case F_STATS: call_agg(s, n, TY_STATS); break;
+	case F_HIST: call_agg(s, n, TY_HIST); break;
+	case F_LHIST: call_agg(s, n, TY_LHIST); break;
+	case F_DELETE: {
+		struct node *a = n->args;
+		need_map_arg(s, n, a);
+		if (a->kind == N_MAP && a->map) {
+			struct mapinfo *m = a->map;
+			if (m->key && !a->args)
+				err(s, &a->loc, "delete one element: delete(@m[key]); all of them: clear(@m)",
+				    "delete() expects a map element, %s has keys", map_disp(s, m));
+			else if (a->args) {
+				/* key type checked as for a read */
+				const struct type *kt;
+				if (a->nargs == 1)
+					kt = widen(a->args->ty);
+				else {
+					const struct type *fs[16];
+					int i = 0;
+					for (struct node *k = a->args; k && i < 16; k = k->next)
+						fs[i++] = widen(k->ty);
+					kt = ty_tuple(s->a, fs, i);
+				}
+				a->key_ty = kt;
+			}
+		}
+		break;
+	}
+	case F_CLEAR:
+	case F_ZERO:
+	case F_PRINT: {
+		struct node *a = n->args;
+		if (f != F_PRINT || a->kind == N_MAP) {
+			need_map_arg(s, n, a);
+			if (a->kind == N_MAP && a->args)
+				err(s, &a->loc, "pass the whole map: %s(@m)", "%s() expects a map without a key", n->name);
+			struct event *e = new_event(s, f == F_CLEAR ? EV_CLEAR : f == F_ZERO ? EV_ZERO : EV_PRINT, &n->loc);
+			if (e && a->kind == N_MAP && a->map) {
+				e->map = a->map->id;
+				if (f == F_PRINT && n->nargs > 1) {
+					int64_t v;
+					if (const_arg(s, n, a->next, "top", &v))
+						e->top = v;
+					if (n->nargs > 2 && const_arg(s, n, a->next->next, "div", &v))
+						e->div = v;
+				}
+				n->event = e->id;
+			}
+			if (a->kind == N_MAP && a->map && a->map->val->kind == TY_NONE)
+				err(s, &a->loc, "assign to the map somewhere in the script", "Undefined map: %s",
+				    map_disp(s, a->map));
+		} else {
+			if (n->nargs > 1)
+				err(s, &n->loc, NULL, "print() with a value takes one argument");
+			struct event *e = new_event(s, EV_PRINTV, &n->loc);
+			if (e) {
+				event_args(s, e, a);
+				n->event = e->id;
+			}
+		}
+		break;
+	}
+	case F_GETOPT:
+		err(s, &n->loc, "pass values as positional parameters ($1, $2, ...)", "not supported by minibt yet: getopt()");
+		break;
+	case FUNC__COUNT:
+		break;
+	}
+	(void)is_stmt;
+}
+
+/* type of a binary operation on integers, as bpftrace 0.17 */
+static void binop(struct sema *s, struct node *n)
+{
+	expr(s, n->lhs);
+	expr(s, n->rhs);
+	const struct type *l = n->lhs->ty, *r = n->rhs->ty;
+	if (l->kind == TY_NONE || r->kind == TY_NONE) {
+		n->ty = ty_int(8, true);
+		return;
+	}
+	if (l->kind == TY_STR && r->kind == TY_STR) {
+		if (n->op != OP_EQ && n->op != OP_NE)
+			err(s, &n->loc, "strings compare with == and != only", "Invalid operator '%s' for strings",
+			    op_names[n->op]);
+		n->ty = ty_int(8, true);
+		return;
+	}
+	if (!is_intlike(l) || !is_intlike(r)) {
+		const struct node *bad = is_intlike(l) ? n->rhs : n->lhs;
+		if (l->kind != r->kind && (l->kind == TY_STR || r->kind == TY_STR))
+			err(s, &n->loc, "compare strings with strings and integers with integers",
+			    "Type mismatch for '%s': comparing '%s' with '%s'", op_names[n->op], tn(s, l), tn(s, r));
+		else
+			err(s, &bad->loc, bad->ty->kind == TY_RECORD ? "read one of its fields with . or ->" : NULL,
+			    "The '%s' operator can not be used on type %s", op_names[n->op], tn(s, bad->ty));
+		n->ty = ty_int(8, true);
+		return;
+	}
+	bool sign = (l->kind != TY_INT || l->sign) && (r->kind != TY_INT || r->sign);
+	if (l->kind == TY_PTR || r->kind == TY_PTR) {
+		if ((n->op == OP_ADD || n->op == OP_SUB) && l->kind == TY_PTR && r->kind == TY_INT) {
+			n->ty = l; /* pointer arithmetic in elements, as C */
+			return;
+		}
+		sign = false;
+	}
+	if (l->kind == TY_COUNT || r->kind == TY_COUNT)
+		sign = false;
+	n->ty = ty_int(8, sign);
+	if (n->lhs->is_const && n->rhs->is_const) {
+		int64_t a = n->lhs->cval, b = n->rhs->cval, v = 0;
+		bool ok = true;
+		switch (n->op) {
+		case OP_ADD: v = (int64_t)((uint64_t)a + (uint64_t)b); break;
+		case OP_SUB: v = (int64_t)((uint64_t)a - (uint64_t)b); break;
+		case OP_MUL: v = (int64_t)((uint64_t)a * (uint64_t)b); break;
+		case OP_DIV: ok = b != 0; v = ok ? (sign ? (b == -1 ? -a : a / b) : (int64_t)((uint64_t)a / (uint64_t)b)) : 0; break;
+		case OP_MOD: ok = b != 0; v = ok ? (sign ? (b == -1 ? 0 : a % b) : (int64_t)((uint64_t)a % (uint64_t)b)) : 0; break;
+		case OP_BAND: v = a & b; break;
+		case OP_BOR: v = a | b; break;
+		case OP_BXOR: v = a ^ b; break;
+		case OP_SHL: v = (int64_t)((uint64_t)a << (b & 63)); break;
+		case OP_SHR: v = sign ? a >> (b & 63) : (int64_t)((uint64_t)a >> (b & 63)); break;
+		case OP_LAND: v = a && b; break;
+		case OP_LOR: v = a || b; break;
+		case OP_EQ: v = a == b; break;
+		case OP_NE: v = a != b; break;
+		case OP_LT: v = sign ? a < b : (uint64_t)a < (uint64_t)b; break;
+		case OP_LE: v = sign ? a <= b : (uint64_t)a <= (uint64_t)b; break;
+		case OP_GT: v = sign ? a > b : (uint64_t)a > (uint64_t)b; break;
+		case OP_GE: v = sign ? a >= b : (uint64_t)a >= (uint64_t)b; break;
+		default: ok = false;
+		}
+		if (ok)
+			set_const(n, v);
+		else if (n->op == OP_DIV || n->op == OP_MOD)
+			err(s, &n->rhs->loc, NULL, "division by zero");
+	}
+}
+
+static void field(struct sema *s, struct node *n)
+{
+	expr(s, n->lhs);
+	const struct type *t = n->lhs->ty;
+	n->ty = ty_int(8, true);
+	if (t->kind == TY_NONE)
+		return;
+	if (t->kind == TY_TUPLE && n->op == OP_DOT && n->ival > 0) {
+		int i = (int)n->ival - 1;
+		if (i >= t->nfields) {
+			err(s, &n->loc, NULL, "Invalid tuple index: %d. Found %d elements in tuple.", i, t->nfields);
+			return;
+		}
+		n->ty = t->fields[i];
+		n->field_off = t->offsets[i];
+		return;
+	}
+	const struct type *rec = t;
+	if (n->op == OP_ARROW) {
+		if (t->kind != TY_PTR || t->sub->kind != TY_RECORD) {
+			if (t->kind == TY_RECORD)
+				err(s, &n->loc, "it is a struct, not a pointer: use '.'",
+				    "Can not access field '%s' on type '%s'. Try using '.'", n->name, tn(s, t));
+			else
+				err(s, &n->loc, is_int(t) ? "cast it to a struct pointer first, e.g. ((struct sock *)arg0)->sk_state" : NULL,
+				    "Can not access field '%s' on type '%s'. Try casting it to a struct pointer first",
+				    n->name, tn(s, t));
+			return;
+		}
+		rec = t->sub;
+	} else if (t->kind != TY_RECORD) {
+		if (t->kind == TY_PTR && t->sub->kind == TY_RECORD)
+			err(s, &n->loc, "it is a pointer: use '->'", "Can not access field '%s' on type '%s'. Try dereferencing it first, or using '->'",
+			    n->name, tn(s, t));
+		else
+			err(s, &n->loc, NULL, "Can not access field '%s' on expression of type '%s'", n->name, tn(s, t));
+		return;
+	}
+	uint32_t off = 0;
+	const struct type *mt = btfc_member(s->btf, rec, n->name, &off);
+	if (!mt) {
+		const char *names[512];
+		int k = btfc_member_names(s->btf, rec, names, 512);
+		const char *sug = diag_suggest(n->name, names, k);
+		char hint[160];
+		if (sug)
+			snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
+		struct loc l = n->loc;
+		if (rec->fnames)
+			err(s, &l, sug ? hint : NULL, "Struct/union of type '%s' does not contain a field named '%s'",
+			    rec->name ? rec->name : "args", n->name);
+		else
+			err(s, &l, sug ? hint : NULL, "Struct/union of type '%s' does not contain a field named '%s'",
+			    tn(s, rec), n->name);
+		return;
+	}
+	n->field_off = off;
+	n->ty = mt;
+	if (t->ctx) { /* fields of args stay context reads */
+		struct type *c = arena_alloc(s->a, sizeof(*c));
+		*c = *mt;
+		c->ctx = true;
+		n->ty = c;
+	}
+}
+
+static void expr(struct sema *s, struct node *n)
+{
+	n->is_const = false;
+	switch (n->kind) {
+	case N_INT:
+		n->ty = ty_int(8, true);
+		set_const(n, n->ival);
+		break;
+	case N_STR:
+		n->ty = ty_str(s->a, (uint32_t)n->slen + 1);
+		break;
+	case N_BUILTIN:
+		builtin(s, n);
+		break;
+	case N_CALL:
+		call(s, n, false, false);
+		if (n->ty->kind == TY_VOID && n->func != FUNC__COUNT)
+			err(s, &n->loc, "use it as a statement", "%s() does not return a value", n->name);
+		break;
+	case N_VAR: {
+		struct varinfo *v = var_find(s, n->name);
+		if (!v) {
+			err(s, &n->loc, "assign it first in this probe: $x = ...; scratch variables live for one probe",
+			    "Undefined or undeclared variable: $%s", n->name);
+			n->ty = ty_int(8, true);
+		} else {
+			n->var = v;
+			n->ty = v->ty;
+		}
+		break;
+	}
+	case N_MAP: {
+		struct mapinfo *m = map_get(s, n);
+		n->map = m;
+		for (struct node *k = n->args; k; k = k->next)
+			expr(s, k);
+		n->ty = m->val;
+		if (m->val->kind == TY_NONE)
+			n->ty = ty_none();
+		if (n->args) {
+			const struct type *kt;
+			if (n->nargs == 1)
+				kt = widen(n->args->ty);
+			else {
+				const struct type *fs[16];
+				int i = 0;
+				for (struct node *k = n->args; k && i < 16; k = k->next)
+					fs[i++] = widen(k->ty);
+				kt = ty_tuple(s->a, fs, i);
+			}
+			n->key_ty = kt;
+		}
+		if (m->val->kind == TY_HIST || m->val->kind == TY_LHIST || m->val->kind == TY_STATS)
+			err(s, &n->loc, "print it with print(@m)", "%s of type %s can not be read in a probe",
+			    map_disp(s, m), tn(s, m->val));
+		break;
+	}
+	case N_POSPARAM: {
+		if (n->ival < 0) {
+			n->ty = ty_int(8, true);
+			set_const(n, s->o ? s->o->npos : 0);
+			break;
+		}
+		const char *v = s->o && n->ival >= 1 && n->ival <= s->o->npos ? s->o->pos[n->ival - 1] : NULL;
+		char *e = NULL;
+		long long iv = v ? strtoll(v, &e, 0) : 0;
+		if (!v || (e && *e == 0 && e != v)) {
+			n->ty = ty_int(8, true);
+			set_const(n, iv);
+		} else {
+			n->ty = ty_str(s->a, (uint32_t)strlen(v) + 1);
+			n->str = (char *)v;
+			n->slen = strlen(v);
+		}
+		break;
+	}
+	case N_IDENT:
+		ident(s, n);
+		break;
+	case N_BINOP:
+		binop(s, n);
+		break;
+	case N_UNOP:
+		expr(s, n->lhs);
+		switch (n->op) {
+		case OP_NOT:
+			n->ty = ty_int(8, false);
+			if (n->lhs->is_const)
+				set_const(n, !n->lhs->cval);
+			break;
+		case OP_BNOT:
+		case OP_NEG:
+			if (!is_intlike(n->lhs->ty) && n->lhs->ty->kind != TY_NONE)
+				err(s, &n->loc, NULL, "The '%s' operator can not be used on type %s", op_names[n->op],
+				    tn(s, n->lhs->ty));
+			n->ty = ty_int(8, n->lhs->ty->kind == TY_INT ? n->lhs->ty->sign : true);
+			if (n->lhs->is_const)
+				set_const(n, n->op == OP_NEG ? (int64_t)(0 - (uint64_t)n->lhs->cval) : ~n->lhs->cval);
+			break;
+		case OP_DEREF: {
+			const struct type *t = n->lhs->ty;
+			if (t->kind == TY_PTR) {
+				n->ty = t->sub->kind == TY_VOID ? ty_int(8, false) : t->sub;
+			} else if (is_int(t)) {
+				n->ty = ty_int(8, false);
+			} else {
+				if (t->kind != TY_NONE)
+					err(s, &n->loc, NULL, "Can not dereference type '%s'", tn(s, t));
+				n->ty = ty_int(8, false);
+			}
+			break;
+		}
+		case OP_ADDR:
+			err(s, &n->loc, "read the value instead, or cast an address to a pointer type",
+			    "not supported by minibt: the address-of operator");
+			n->ty = ty_int(8, false);
+			break;
+		default:
+			n->ty = ty_int(8, true);
+		}
+		break;
+	case N_TERNARY:
+		expr(s, n->cond);
+		expr(s, n->lhs);
+		expr(s, n->rhs);
+		if (n->lhs->ty->kind == TY_STR && n->rhs->ty->kind == TY_STR) {
+			uint32_t sz = n->lhs->ty->size > n->rhs->ty->size ? n->lhs->ty->size : n->rhs->ty->size;
+			n->ty = ty_str(s->a, sz);
+		} else if (is_intlike(n->lhs->ty) && is_intlike(n->rhs->ty)) {
+			bool sign = (n->lhs->ty->kind != TY_INT || n->lhs->ty->sign) &&
+				    (n->rhs->ty->kind != TY_INT || n->rhs->ty->sign);
+			n->ty = ty_int(8, sign);
+		} else if (ty_equal(n->lhs->ty, n->rhs->ty)) {
+			n->ty = n->lhs->ty;
+		} else {
+			if (n->lhs->ty->kind != TY_NONE && n->rhs->ty->kind != TY_NONE)
+				err(s, &n->loc, "give both branches the same type",
+				    "Ternary operator branches have different types: '%s' and '%s'",
+				    tn(s, n->lhs->ty), tn(s, n->rhs->ty));
+			n->ty = n->lhs->ty;
+		}
+		if (n->cond->ty->kind != TY_NONE && !is_intlike(n->cond->ty))
+			err(s, &n->cond->loc, NULL, "Invalid condition in ternary: %s", tn(s, n->cond->ty));
+		break;
+	case N_FIELD:
+		field(s, n);
+		break;
+	case N_INDEX: {
+		expr(s, n->lhs);
+		expr(s, n->rhs);
+		const struct type *t = n->lhs->ty;
+		if (!is_int(n->rhs->ty) && n->rhs->ty->kind != TY_NONE)
+			err(s, &n->rhs->loc, NULL, "The array index operator [] expects an integer index");
+		if (t->kind == TY_ARRAY) {
+			if (n->rhs->is_const && (n->rhs->cval < 0 || n->rhs->cval >= t->nelem))
+				err(s, &n->rhs->loc, NULL, "the index %lld is out of bounds for array of size %u",
+				    (long long)n->rhs->cval, t->nelem);
+			else if (!n->rhs->is_const)
+				err(s, &n->rhs->loc, "index arrays with constants", "not supported by minibt: non-constant array index");
+			n->ty = t->sub;
+		} else if (t->kind == TY_PTR) {
+			n->ty = t->sub->kind == TY_VOID ? ty_int(1, false) : t->sub;
+		} else if (t->kind == TY_STR) {
+			n->ty = ty_int(1, true);
+			if (!n->rhs->is_const)
+				err(s, &n->rhs->loc, "index strings with constants", "not supported by minibt: non-constant string index");
+		} else {
+			if (t->kind != TY_NONE)
+				err(s, &n->loc, NULL, "The array index operator [] can only be used on arrays and pointers, found %s",
+				    tn(s, t));
+			n->ty = ty_int(8, true);
+		}
+		break;
+	}
+	case N_CAST: {
+		expr(s, n->lhs);
+		const struct type *t = resolve_ctype(s, n->cast);
+		if (!t) {
+			n->ty = ty_int(8, false);
+			break;
+		}
+		const struct type *from = n->lhs->ty;
+		if (t->kind == TY_RECORD) {
+			err(s, &n->loc, "cast to a pointer: (struct x *)", "Cannot cast to \"%s\"", tn(s, t));
+			n->ty = ty_int(8, false);
+			break;
+		}
+		if (from->kind != TY_NONE && !is_intlike(from) && !(from->kind == TY_ARRAY && t->kind == TY_INT)) {
+			err(s, &n->loc, NULL, "Cannot cast from \"%s\" to \"%s\"", tn(s, from), tn(s, t));
+		}
+		n->ty = t;
+		if (n->lhs->is_const && t->kind == TY_INT) {
+			int64_t v = n->lhs->cval;
+			int bits = (int)t->size * 8;
+			if (bits < 64) {
+				uint64_t mask = (1ULL << bits) - 1;
+				uint64_t u = (uint64_t)v & mask;
+				if (t->sign && (u >> (bits - 1)))
+					u |= ~mask;
+				v = (int64_t)u;
+			}
+			set_const(n, v);
+		}
+		break;
+	}
+	case N_TUPLE: {
+		const struct type *fs[16];
+		int i = 0;
+		for (struct node *a = n->args; a; a = a->next) {
+			expr(s, a);
+			if (i < 16)
+				fs[i++] = a->ty->kind == TY_INT ? widen(a->ty) : a->ty;
+		}
+		if (n->nargs > 16)
+			err(s, &n->loc, NULL, "tuples have at most 16 elements");
+		n->ty = ty_tuple(s->a, fs, i);
+		break;
+	}
+	default:
+		n->ty = ty_void();
+	}
+}
+
+/* ------------------------------------------------------------ statements */
+
+static void assign_var(struct sema *s, struct node *n, struct node *lhs, const struct type *t)
+{
+	struct varinfo *v = var_find(s, lhs->name);
+	if (t->kind == TY_VOID || t->kind == TY_NONE) {
+		if (t->kind == TY_VOID)
+			err(s, &n->rhs->loc, NULL, "Value '%s' cannot be assigned to a scratch variable.", n->rhs->name ? n->rhs->name : "void");
+		if (!v)
+			return;
+	}
+	if (ty_is_agg(t)) {
+		/* error given at the call */
+		return;
+	}
+	if (!v) {
+		v = arena_alloc(s->a, sizeof(*v));
+		v->name = lhs->name;
+		v->ty = t;
+		v->first = lhs->loc;
+		v->slot = s->vars.n;
+		arena_vec_push(s->a, (void ***)&s->vars.v, &s->vars.n, &s->vars.cap, v);
+		s->changed = true;
+	} else if (v->ty->kind == TY_INT && t->kind == TY_INT) {
+		if (t->size > v->ty->size) {
+			v->ty = ty_int((int)t->size, v->ty->sign);
+			s->changed = true;
+		}
+	} else if (v->ty->kind == TY_STR && t->kind == TY_STR) {
+		if (t->size > v->ty->size) {
+			v->ty = ty_str(s->a, t->size);
+			s->changed = true;
+		}
+	} else if (v->ty->kind == TY_NONE) {
+		v->ty = t;
+		s->changed = true;
+	} else if (!ty_equal(v->ty, t) && !(v->ty->kind == TY_PTR && t->kind == TY_INT)) {
+		err(s, &n->loc, "use a new variable for a value of another type",
+		    "Type mismatch for $%s: trying to assign value of type '%s' when variable already contains a value of type '%s'",
+		    lhs->name, tn(s, t), tn(s, v->ty));
+	}
+	lhs->var = v;
+	lhs->ty = v->ty;
+}
+
+static void map_key(struct sema *s, struct node *mn, struct mapinfo *m)
+{
+	if (!mn->args) {
+		if (m->key) {
+			err(s, &mn->loc, arena_printf(s->a, "%s was used with a key elsewhere: write %s[key]", map_disp(s, m), map_disp(s, m)),
+			    "%s used as a map without an explicit key (scalar map), previously used with an explicit key (non-scalar map)",
+			    map_disp(s, m));
+		}
+		m->has_nokey_use = true;
+		return;
+	}
+	for (struct node *k = mn->args; k; k = k->next)
+		if (k->ty->kind == TY_VOID || k->ty->kind == TY_RECORD || ty_is_agg(k->ty))
+			err(s, &k->loc, NULL, "%s: '%s' can not be a map key", map_disp(s, m), tn(s, k->ty));
+	if (m->has_nokey_use && !m->key)
+		err(s, &mn->loc, arena_printf(s->a, "use %s consistently with or without a key", map_disp(s, m)),
+		    "%s used as a map with an explicit key (non-scalar map), previously used without an explicit key (scalar map)",
+		    map_disp(s, m));
+	const struct type *kt = mn->key_ty;
+	for (struct node *k = mn->args; k; k = k->next)
+		if (k->ty->kind == TY_NONE)
+			return;
+	if (!m->key) {
+		m->key = kt;
+		s->changed = true;
+	} else if (!ty_equal(m->key, kt)) {
+		/* strings of another size fit: keys are resized to the largest */
+		err(s, &mn->loc, "use the same key types everywhere the map is used",
+		    "Argument mismatch for %s: trying to access with arguments: [%s] when map expects arguments: [%s]",
+		    map_disp(s, m), tn(s, kt), tn(s, m->key));
+	} else if (kt->size > m->key->size) {
+		m->key = kt;
+		s->changed = true;
+	}
+	m->has_key_use = true;
+}
+
+static void assign_map(struct sema *s, struct node *n, struct node *lhs, const struct type *t)
+{
+	struct mapinfo *m = map_get(s, lhs);
+	lhs->map = m;
+	map_key(s, lhs, m);
+	if (t->kind == TY_VOID) {
+		err(s, &n->rhs->loc, NULL, "Value '%s' cannot be assigned to a map.", n->rhs->name ? n->rhs->name : "void");
+		return;
+	}
+	if (t->kind == TY_NONE)
+		return;
+	const struct type *vt = widen(t);
+	if (vt->kind == TY_RECORD) {
+		err(s, &n->rhs->loc, "store one of its fields", "not supported by minibt: a struct as a map value");
+		return;
+	}
+	if (m->val->kind == TY_NONE) {
+		m->val = vt;
+		s->changed = true;
+	} else if (m->val->kind == TY_STR && vt->kind == TY_STR) {
+		if (vt->size > m->val->size) {
+			m->val = ty_str(s->a, vt->size);
+			s->changed = true;
+		}
+	} else if (m->val->kind == TY_INT && vt->kind == TY_INT) {
+		/* either sign: stored as 64 bits */
+	} else if (!ty_equal(m->val, vt)) {
+		err(s, &n->loc, NULL,
+		    "Type mismatch for %s: trying to assign value of type '%s' when map already contains a value of type '%s'",
+		    map_disp(s, m), tn(s, vt), tn(s, m->val));
+	}
+	m->percpu = ty_is_agg(m->val);
+	lhs->ty = m->val;
+}
+
+static void block(struct sema *s, struct node *b)
+{
+	for (struct node *st = b ? b->stmts : NULL; st; st = st->next)
+		stmt(s, st);
+}
+
+static void stmt(struct sema *s, struct node *n)
+{
+	switch (n->kind) {
+	case N_EXPRSTMT:
+		if (n->lhs->kind == N_CALL) {
+			call(s, n->lhs, true, false);
+		} else {
+			expr(s, n->lhs);
+			/* a bare map read is allowed and does nothing */
+		}
+		break;
+	case N_ASSIGN: {
+		struct node *lhs = n->lhs;
+		bool agg_call = n->rhs->kind == N_CALL && lhs->kind == N_MAP && n->op == OP_ASSIGN;
+		if (lhs->kind == N_MAP)
+			for (struct node *k = lhs->args; k; k = k->next)
+				expr(s, k);
+		if (n->rhs->kind == N_CALL)
+			call(s, n->rhs, false, agg_call);
+		else
+			expr(s, n->rhs);
+		const struct type *t = n->rhs->ty;
+		if (n->op != OP_ASSIGN) {
+			/* x op= e: x must already be an integer */
+			expr(s, lhs);
+			if (lhs->ty->kind != TY_NONE && !is_intlike(lhs->ty))
+				err(s, &n->loc, NULL, "The '%s=' operator can not be used on type %s", op_names[n->op], tn(s, lhs->ty));
+			if (!is_intlike(t) && t->kind != TY_NONE)
+				err(s, &n->rhs->loc, NULL, "The '%s=' operator expects an integer (%s provided)", op_names[n->op], tn(s, t));
+			if (lhs->kind == N_MAP && lhs->ty->kind == TY_NONE)
+				t = ty_int(8, true);
+			else
+				t = lhs->ty->kind == TY_INT ? ty_int(8, lhs->ty->sign) : lhs->ty;
+		}
+		if (lhs->kind == N_VAR) {
+			if (n->op != OP_ASSIGN && !var_find(s, lhs->name))
+				break; /* error given by expr() */
+			assign_var(s, n, lhs, n->op == OP_ASSIGN ? t : lhs->ty);
+		} else {
+			if (lhs->args) {
+				const struct type *kt;
+				if (lhs->nargs == 1)
+					kt = widen(lhs->args->ty);
+				else {
+					const struct type *fs[16];
+					int i = 0;
+					for (struct node *k = lhs->args; k && i < 16; k = k->next)
+						fs[i++] = widen(k->ty);
+					kt = ty_tuple(s->a, fs, i);
+				}
+				lhs->key_ty = kt;
+			}
+			assign_map(s, n, lhs, t);
+		}
+		break;
+	}
+	case N_INCDEC: {
+		struct node *lhs = n->lhs;
+		if (lhs->kind == N_VAR) {
+			expr(s, lhs);
+			if (lhs->ty->kind != TY_INT && lhs->ty->kind != TY_PTR)
+				err(s, &n->loc, NULL, "The %s operator can not be used on type %s", op_names[n->op], tn(s, lhs->ty));
+		} else {
+			for (struct node *k = lhs->args; k; k = k->next)
+				expr(s, k);
+			if (lhs->args) {
+				const struct type *kt;
+				if (lhs->nargs == 1)
+					kt = widen(lhs->args->ty);
+				else {
+					const struct type *fs[16];
+					int i = 0;
+					for (struct node *k = lhs->args; k && i < 16; k = k->next)
+						fs[i++] = widen(k->ty);
+					kt = ty_tuple(s->a, fs, i);
+				}
+				lhs->key_ty = kt;
+			}
+			struct mapinfo *m = map_get(s, lhs);
+			const struct type *cur = m->val->kind == TY_NONE ? ty_int(8, true) : m->val;
+			if (cur->kind != TY_INT)
+				err(s, &n->loc, NULL, "The %s operator can not be used on map values of type %s", op_names[n->op], tn(s, cur));
+			assign_map(s, n, lhs, cur);
+		}
+		break;
+	}
+	case N_IF:
+		expr(s, n->cond);
+		if (n->cond->ty->kind != TY_NONE && !is_intlike(n->cond->ty))
+			err(s, &n->cond->loc, "compare it: if ($s == \"x\")", "Invalid condition in if(): %s", tn(s, n->cond->ty));
+		block(s, n->then);
+		if (n->els)
+			block(s, n->els);
+		break;
+	case N_UNROLL:
+		expr(s, n->cond);
+		if (!n->cond->is_const)
+			err(s, &n->cond->loc, "write a number: unroll(5)", "unroll() expects a constant integer");
+		else if (n->cond->cval < 1 || n->cond->cval > 100)
+			err(s, &n->cond->loc, NULL, "unroll() iteration count must be in 1..100 (%lld given)", (long long)n->cond->cval);
+		block(s, n->then);
+		break;
+	case N_RETURN:
+		break;
+	case N_BLOCK:
+		block(s, n);
+		break;
+	default:
+		expr(s, n);
+	}
+}
+
+/* ------------------------------------------------------------- probes */
+
+static void probe(struct sema *s, struct probe *p)
+{
+	s->probe = p;
+	s->vars.n = 0;
+	s->vars.v = NULL;
+	s->vars.cap = 0;
+	if (p->aps[0].type == PROBE_TRACEPOINT && !p->args_ty && s->report) {
+		struct attach_point *ap = &p->aps[0];
+		if (!has_wildcard(ap->target) && !has_wildcard(ap->func) && *ap->func) {
+			char ebuf[256];
+			p->args_ty = s->btf ? btfc_tracepoint(s->btf, ap->target, ap->func, ebuf, sizeof(ebuf)) : NULL;
+		}
+	}
+	if (p->aps[0].type == PROBE_TRACEPOINT && !p->args_ty && !s->report) {
+		struct attach_point *ap = &p->aps[0];
+		if (!has_wildcard(ap->target) && !has_wildcard(ap->func) && *ap->func && s->btf) {
+			char ebuf[256];
+			p->args_ty = btfc_tracepoint(s->btf, ap->target, ap->func, ebuf, sizeof(ebuf));
+		}
+	}
+	if (p->pred) {
+		expr(s, p->pred);
+		if (p->pred->ty->kind != TY_NONE && !is_intlike(p->pred->ty))
+			err(s, &p->pred->loc, "compare it, e.g. /comm == \"sshd\"/", "Invalid type for predicate: %s",
+			    tn(s, p->pred->ty));
+	}
+	block(s, p->body);
+	p->nvars = s->vars.n;
+}
+
+static bool uses_args(const struct node *n)
+{
+	for (; n; n = n->next) {
+		if (n->kind == N_BUILTIN && n->builtin == B_ARGS)
+			return true;
+		if (uses_args(n->lhs) || uses_args(n->rhs) || uses_args(n->cond) || uses_args(n->then) ||
+		    uses_args(n->els) || uses_args(n->args) || uses_args(n->stmts))
+			return true;
+	}
+	return false;
+}
+
+static void check_probe_header(struct sema *s, struct probe *p)
+{
+	for (int i = 0; i < p->naps; i++)
+		parse_attach(s, &p->aps[i]);
+	enum probe_type t0 = p->aps[0].type;
+	for (int i = 1; i < p->naps; i++) {
+		enum probe_type t = p->aps[i].type;
+		if (t != t0 && !((t == PROBE_KPROBE || t == PROBE_KRETPROBE) && (t0 == PROBE_KPROBE || t0 == PROBE_KRETPROBE)))
+			diag_error(s->d, &p->aps[i].loc, "give each kind of probe its own body",
+				   "not supported by minibt: mixing %s and %s attach points in one probe",
+				   probe_type_names[t0], probe_type_names[t]);
+	}
+	if (t0 == PROBE_TRACEPOINT && uses_args(p->body) + uses_args(p->pred)) {
+		bool wild = false;
+		for (int i = 0; i < p->naps; i++)
+			wild |= has_wildcard(p->aps[i].target) || has_wildcard(p->aps[i].func);
+		if (wild || p->naps > 1) {
+			diag_error(s->d, &p->aps[0].loc, "name one tracepoint when the probe reads args",
+				   "not supported by minibt: args in a probe with several or wildcard tracepoints");
+		} else if (*p->aps[0].func) {
+			char ebuf[256] = "";
+			p->args_ty = s->btf ? btfc_tracepoint(s->btf, p->aps[0].target, p->aps[0].func, ebuf, sizeof(ebuf)) : NULL;
+			if (!p->args_ty)
+				diag_error(s->d, &p->aps[0].loc, "list tracepoints with: minibt -l 'tracepoint:*'",
+					   "%s", *ebuf ? ebuf : "tracepoint args unavailable: no tracefs and no kernel BTF");
+		}
+	}
+}
+
+int sema_check(struct program *p, const struct sema_opts *o, struct diags *d)
+{
+	struct sema s = { 0 };
+	s.p = p;
+	s.a = p->arena;
+	s.d = d;
+	s.btf = o->btf;
+	s.o = o;
+	p->btf = o->btf;
+	int errs0 = d->nerrors;
+	for (int i = 0; i < p->nprobes; i++)
+		check_probe_header(&s, p->probes[i]);
+	if (d->nerrors > errs0)
+		return -1;
+	/* quiet passes until types settle, then the reporting pass */
+	for (int pass = 0; pass < 8; pass++) {
+		s.changed = false;
+		for (int i = 0; i < p->nprobes; i++)
+			probe(&s, p->probes[i]);
+		if (!s.changed)
+			break;
+	}
+	s.report = true;
+	for (int i = 0; i < p->nprobes; i++)
+		probe(&s, p->probes[i]);
+	for (int i = 0; i < p->nmaps; i++) {
+		struct mapinfo *m = p->maps[i];
+		if (m->val->kind == TY_NONE)
+			diag_error(d, &m->first, "assign a value to it somewhere in the script: @x = ...",
+				   "Undefined map: @%s", m->name);
+	}
+	p->need_ringbuf = true;
+	return d->nerrors > errs0 ? -1 : 0;
+}
+
+uint32_t map_key_size(const struct mapinfo *m)
+{
+	uint32_t k = m->key ? m->key->size : 8;
+	if (m->val->kind == TY_HIST || m->val->kind == TY_LHIST)
+		k = (m->key ? (k + 7) / 8 * 8 : 0) + 8;
+	return k;
+}
+
+uint32_t map_value_size(const struct mapinfo *m)
+{
+	switch (m->val->kind) {
+	case TY_COUNT: case TY_SUM: case TY_HIST: case TY_LHIST:
+		return 8;
+	case TY_MIN: case TY_MAX: case TY_AVG: case TY_STATS:
+		return 16;
+	default:
+		return m->val->size ? m->val->size : 8;
+	}
+}

@@ -1,0 +1,623 @@
+/*
+** frontend/types.c: minibt's types and the kernel's, read from BTF.
+**
+** Scalar types are interned constants; composite ones live in the
+** compile arena. Kernel types keep (btf, id) and are converted on demand:
+** vmlinux BTF is parsed once by libbpf when the first kernel type is
+** asked for, and a record is never expanded eagerly (struct sock points to
+** struct sock). Conversions are cached per BTF id.
+**
+** Tracepoint records come from the tracefs format file, the kernel's own
+** description of the record the program's context points at; without
+** tracefs (dry runs) BTF's trace_event_raw_<name> is used.
+*/
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "ast.h"
+
+static const struct type T_INTS[2][4] = {
+	{ { .kind = TY_INT, .size = 1, .align = 1, .name = "uint8" },
+	  { .kind = TY_INT, .size = 2, .align = 2, .name = "uint16" },
+	  { .kind = TY_INT, .size = 4, .align = 4, .name = "uint32" },
+	  { .kind = TY_INT, .size = 8, .align = 8, .name = "uint64" } },
+	{ { .kind = TY_INT, .size = 1, .align = 1, .sign = true, .name = "int8" },
+	  { .kind = TY_INT, .size = 2, .align = 2, .sign = true, .name = "int16" },
+	  { .kind = TY_INT, .size = 4, .align = 4, .sign = true, .name = "int32" },
+	  { .kind = TY_INT, .size = 8, .align = 8, .sign = true, .name = "int64" } },
+};
+static const struct type T_VOID = { .kind = TY_VOID, .size = 0, .align = 1, .name = "void" };
+static const struct type T_NONE = { .kind = TY_NONE, .name = "none" };
+static const struct type T_SIMPLE[] = {
+	[TY_INET] = { .kind = TY_INET, .size = 24, .align = 8, .name = "inet" },
+	[TY_KSYM] = { .kind = TY_KSYM, .size = 8, .align = 8, .name = "ksym" },
+	[TY_PROBE] = { .kind = TY_PROBE, .size = 8, .align = 8, .name = "probe" },
+	[TY_COUNT] = { .kind = TY_COUNT, .size = 8, .align = 8, .sign = true, .name = "count" },
+};
+
+const struct type *ty_int(int size, bool sign)
+{
+	int i = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+	return &T_INTS[sign ? 1 : 0][i];
+}
+
+const struct type *ty_void(void) { return &T_VOID; }
+const struct type *ty_none(void) { return &T_NONE; }
+
+const struct type *ty_simple(enum ty_kind k)
+{
+	return &T_SIMPLE[k];
+}
+
+const struct type *ty_str(struct arena *a, uint32_t size)
+{
+	struct type *t = arena_alloc(a, sizeof(*t));
+	t->kind = TY_STR;
+	t->size = size;
+	t->align = 1;
+	return t;
+}
+
+const struct type *ty_ptr(struct arena *a, const struct type *to)
+{
+	struct type *t = arena_alloc(a, sizeof(*t));
+	t->kind = TY_PTR;
+	t->size = 8;
+	t->align = 8;
+	t->sub = to;
+	return t;
+}
+
+const struct type *ty_array(struct arena *a, const struct type *el, uint32_t n)
+{
+	struct type *t = arena_alloc(a, sizeof(*t));
+	t->kind = TY_ARRAY;
+	t->sub = el;
+	t->nelem = n;
+	t->size = el->size * n;
+	t->align = el->align ? el->align : 1;
+	return t;
+}
+
+const struct type *ty_kstack(struct arena *a, int nframes, enum stack_mode m)
+{
+	struct type *t = arena_alloc(a, sizeof(*t));
+	t->kind = TY_KSTACK;
+	t->size = 8;
+	t->align = 8;
+	t->nframes = nframes;
+	t->stack_mode = m;
+	return t;
+}
+
+/* tuple fields at their natural alignment, like a C struct */
+const struct type *ty_tuple(struct arena *a, const struct type **f, int n)
+{
+	struct type *t = arena_alloc(a, sizeof(*t));
+	t->kind = TY_TUPLE;
+	t->nfields = n;
+	t->fields = arena_alloc(a, sizeof(*t->fields) * (size_t)n);
+	t->offsets = arena_alloc(a, sizeof(uint32_t) * (size_t)n);
+	uint32_t off = 0, al = 1;
+	for (int i = 0; i < n; i++) {
+		uint32_t fa = f[i]->align ? f[i]->align : 1;
+		off = (off + fa - 1) / fa * fa;
+		t->fields[i] = f[i];
+		t->offsets[i] = off;
+		off += f[i]->size;
+		if (fa > al)
+			al = fa;
+	}
+	t->size = (off + al - 1) / al * al;
+	t->align = al;
+	return t;
+}
+
+const struct type *ty_agg(struct arena *a, enum ty_kind k, bool sign)
+{
+	struct type *t = arena_alloc(a, sizeof(*t));
+	t->kind = k;
+	t->size = 8;
+	t->align = 8;
+	t->sign = sign;
+	return t;
+}
+
+bool ty_is_agg(const struct type *t)
+{
+	return t->kind >= TY_COUNT;
+}
+
+bool ty_equal(const struct type *a, const struct type *b)
+{
+	if (a == b)
+		return true;
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case TY_INT: return a->size == b->size && a->sign == b->sign;
+	case TY_STR: case TY_BUF: return true; /* any size: resized to the largest */
+	case TY_PTR: return ty_equal(a->sub, b->sub);
+	case TY_ARRAY: return a->nelem == b->nelem && ty_equal(a->sub, b->sub);
+	case TY_RECORD: return a->btf == b->btf && a->btf_id == b->btf_id;
+	case TY_TUPLE:
+		if (a->nfields != b->nfields)
+			return false;
+		for (int i = 0; i < a->nfields; i++)
+			if (!ty_equal(a->fields[i], b->fields[i]))
+				return false;
+		return true;
+	case TY_KSTACK: return a->stack_mode == b->stack_mode && a->nframes == b->nframes;
+	case TY_LHIST: return a->lh_min == b->lh_min && a->lh_max == b->lh_max && a->lh_step == b->lh_step;
+	case TY_SUM: case TY_MIN: case TY_MAX: case TY_AVG: case TY_STATS:
+		return true;
+	default: return true;
+	}
+}
+
+/* names as bpftrace prints them in messages */
+const char *ty_name(struct arena *a, const struct type *t)
+{
+	switch (t->kind) {
+	case TY_NONE: return "none";
+	case TY_VOID: return "void";
+	case TY_INT: return arena_printf(a, "%sint%u", t->sign ? "" : "unsigned ", t->size * 8);
+	case TY_STR: return arena_printf(a, "string[%u]", t->size);
+	case TY_BUF: return arena_printf(a, "buffer[%u]", t->size);
+	case TY_INET: return "inet";
+	case TY_KSTACK: return "kstack";
+	case TY_KSYM: return "ksym";
+	case TY_PROBE: return "probe";
+	case TY_PTR: return arena_printf(a, "%s *", ty_name(a, t->sub));
+	case TY_RECORD: return t->name ? t->name : "struct";
+	case TY_ARRAY: return arena_printf(a, "%s[%u]", ty_name(a, t->sub), t->nelem);
+	case TY_TUPLE: {
+		char *s = "(";
+		for (int i = 0; i < t->nfields; i++)
+			s = arena_printf(a, "%s%s%s", s, i ? "," : "", ty_name(a, t->fields[i]));
+		return arena_printf(a, "%s)", s);
+	}
+	case TY_ENUM_: return "enum";
+	case TY_COUNT: return "count";
+	case TY_SUM: return "sum";
+	case TY_MIN: return "min";
+	case TY_MAX: return "max";
+	case TY_AVG: return "avg";
+	case TY_STATS: return "stats";
+	case TY_HIST: return "hist";
+	case TY_LHIST: return "lhist";
+	}
+	return "?";
+}
+
+/* ------------------------------------------------------------------ BTF */
+
+struct btf_ctx {
+	struct arena *arena;
+	char *path;
+	struct btf *btf;   /* loaded on first use */
+	bool tried;
+	char err[256];
+	const struct type **cache; /* by type id */
+	uint32_t ntypes;
+};
+
+struct btf_ctx *btfc_open(struct arena *a, const char *path, char *err, size_t errlen)
+{
+	struct btf_ctx *b = arena_alloc(a, sizeof(*b));
+	b->arena = a;
+	b->path = arena_strdup(a, path ? path : "/sys/kernel/btf/vmlinux");
+	(void)err;
+	(void)errlen;
+	return b;
+}
+
+void btfc_close(struct btf_ctx *b)
+{
+	if (!b)
+		return;
+	btf__free(b->btf);
+	free(b->cache);
+	b->btf = NULL;
+	b->cache = NULL;
+}
+
+static struct btf *get_btf(struct btf_ctx *b)
+{
+	if (b->btf || b->tried)
+		return b->btf;
+	b->tried = true;
+	b->btf = btf__parse_raw(b->path);
+	if (!b->btf) {
+		snprintf(b->err, sizeof(b->err), "%s: %s", b->path, strerror(errno));
+		return NULL;
+	}
+	b->ntypes = btf__type_cnt(b->btf);
+	b->cache = calloc(b->ntypes, sizeof(*b->cache));
+	return b->btf;
+}
+
+static const struct btf_type *skip_mods(struct btf *btf, uint32_t *id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, *id);
+	while (t && (btf_is_typedef(t) || btf_is_mod(t))) {
+		*id = t->type;
+		t = btf__type_by_id(btf, *id);
+	}
+	return t;
+}
+
+static const struct type *convert(struct btf_ctx *b, uint32_t id)
+{
+	struct btf *btf = b->btf;
+	uint32_t orig = id;
+	if (orig < b->ntypes && b->cache[orig])
+		return b->cache[orig];
+	const struct btf_type *t = skip_mods(btf, &id);
+	const struct type *r;
+	if (!t || id == 0) {
+		r = ty_void();
+	} else if (btf_is_int(t)) {
+		uint8_t enc = btf_int_encoding(t);
+		r = ty_int(t->size ? (int)t->size : 1, (enc & BTF_INT_SIGNED) || (t->size == 1 && (enc & BTF_INT_CHAR)));
+		if (t->size == 16)
+			r = ty_int(8, false);
+	} else if (btf_is_enum(t) || btf_kind(t) == BTF_KIND_ENUM64) {
+		r = ty_int((int)t->size, btf_kflag(t));
+	} else if (btf_is_ptr(t)) {
+		uint32_t sid = t->type;
+		const struct btf_type *st = skip_mods(btf, &sid);
+		/* the pointee is converted lazily for records: keep (btf, id) */
+		if (st && btf_is_composite(st)) {
+			struct type *rec = arena_alloc(b->arena, sizeof(*rec));
+			rec->kind = TY_RECORD;
+			rec->btf = btf;
+			rec->btf_id = sid;
+			rec->size = st->size;
+			rec->align = 8;
+			const char *nm = btf__name_by_offset(btf, st->name_off);
+			rec->name = arena_printf(b->arena, "%s %s", btf_is_union(st) ? "union" : "struct", nm && *nm ? nm : "(anon)");
+			r = ty_ptr(b->arena, rec);
+		} else if (st && (btf_is_ptr(st) || btf_is_int(st) || btf_is_enum(st) || btf_is_array(st))) {
+			r = ty_ptr(b->arena, convert(b, sid));
+		} else {
+			r = ty_ptr(b->arena, ty_void());
+		}
+	} else if (btf_is_array(t)) {
+		const struct btf_array *arr = btf_array(t);
+		uint32_t eid = arr->type;
+		const struct btf_type *et = skip_mods(btf, &eid);
+		if (et && btf_is_int(et) && et->size == 1 && (btf_int_encoding(et) & (BTF_INT_CHAR | BTF_INT_SIGNED)))
+			r = ty_str(b->arena, arr->nelems); /* char[N]: a string, as in bpftrace */
+		else
+			r = ty_array(b->arena, convert(b, arr->type), arr->nelems);
+	} else if (btf_is_composite(t)) {
+		struct type *rec = arena_alloc(b->arena, sizeof(*rec));
+		rec->kind = TY_RECORD;
+		rec->btf = btf;
+		rec->btf_id = id;
+		rec->size = t->size;
+		rec->align = 8;
+		const char *nm = btf__name_by_offset(btf, t->name_off);
+		rec->name = arena_printf(b->arena, "%s %s", btf_is_union(t) ? "union" : "struct", nm && *nm ? nm : "(anon)");
+		r = rec;
+	} else {
+		r = ty_int(8, false); /* func protos, floats: opaque 64-bit */
+	}
+	if (orig < b->ntypes)
+		b->cache[orig] = r;
+	return r;
+}
+
+const struct type *btfc_type(struct btf_ctx *b, uint32_t id)
+{
+	if (!get_btf(b))
+		return NULL;
+	return convert(b, id);
+}
+
+const struct type *btfc_record(struct btf_ctx *b, const char *kw, const char *name)
+{
+	struct btf *btf = get_btf(b);
+	if (!btf)
+		return NULL;
+	int id;
+	if (kw && !strcmp(kw, "union"))
+		id = btf__find_by_name_kind(btf, name, BTF_KIND_UNION);
+	else if (kw && !strcmp(kw, "enum"))
+		id = btf__find_by_name_kind(btf, name, BTF_KIND_ENUM);
+	else if (kw)
+		id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+	else
+		id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id <= 0)
+		return NULL;
+	return convert(b, (uint32_t)id);
+}
+
+/* member search, descending into anonymous struct/union members */
+static bool find_member(struct btf *btf, uint32_t id, const char *field, uint32_t *bitoff,
+			uint32_t *mtype, uint32_t *bitsize)
+{
+	const struct btf_type *t = skip_mods(btf, &id);
+	if (!t || !btf_is_composite(t))
+		return false;
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *nm = btf__name_by_offset(btf, m->name_off);
+		uint32_t boff = btf_member_bit_offset(t, (uint32_t)i);
+		if (nm && *nm) {
+			if (!strcmp(nm, field)) {
+				*bitoff = boff;
+				*mtype = m->type;
+				*bitsize = btf_member_bitfield_size(t, (uint32_t)i);
+				return true;
+			}
+		} else {
+			uint32_t sub_off;
+			if (find_member(btf, m->type, field, &sub_off, mtype, bitsize)) {
+				*bitoff = boff + sub_off;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+const struct type *btfc_member(struct btf_ctx *b, const struct type *rec,
+			       const char *field, uint32_t *off)
+{
+	if (rec->kind != TY_RECORD)
+		return NULL;
+	if (!rec->btf) { /* tracepoint record read from tracefs */
+		for (int i = 0; i < rec->nfields; i++)
+			if (!strcmp(rec->fnames[i], field)) {
+				*off = rec->offsets[i];
+				return rec->fields[i];
+			}
+		return NULL;
+	}
+	uint32_t bitoff, mtype, bitsize;
+	if (!find_member((struct btf *)rec->btf, rec->btf_id, field, &bitoff, &mtype, &bitsize))
+		return NULL;
+	const struct type *mt = convert(b, mtype);
+	if (bitsize || bitoff % 8) {
+		struct type *bf = arena_alloc(b->arena, sizeof(*bf));
+		*bf = *mt;
+		uint32_t unit = mt->size ? mt->size : 4;
+		uint32_t base = bitoff / 8 / unit * unit;
+		*off = base;
+		bf->bit_off = (uint8_t)(bitoff - base * 8);
+		bf->bit_size = (uint8_t)(bitsize ? bitsize : unit * 8);
+		return bf;
+	}
+	*off = bitoff / 8;
+	return mt;
+}
+
+int btfc_member_names(struct btf_ctx *b, const struct type *rec, const char **out, int max)
+{
+	if (rec->kind != TY_RECORD)
+		return 0;
+	if (!rec->btf) {
+		int n = 0;
+		for (int i = 0; i < rec->nfields && n < max; i++)
+			out[n++] = rec->fnames[i];
+		return n;
+	}
+	struct btf *btf = (struct btf *)rec->btf;
+	uint32_t id = rec->btf_id;
+	const struct btf_type *t = skip_mods(btf, &id);
+	int n = 0;
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t) && n < max; i++, m++) {
+		const char *nm = btf__name_by_offset(btf, m->name_off);
+		if (nm && *nm) {
+			out[n++] = nm;
+		} else {
+			struct type sub = { .kind = TY_RECORD, .btf = btf, .btf_id = m->type };
+			n += btfc_member_names(b, &sub, out + n, max - n);
+		}
+	}
+	return n;
+}
+
+bool btfc_enum_value(struct btf_ctx *b, const char *name, int64_t *val)
+{
+	struct btf *btf = get_btf(b);
+	if (!btf)
+		return false;
+	for (uint32_t id = 1; id < b->ntypes; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		if (btf_is_enum(t)) {
+			const struct btf_enum *e = btf_enum(t);
+			for (int i = 0; i < btf_vlen(t); i++, e++)
+				if (!strcmp(btf__name_by_offset(btf, e->name_off), name)) {
+					*val = btf_kflag(t) ? (int64_t)e->val : (int64_t)(uint32_t)e->val;
+					return true;
+				}
+		}
+	}
+	return false;
+}
+
+const char *btfc_enum_name(struct btf_ctx *b, const char *enum_type, int64_t val)
+{
+	struct btf *btf = get_btf(b);
+	if (!btf)
+		return NULL;
+	int id = btf__find_by_name_kind(btf, enum_type, BTF_KIND_ENUM);
+	if (id <= 0)
+		return NULL;
+	const struct btf_type *t = btf__type_by_id(btf, (uint32_t)id);
+	const struct btf_enum *e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++, e++)
+		if ((int64_t)e->val == val)
+			return btf__name_by_offset(btf, e->name_off);
+	return NULL;
+}
+
+bool btfc_func(struct btf_ctx *b, const char *func, int *nparams,
+	       const struct type **params, int max, const struct type **ret)
+{
+	struct btf *btf = get_btf(b);
+	if (!btf)
+		return false;
+	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	if (id <= 0)
+		return false;
+	const struct btf_type *f = btf__type_by_id(btf, (uint32_t)id);
+	const struct btf_type *proto = btf__type_by_id(btf, f->type);
+	if (!proto || !btf_is_func_proto(proto))
+		return false;
+	const struct btf_param *p = btf_params(proto);
+	int n = btf_vlen(proto);
+	*nparams = n;
+	for (int i = 0; i < n && i < max; i++)
+		params[i] = convert(b, p[i].type);
+	if (ret)
+		*ret = convert(b, proto->type);
+	return true;
+}
+
+/* ------------------------------------------------------ tracepoint records */
+
+/* map a tracefs field declaration to a type */
+static const struct type *tp_field_type(struct btf_ctx *b, const char *decl, int size, bool sign)
+{
+	const char *br = strchr(decl, '[');
+	if (!strncmp(decl, "__data_loc", 10)) {
+		/* u32: offset (low 16 bits) and length (high 16 bits) of a string */
+		return ty_int(4, false);
+	}
+	if (br && size > 0) {
+		if (strstr(decl, "char"))
+			return ty_str(b->arena, (uint32_t)size);
+		int n = atoi(br + 1);
+		if (n > 0 && size % n == 0)
+			return ty_array(b->arena, ty_int(size / n, sign), (uint32_t)n);
+		return ty_str(b->arena, (uint32_t)size);
+	}
+	if (strchr(decl, '*')) {
+		/* "struct sock * skaddr": a typed pointer when BTF knows the struct */
+		char kw[16], nm[128];
+		if (sscanf(decl, "%15s %127[A-Za-z0-9_]", kw, nm) == 2 &&
+		    (!strcmp(kw, "struct") || !strcmp(kw, "union")) && get_btf(b)) {
+			const struct type *rec = btfc_record(b, kw, nm);
+			if (rec)
+				return ty_ptr(b->arena, rec);
+		}
+		return ty_int(8, false);
+	}
+	if (size == 1 || size == 2 || size == 4 || size == 8)
+		return ty_int(size, sign);
+	return ty_str(b->arena, (uint32_t)size);
+}
+
+struct tp_field {
+	char *name;
+	const struct type *ty;
+	uint32_t off;
+};
+
+/*
+** The args record of a tracepoint: a TY_RECORD without BTF whose fields,
+** offsets and names come from the format file.
+*/
+static const struct type *tp_from_format(struct btf_ctx *b, FILE *f)
+{
+	char line[1024];
+	struct tp_field fl[128];
+	int n = 0;
+	uint32_t maxend = 0;
+	while (fgets(line, sizeof(line), f) && n < 128) {
+		char *p = strstr(line, "field:");
+		if (!p)
+			continue;
+		p += 6;
+		char *semi = strchr(p, ';');
+		if (!semi)
+			continue;
+		*semi = 0;
+		int off = 0, size = 0, sign = 0;
+		char *o = strstr(semi + 1, "offset:");
+		char *s = strstr(semi + 1, "size:");
+		char *g = strstr(semi + 1, "signed:");
+		if (!o || !s)
+			continue;
+		off = atoi(o + 7);
+		size = atoi(s + 5);
+		sign = g ? atoi(g + 7) : 0;
+		/* the name is the last identifier before any '[' */
+		char decl[512];
+		snprintf(decl, sizeof(decl), "%s", p);
+		char *end = strchr(decl, '[');
+		if (!end)
+			end = decl + strlen(decl);
+		char *q = end;
+		while (q > decl && !(isalnum((unsigned char)q[-1]) || q[-1] == '_'))
+			q--;
+		char *ne = q;
+		while (q > decl && (isalnum((unsigned char)q[-1]) || q[-1] == '_'))
+			q--;
+		if (ne == q)
+			continue;
+		fl[n].name = arena_strndup(b->arena, q, (size_t)(ne - q));
+		fl[n].ty = tp_field_type(b, decl, size, sign);
+		if (!strncmp(decl, "__data_loc", 10)) {
+			struct type *dl = arena_alloc(b->arena, sizeof(*dl));
+			*dl = *fl[n].ty;
+			dl->name = "__data_loc";
+			fl[n].ty = dl;
+		}
+		fl[n].off = (uint32_t)off;
+		if ((uint32_t)(off + size) > maxend)
+			maxend = (uint32_t)(off + size);
+		n++;
+	}
+	struct type *rec = arena_alloc(b->arena, sizeof(*rec));
+	rec->kind = TY_RECORD;
+	rec->size = maxend;
+	rec->align = 8;
+	rec->nfields = n;
+	rec->fields = arena_alloc(b->arena, sizeof(*rec->fields) * (size_t)(n ? n : 1));
+	rec->offsets = arena_alloc(b->arena, sizeof(uint32_t) * (size_t)(n ? n : 1));
+	const char **names = arena_alloc(b->arena, sizeof(char *) * (size_t)(n ? n : 1));
+	for (int i = 0; i < n; i++) {
+		rec->fields[i] = fl[i].ty;
+		rec->offsets[i] = fl[i].off;
+		names[i] = fl[i].name;
+	}
+	rec->fnames = names;
+	return rec;
+}
+
+const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,
+				   const char *name, char *err, size_t errlen)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/events/%s/%s/format", roots[i], cat, name);
+		FILE *f = fopen(path, "r");
+		if (f) {
+			const struct type *r = tp_from_format(b, f);
+			fclose(f);
+			struct type *rr = (struct type *)r;
+			rr->name = arena_printf(b->arena, "struct %s_%s_args", cat, name);
+			return r;
+		}
+	}
+	/* no tracefs: BTF's trace_event_raw_<name> (dry runs) */
+	char sname[256];
+	snprintf(sname, sizeof(sname), "trace_event_raw_%s", name);
+	const struct type *r = btfc_record(b, "struct", sname);
+	if (r)
+		return r;
+	snprintf(err, errlen, "tracepoint not found: %s:%s", cat, name);
+	return NULL;
+}
+

@@ -1,0 +1,284 @@
+/*
+** runtime/events.c: the lifecycle of a loaded program.
+**
+**   Attaching N probes...   (to the output, flushed: the user knows it is live)
+**   BEGIN                    BPF_PROG_TEST_RUN, then its events drained
+**   attach the rest          unless BEGIN called exit()
+**   poll                     ring buffer + signalfd (+ pidfd of -c CMD)
+**   detach, END, drain       so END's output survives
+**   maps                     printed once, as bpftrace prints them
+**
+** Each ring buffer record is {u64 id; payload}; prog->events[id] says
+** how to decode it. SIGINT, SIGTERM and SIGHUP all end the run the same
+** way and exit 0.
+*/
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "runtime.h"
+
+static int stack_cb(void *arg, int64_t id, uint64_t *ips, int max)
+{
+	struct session *s = arg;
+	if (!s->img.stackmap_name || id < 0)
+		return -1;
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, s->img.stackmap_name);
+	if (!m)
+		return -1;
+	uint64_t buf[128] = { 0 };
+	uint32_t key = (uint32_t)id;
+	if (bpf_map_lookup_elem(bpf_map__fd(m), &key, buf) < 0)
+		return -1;
+	int n = 0;
+	while (n < max && n < s->img.stack_frames && buf[n])
+		ips[n] = buf[n], n++;
+	return n;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+	if (size < 8 || s->exiting)
+		return 0;
+	uint64_t id;
+	memcpy(&id, data, 8);
+	const struct program *p = s->prog;
+	if (id >= (uint64_t)p->nevents)
+		return 0;
+	const struct event *e = p->events[id];
+	const uint8_t *payload = (const uint8_t *)data + 8;
+	switch (e->kind) {
+	case EV_PRINTF:
+		fmt_printf(&s->out, e, payload);
+		break;
+	case EV_TIME:
+		fmt_time(&s->out, e);
+		break;
+	case EV_EXIT:
+		s->exiting = true;
+		break;
+	case EV_PRINT:
+		mapout_print(&s->out, p->maps[e->map], map_fd(s, e->map), e->top, e->div);
+		break;
+	case EV_CLEAR:
+		mapout_clear(p->maps[e->map], map_fd(s, e->map));
+		break;
+	case EV_ZERO:
+		mapout_zero(&s->out, p->maps[e->map], map_fd(s, e->map));
+		break;
+	case EV_PRINTV:
+		fmt_printv(&s->out, e->argty[0], payload);
+		break;
+	case EV_CAT:
+	case EV_SYSTEM:
+		break;
+	}
+	if (s->opt->buffering == 1)
+		fflush(s->out.out);
+	return 0;
+}
+
+int events_drain(struct session *s)
+{
+	return s->rb ? ring_buffer__consume(s->rb) : 0;
+}
+
+static uint64_t lost_events(struct session *s)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, s->img.lost_name);
+	if (!m)
+		return 0;
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *v = calloc((size_t)ncpu, 8), total = 0;
+	uint32_t k = 0;
+	if (v && bpf_map_lookup_elem(bpf_map__fd(m), &k, v) == 0)
+		for (int i = 0; i < ncpu; i++)
+			total += v[i];
+	free(v);
+	return total;
+}
+
+static void set_elapsed_base(struct session *s)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, s->img.elapsed_name);
+	if (!m)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	uint32_t k = 0;
+	bpf_map_update_elem(bpf_map__fd(m), &k, &now, BPF_ANY);
+}
+
+static int setup_output(struct session *s)
+{
+	const struct options *o = s->opt;
+	s->outf = stdout;
+	if (o->out_file) {
+		s->outf = fopen(o->out_file, "w");
+		if (!s->outf) {
+			fprintf(stderr, "ERROR: cannot write %s: %s\n", o->out_file, strerror(errno));
+			s->outf = NULL;
+			return -1;
+		}
+	}
+	if (o->buffering == 1)
+		setvbuf(s->outf, NULL, _IOLBF, 0);
+	else if (o->buffering == 2)
+		setvbuf(s->outf, NULL, _IOFBF, 0);
+	else if (o->buffering == 3)
+		setvbuf(s->outf, NULL, _IONBF, 0);
+	s->out.out = s->outf;
+	s->out.format = o->format;
+	s->out.stack = stack_cb;
+	s->out.stack_arg = s;
+	s->out.ncpus = libbpf_num_possible_cpus();
+	/* static probe names: one per probe, for BEGIN/END/interval/profile */
+	for (int i = 0; i < s->prog->nprobes; i++) {
+		const struct attach_point *ap = &s->prog->probes[i]->aps[0];
+		char name[512];
+		if (ap->type == PROBE_INTERVAL || ap->type == PROBE_PROFILE)
+			snprintf(name, sizeof(name), "%s:%s:%lld", probe_type_names[ap->type], ap->target,
+				 (long long)ap->freq);
+		else
+			snprintf(name, sizeof(name), "%s", probe_type_names[ap->type]);
+		if (s->nprobe_names == s->capprobe_names) {
+			s->capprobe_names = s->capprobe_names ? s->capprobe_names * 2 : 16;
+			s->probe_names = realloc(s->probe_names, sizeof(char *) * (size_t)s->capprobe_names);
+		}
+		s->probe_names[s->nprobe_names++] = strdup(name);
+	}
+	return 0;
+}
+
+static int start_child(struct session *s, int *gate)
+{
+	int pfd[2];
+	if (pipe(pfd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(pfd[1]);
+		char c;
+		/* wait until the probes are attached */
+		if (read(pfd[0], &c, 1) != 1)
+			_exit(127);
+		close(pfd[0]);
+		execl("/bin/sh", "sh", "-c", s->opt->cmd, (char *)NULL);
+		fprintf(stderr, "ERROR: cannot run %s: %s\n", s->opt->cmd, strerror(errno));
+		_exit(127);
+	}
+	close(pfd[0]);
+	*gate = pfd[1];
+	s->child = pid;
+	s->child_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return 0;
+}
+
+int events_run(struct session *s)
+{
+	if (setup_output(s) < 0)
+		return -1;
+	s->out.probe_names = (const char *const *)s->probe_names;
+	s->out.nprobe_names = s->nprobe_names;
+
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	struct bpf_map *rbm = bpf_object__find_map_by_name(s->obj, s->img.ringbuf_name);
+	s->rb = ring_buffer__new(bpf_map__fd(rbm), on_event, s, NULL);
+	if (!s->rb) {
+		fprintf(stderr, "ERROR: cannot open the ring buffer: %s\n", strerror(errno));
+		return -1;
+	}
+	int n = count_targets(s);
+	if (n < 0)
+		return -1;
+	fprintf(s->outf, "Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
+	fflush(s->outf);
+
+	int gate = -1;
+	if (s->opt->cmd && start_child(s, &gate) < 0) {
+		fprintf(stderr, "ERROR: cannot start %s: %s\n", s->opt->cmd, strerror(errno));
+		return -1;
+	}
+	set_elapsed_base(s);
+	if (run_special(s, PROBE_BEGIN) < 0)
+		return -1;
+	events_drain(s);
+	s->out.probe_names = (const char *const *)s->probe_names;
+	if (!s->exiting && attach_all(s) < 0) {
+		if (s->child > 0)
+			kill(s->child, SIGKILL);
+		return -1;
+	}
+	s->out.probe_names = (const char *const *)s->probe_names;
+	s->out.nprobe_names = s->nprobe_names;
+	if (gate >= 0) {
+		ssize_t w = write(gate, "g", 1);
+		(void)w;
+		close(gate);
+	}
+
+	struct pollfd fds[3];
+	int nfds = 0;
+	fds[nfds++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(s->rb), .events = POLLIN };
+	fds[nfds++] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
+	if (s->child_pidfd >= 0)
+		fds[nfds++] = (struct pollfd){ .fd = s->child_pidfd, .events = POLLIN };
+	while (!s->exiting) {
+		int r = poll(fds, (nfds_t)nfds, -1);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents)
+			events_drain(s);
+		if (fds[1].revents) {
+			struct signalfd_siginfo si;
+			while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
+				;
+			break;
+		}
+		if (nfds > 2 && fds[2].revents) {
+			waitpid(s->child, NULL, 0);
+			s->child = 0;
+			break;
+		}
+	}
+	/* detach first so no new events race END's output */
+	events_drain(s);
+	detach_all(s);
+	s->exiting = false;
+	run_special(s, PROBE_END);
+	events_drain(s);
+	int *fdv = calloc((size_t)s->prog->nmaps + 1, sizeof(int));
+	for (int i = 0; i < s->prog->nmaps; i++)
+		fdv[i] = map_fd(s, i);
+	mapout_print_all(&s->out, s->prog, fdv);
+	free(fdv);
+	uint64_t lost = lost_events(s);
+	if (lost)
+		fprintf(stderr, "Lost %llu events\n", (unsigned long long)lost);
+	fflush(s->outf);
+	if (s->child > 0) {
+		kill(s->child, SIGTERM);
+		waitpid(s->child, NULL, 0);
+	}
+	s->exit_code = 0;
+	return 0;
+}

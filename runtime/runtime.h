@@ -1,0 +1,101 @@
+/*
+** runtime/runtime.h: the session — everything one run of minibt owns.
+**
+** main.c parses the command line into `struct options`, session.c
+** compiles (frontend + codegen) and loads the image with libbpf,
+** attach.c creates the links, events.c polls the ring buffer and runs
+** the lifecycle (BEGIN, events, exit, END, maps). main frees the session
+** once, whatever happened: the ladder in session_free() destroys links
+** in reverse, so no probe is left behind on any error path.
+*/
+#ifndef MINIBT_RUNTIME_H
+#define MINIBT_RUNTIME_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include "ast.h"
+#include "codegen.h"
+#include "output.h"
+
+struct bpf_object;
+struct bpf_link;
+struct ring_buffer;
+
+enum dump_mode { DUMP_NONE = 0, DUMP_AST = 1, DUMP_IR = 2, DUMP_BPF = 4, DUMP_TYPES = 8 };
+
+struct options {
+	const char *prog_text;  /* -e */
+	const char *prog_file;  /* FILE or "-" */
+	char **pos;             /* positional parameters */
+	int npos;
+	int dump;               /* DUMP_* bits */
+	bool dry_run;
+	bool verbose;
+	bool list;              /* -l */
+	const char *list_pattern;
+	const char *out_file;   /* -o */
+	enum out_format format; /* -f */
+	int buffering;          /* -B: 0 default, 1 line, 2 full, 3 none */
+	const char *cmd;        /* -c */
+	pid_t pid;              /* -p */
+	bool no_warnings;
+};
+
+struct plan; /* attach.c: the expanded targets of one attach point */
+
+struct attached {
+	struct bpf_link *link;
+	int perf_fd; /* interval/profile: the perf event, closed after the link */
+};
+
+struct session {
+	const struct options *opt;
+	struct arena *arena;
+	struct source src;
+	char *text;
+	struct pp_result pp;
+	struct diags diags;
+	struct program *prog;
+	struct btf_ctx *btf;
+	struct image img;
+	struct bpf_object *obj;
+	struct attached *links;
+	int nlinks, caplinks;
+	struct plan *plans;
+	int nplans;
+	int nprobes_attached;
+	struct ring_buffer *rb;
+	struct out_ctx out;
+	FILE *outf;
+	char **probe_names; /* static (per probe) then dynamic (per target) */
+	int nprobe_names, capprobe_names;
+	int sigfd;
+	pid_t child;
+	int child_pidfd;
+	bool exiting;
+	bool end_done;
+	int exit_code;
+	char *libbpf_log;   /* captured libbpf messages (verifier log) */
+	size_t libbpf_log_len;
+};
+
+/* session.c */
+int session_compile(struct session *s);   /* read, pp, parse, sema, codegen */
+int session_load(struct session *s);      /* libbpf open + load */
+void session_free(struct session *s);
+int map_fd(struct session *s, int map_id);
+
+/* attach.c */
+int attach_all(struct session *s);        /* everything but BEGIN/END */
+int run_special(struct session *s, enum probe_type t); /* BEGIN / END via test_run */
+int count_targets(struct session *s);
+void detach_all(struct session *s);
+int list_probes(const char *pattern, FILE *out);
+
+/* events.c */
+int events_open(struct session *s);
+int events_run(struct session *s);        /* the lifecycle after loading */
+int events_drain(struct session *s);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+** runtime/session.c: from script text to a loaded bpf_object.
+**
+** Compile: read -> preprocess -> parse -> sema (kernel BTF) -> codegen.
+** Load: bpf_object__open_mem + bpf_object__load. libbpf's messages are
+** captured rather than printed: when the verifier rejects a program the
+** user sees which probe and script line, and the log's tail (all of it
+** with -v), not a 2,000-line dump.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "runtime.h"
+
+#define LOG_TAIL_LINES 12
+
+static char *read_all(FILE *f, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		abort();
+	size_t r;
+	while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += r;
+		if (cap - n < 2) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			if (!buf)
+				abort();
+		}
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static int read_source(struct session *s)
+{
+	const struct options *o = s->opt;
+	size_t len;
+	if (o->prog_text) {
+		s->text = strdup(o->prog_text);
+		len = strlen(s->text);
+		source_init(&s->src, "stdin", s->text, len);
+		return 0;
+	}
+	FILE *f = strcmp(o->prog_file, "-") ? fopen(o->prog_file, "r") : stdin;
+	if (!f) {
+		fprintf(stderr, "ERROR: failed to open %s: %s\n", o->prog_file, strerror(errno));
+		return -1;
+	}
+	s->text = read_all(f, &len);
+	if (f != stdin)
+		fclose(f);
+	if (memchr(s->text, 0, len)) {
+		fprintf(stderr, "ERROR: %s is not a text file (it contains NUL bytes)\n", o->prog_file);
+		return -1;
+	}
+	/* a #! line is a comment */
+	if (len > 2 && s->text[0] == '#' && s->text[1] == '!')
+		for (size_t i = 0; i < len && s->text[i] != '\n'; i++)
+			s->text[i] = ' ';
+	source_init(&s->src, strcmp(o->prog_file, "-") ? o->prog_file : "stdin", s->text, len);
+	return 0;
+}
+
+int session_compile(struct session *s)
+{
+	const struct options *o = s->opt;
+	s->arena = arena_new();
+	if (read_source(s) < 0)
+		return -1;
+	s->diags.src = &s->src;
+	int rc = -1;
+	bool have_btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	if (pp_run(&s->src, have_btf, &s->pp, &s->diags) < 0)
+		goto out;
+	s->prog = parse_program(s->arena, &s->src, &s->pp, &s->diags);
+	if (!s->prog)
+		goto out;
+	if (o->dump & DUMP_AST) {
+		ast_dump(s->prog, stdout);
+		if (!(o->dump & ~DUMP_AST)) {
+			rc = 0;
+			goto out;
+		}
+	}
+	char err[256] = "";
+	s->btf = have_btf ? btfc_open(s->arena, NULL, err, sizeof(err)) : NULL;
+	struct sema_opts so = { .btf = s->btf, .pos = o->pos, .npos = o->npos };
+	if (sema_check(s->prog, &so, &s->diags) < 0)
+		goto out;
+	struct cg_opts co = { .opt_level = 2 };
+	if (o->dump & DUMP_IR)
+		co.dump |= CG_DUMP_IR;
+	if (o->dump & DUMP_BPF)
+		co.dump |= CG_DUMP_BPF;
+	if (cg_compile(s->prog, &co, &s->img, &s->diags) < 0)
+		goto out;
+	if (s->img.ir)
+		fputs(s->img.ir, stdout);
+	if (s->img.asm_)
+		fputs(s->img.asm_, stdout);
+	rc = 0;
+out:
+	if (!o->no_warnings || s->diags.nerrors)
+		diag_print(&s->diags, stderr);
+	return rc;
+}
+
+/* ------------------------------------------------------------ loading */
+
+static struct session *log_target; /* libbpf's print callback has no user pointer */
+
+static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+{
+	struct session *s = log_target;
+	if (!s || lvl == LIBBPF_DEBUG)
+		return 0;
+	char buf[4096];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	s->libbpf_log = realloc(s->libbpf_log, s->libbpf_log_len + (size_t)n + 1);
+	if (!s->libbpf_log)
+		abort();
+	memcpy(s->libbpf_log + s->libbpf_log_len, buf, (size_t)n + 1);
+	s->libbpf_log_len += (size_t)n;
+	return 0;
+}
+
+/*
+** The verifier's complaint: the last lines of the log. With line info in
+** BTF.ext the log carries "; <script line>" markers; the last one before
+** the failure says which statement failed.
+*/
+static void report_load_failure(struct session *s, int err)
+{
+	const char *log = s->libbpf_log ? s->libbpf_log : "";
+	const char *failed = NULL;
+	for (int i = 0; i < s->img.nprogs; i++) {
+		char pat[64];
+		snprintf(pat, sizeof(pat), "prog '%s'", s->img.progs[i].name);
+		if (strstr(log, pat))
+			failed = s->img.progs[i].name;
+	}
+	const struct probe *pr = NULL;
+	for (int i = 0; i < s->img.nprogs; i++)
+		if (failed && !strcmp(failed, s->img.progs[i].name))
+			pr = s->img.progs[i].probe;
+	if (pr) {
+		diag_error(&s->diags, &pr->loc, "run with -v for the whole verifier log, or -d bpf to see the instructions",
+			   "the BPF verifier rejected this probe (%s)", strerror(-err));
+	} else {
+		diag_error(&s->diags, NULL, NULL, "loading the BPF object failed: %s", strerror(-err));
+	}
+	diag_print(&s->diags, stderr);
+	if (s->opt->verbose) {
+		fputs(log, stderr);
+		return;
+	}
+	/* the tail: last LOG_TAIL_LINES lines of the verifier log section */
+	const char *end = strstr(log, "-- END PROG LOAD LOG --");
+	if (!end)
+		end = log + strlen(log);
+	const char *p = end;
+	int lines = 0;
+	while (p > log && lines <= LOG_TAIL_LINES) {
+		p--;
+		if (*p == '\n')
+			lines++;
+	}
+	const char *src_mark = NULL;
+	for (const char *q = log; q < end; q++)
+		if (q[0] == '\n' && q[1] == ';')
+			src_mark = q + 1;
+	if (src_mark && src_mark < p) {
+		size_t n = strcspn(src_mark, "\n");
+		fprintf(stderr, "last script line reached: %.*s\n", (int)n, src_mark);
+	}
+	fprintf(stderr, "verifier log (tail):\n%.*s\n", (int)(end - p), p);
+}
+
+int map_fd(struct session *s, int map_id)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, s->img.map_names[map_id]);
+	return m ? bpf_map__fd(m) : -1;
+}
+
+int session_load(struct session *s)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "ERROR: minibt needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs.\n"
+				"HINT: run it with sudo\n");
+		return -1;
+	}
+	log_target = s;
+	libbpf_set_print(libbpf_print);
+	/* old kernels charge BPF memory to RLIMIT_MEMLOCK */
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "minibt");
+	s->obj = bpf_object__open_mem(s->img.elf, s->img.elf_len, &oo);
+	if (!s->obj) {
+		int err = -errno;
+		fprintf(stderr, "ERROR: libbpf could not open the generated object: %s\n%s", strerror(-err),
+			s->libbpf_log ? s->libbpf_log : "");
+		return -1;
+	}
+	int err = bpf_object__load(s->obj);
+	if (err) {
+		report_load_failure(s, err);
+		return -1;
+	}
+	return 0;
+}
+
+void session_free(struct session *s)
+{
+	detach_all(s);
+	if (s->rb)
+		ring_buffer__free(s->rb);
+	if (s->obj)
+		bpf_object__close(s->obj);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	if (s->child_pidfd >= 0)
+		close(s->child_pidfd);
+	if (s->out.ksyms)
+		ksym_free(s->out.ksyms);
+	if (s->outf && s->outf != stdout)
+		fclose(s->outf);
+	else if (s->outf)
+		fflush(s->outf);
+	cg_image_free(&s->img);
+	btfc_close(s->btf);
+	pp_free(&s->pp);
+	diag_fini(&s->diags);
+	source_fini(&s->src);
+	free(s->text);
+	free(s->links);
+	for (int i = 0; i < s->nprobe_names; i++)
+		free(s->probe_names[i]);
+	free(s->probe_names);
+	free(s->libbpf_log);
+	arena_free(s->arena);
+	log_target = NULL;
+}
