@@ -413,6 +413,8 @@ struct program {
 	bool need_ringbuf;
 	int npos;          /* positional params given */
 	char **pos;        /* their values */
+	const char **getopt_names; /* names the script reads with getopt() */
+	int ngetopt, capgetopt;
 	struct btf_ctx *btf;
 };
 
@@ -428,6 +430,8 @@ struct sema_opts {
 	struct btf_ctx *btf;
 	char **pos; /* positional parameters $1.. */
 	int npos;
+	char **named; /* named parameters: "name" or "name=value" (-x / --name) */
+	int nnamed;
 	const char *tracefs; /* NULL: /sys/kernel/tracing */
 };
 int sema_check(struct program *p, const struct sema_opts *o, struct diags *d);

@@ -570,6 +570,64 @@ static void call_agg(struct sema *s, struct node *n, enum ty_kind k)
 	n->ty = t;
 }
 
+/*
+** getopt("name"[, default]): a named parameter given after the script as
+** --name[=value] or -n[=value], folded to a constant at compile time.
+** No default: 1 if given, else 0. An integer default: the value as an
+** integer. A string default: the value as a string.
+*/
+static void call_getopt(struct sema *s, struct node *n)
+{
+	struct node *a = n->args, *def = a->next;
+	n->ty = ty_int(8, true);
+	if (a->kind != N_STR) {
+		err(s, &a->loc, "write the option name as a string: getopt(\"count\")", "getopt() expects a string literal name");
+		return;
+	}
+	if (def && def->kind != N_STR && !def->is_const) {
+		err(s, &def->loc, "write a number or a string literal", "getopt(): the default must be a constant");
+		return;
+	}
+	bool seen = false;
+	for (int i = 0; i < s->p->ngetopt; i++)
+		seen |= !strcmp(s->p->getopt_names[i], a->str);
+	if (!seen)
+		arena_vec_push(s->a, (void ***)&s->p->getopt_names, &s->p->ngetopt, &s->p->capgetopt, a->str);
+	const char *val = NULL;
+	bool given = false;
+	size_t nl = strlen(a->str);
+	for (int i = 0; s->o && i < s->o->nnamed; i++) {
+		const char *x = s->o->named[i];
+		if (!strncmp(x, a->str, nl) && (x[nl] == 0 || x[nl] == '=')) {
+			given = true;
+			val = x[nl] == '=' ? x + nl + 1 : NULL;
+		}
+	}
+	if (def && def->kind == N_STR) {
+		const char *v = given && val ? val : def->str;
+		n->kind = N_STR;
+		n->str = arena_strdup(s->a, v);
+		n->slen = strlen(v);
+		n->ty = ty_str(s->a, (uint32_t)n->slen + 1);
+		return;
+	}
+	int64_t v = def ? def->cval : 0;
+	if (given && val) {
+		char *e;
+		long long x = strtoll(val, &e, 0);
+		if (*e || e == val) {
+			err(s, &n->loc, NULL, "getopt(): option '%s' expects an integer, got '%s'", a->str, val);
+			x = 0;
+		}
+		v = x;
+	} else if (given) {
+		v = 1;
+	}
+	n->kind = N_INT;
+	n->ival = v;
+	set_const(n, v);
+}
+
 static void need_map_arg(struct sema *s, struct node *n, struct node *a)
 {
 	if (!a || a->kind != N_MAP)
@@ -827,7 +885,7 @@ static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
 		break;
 	}
 	case F_GETOPT:
-		err(s, &n->loc, "pass values as positional parameters ($1, $2, ...)", "not supported by minibt yet: getopt()");
+		call_getopt(s, n);
 		break;
 	case FUNC__COUNT:
 		break;
@@ -987,6 +1045,8 @@ static void expr(struct sema *s, struct node *n)
 		break;
 	case N_CALL:
 		call(s, n, false, false);
+		if (n->kind != N_CALL) /* folded (getopt) */
+			break;
 		if (n->ty->kind == TY_VOID && n->func != FUNC__COUNT)
 			err(s, &n->loc, "use it as a statement", "%s() does not return a value", n->name);
 		break;

@@ -148,11 +148,24 @@ static int parse_args(int argc, char **argv, struct options *o)
 		}
 		o->prog_file = argv[i++];
 	}
-	/* skip a "--" separating the script from its arguments */
-	if (i < argc && !strcmp(argv[i], "--"))
-		i++;
-	o->pos = argv + i;
-	o->npos = argc - i;
+	/*
+	** The script's arguments: --name[=value] and -n[=value] are named
+	** parameters (getopt()), anything else positional ($1, $2, ...);
+	** a "--" is skipped, and "-5" is a number, not an option.
+	*/
+	o->pos = calloc((size_t)(argc - i) + 1, sizeof(char *));
+	o->named = calloc((size_t)(argc - i) + 1, sizeof(char *));
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--"))
+			continue;
+		if (a[0] == '-' && a[1] == '-' && a[2])
+			o->named[o->nnamed++] = (char *)a + 2;
+		else if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9'))
+			o->named[o->nnamed++] = (char *)a + 1;
+		else
+			o->pos[o->npos++] = (char *)a;
+	}
 	return 0;
 }
 
@@ -162,7 +175,11 @@ int main(int argc, char **argv)
 	o.format = OUT_TEXT;
 	int rc = parse_args(argc, argv, &o);
 	if (rc)
+	{
+		free(o.pos);
+		free(o.named);
 		return rc > 0 ? 0 : 1;
+	}
 	if (o.list)
 		return list_probes(o.list_pattern, stdout) < 0 ? 1 : 0;
 
@@ -177,5 +194,7 @@ int main(int argc, char **argv)
 		rc = events_run(&s);
 	int code = rc == 0 ? s.exit_code : 1;
 	session_free(&s);
+	free(o.pos);
+	free(o.named);
 	return code;
 }

@@ -29,6 +29,8 @@ struct options {
 	const char *prog_file;  /* FILE or "-" */
 	char **pos;             /* positional parameters */
 	int npos;
+	char **named;           /* named parameters after the script: "name[=v]" */
+	int nnamed;
 	int dump;               /* DUMP_* bits */
 	bool dry_run;
 	bool verbose;

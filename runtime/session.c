@@ -72,6 +72,33 @@ static int read_source(struct session *s)
 	return 0;
 }
 
+/* every named parameter must be one the script reads with getopt() */
+static int check_named(struct session *s)
+{
+	const struct program *p = s->prog;
+	int bad = 0;
+	for (int i = 0; i < s->opt->nnamed; i++) {
+		const char *x = s->opt->named[i];
+		size_t n = strcspn(x, "=");
+		bool ok = false;
+		for (int k = 0; k < p->ngetopt; k++)
+			ok |= strlen(p->getopt_names[k]) == n && !strncmp(p->getopt_names[k], x, n);
+		if (ok)
+			continue;
+		char known[512] = "";
+		size_t kl = 0;
+		for (int k = 0; k < p->ngetopt && kl < sizeof(known) - 40; k++)
+			kl += (size_t)snprintf(known + kl, sizeof(known) - kl, "%s%s%s", k ? ", " : "",
+					       strlen(p->getopt_names[k]) == 1 ? "-" : "--", p->getopt_names[k]);
+		char hint[600];
+		snprintf(hint, sizeof(hint), p->ngetopt ? "this script takes: %s" : "this script takes no options%s", known);
+		diag_error(&s->diags, NULL, hint, "unknown option '%s%.*s' for %s", n == 1 ? "-" : "--", (int)n, x,
+			   s->src.name);
+		bad++;
+	}
+	return bad ? -1 : 0;
+}
+
 int session_compile(struct session *s)
 {
 	const struct options *o = s->opt;
@@ -95,8 +122,11 @@ int session_compile(struct session *s)
 	}
 	char err[256] = "";
 	s->btf = have_btf ? btfc_open(s->arena, NULL, err, sizeof(err)) : NULL;
-	struct sema_opts so = { .btf = s->btf, .pos = o->pos, .npos = o->npos };
+	struct sema_opts so = { .btf = s->btf, .pos = o->pos, .npos = o->npos,
+				.named = o->named, .nnamed = o->nnamed };
 	if (sema_check(s->prog, &so, &s->diags) < 0)
+		goto out;
+	if (check_named(s) < 0)
 		goto out;
 	struct cg_opts co = { .opt_level = 2 };
 	if (o->dump & DUMP_IR)
