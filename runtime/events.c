@@ -210,7 +210,10 @@ int events_run(struct session *s)
 	int n = count_targets(s);
 	if (n < 0)
 		return -1;
-	fprintf(s->outf, "Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
+	if (s->opt->format == OUT_JSON)
+		fprintf(s->outf, "{\"type\": \"attached_probes\", \"data\": {\"probes\": %d}}\n", n);
+	else
+		fprintf(s->outf, "Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
 	fflush(s->outf);
 
 	int gate = -1;
@@ -272,8 +275,12 @@ int events_run(struct session *s)
 	mapout_print_all(&s->out, s->prog, fdv);
 	free(fdv);
 	uint64_t lost = lost_events(s);
-	if (lost)
-		fprintf(stderr, "Lost %llu events\n", (unsigned long long)lost);
+	/* as bpftrace's output::lost_events: on the output stream */
+	if (lost && s->opt->format == OUT_JSON)
+		fprintf(s->outf, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n",
+			(unsigned long long)lost);
+	else if (lost)
+		fprintf(s->outf, "Lost %llu events\n", (unsigned long long)lost);
 	fflush(s->outf);
 	if (s->child > 0) {
 		kill(s->child, SIGTERM);
