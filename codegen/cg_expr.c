@@ -510,8 +510,9 @@ static LLVMValueRef binop(struct cg *g, const struct node *n)
 	case OP_ADD: return LLVMBuildAdd(g->B, a, b, "");
 	case OP_SUB: return LLVMBuildSub(g->B, a, b, "");
 	case OP_MUL: return LLVMBuildMul(g->B, a, b, "");
-	case OP_DIV: return sign ? LLVMBuildSDiv(g->B, a, b, "") : LLVMBuildUDiv(g->B, a, b, "");
-	case OP_MOD: return sign ? LLVMBuildSRem(g->B, a, b, "") : LLVMBuildURem(g->B, a, b, "");
+	/* unsigned whatever the sign, as bpftrace 0.17 (BPF before cpu v4 has no sdiv) */
+	case OP_DIV: return LLVMBuildUDiv(g->B, a, b, "");
+	case OP_MOD: return LLVMBuildURem(g->B, a, b, "");
 	case OP_BAND: return LLVMBuildAnd(g->B, a, b, "");
 	case OP_BOR: return LLVMBuildOr(g->B, a, b, "");
 	case OP_BXOR: return LLVMBuildXor(g->B, a, b, "");

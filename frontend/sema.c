@@ -939,8 +939,9 @@ static void binop(struct sema *s, struct node *n)
 		case OP_ADD: v = (int64_t)((uint64_t)a + (uint64_t)b); break;
 		case OP_SUB: v = (int64_t)((uint64_t)a - (uint64_t)b); break;
 		case OP_MUL: v = (int64_t)((uint64_t)a * (uint64_t)b); break;
-		case OP_DIV: ok = b != 0; v = ok ? (sign ? (b == -1 ? -a : a / b) : (int64_t)((uint64_t)a / (uint64_t)b)) : 0; break;
-		case OP_MOD: ok = b != 0; v = ok ? (sign ? (b == -1 ? 0 : a % b) : (int64_t)((uint64_t)a % (uint64_t)b)) : 0; break;
+		/* unsigned whatever the sign, as bpftrace 0.17's udiv/urem */
+		case OP_DIV: ok = b != 0; v = ok ? (int64_t)((uint64_t)a / (uint64_t)b) : 0; break;
+		case OP_MOD: ok = b != 0; v = ok ? (int64_t)((uint64_t)a % (uint64_t)b) : 0; break;
 		case OP_BAND: v = a & b; break;
 		case OP_BOR: v = a | b; break;
 		case OP_BXOR: v = a ^ b; break;

@@ -262,7 +262,10 @@ static const struct type *convert(struct btf_ctx *b, uint32_t id)
 		r = ty_void();
 	} else if (btf_is_int(t)) {
 		uint8_t enc = btf_int_encoding(t);
-		r = ty_int(t->size ? (int)t->size : 1, (enc & BTF_INT_SIGNED) || (t->size == 1 && (enc & BTF_INT_CHAR)));
+		const char *in = btf__name_by_offset(btf, t->name_off);
+		/* plain char is signed on x86-64, though BTF gives it no encoding */
+		bool is_char = t->size == 1 && ((enc & BTF_INT_CHAR) || (in && !strcmp(in, "char")));
+		r = ty_int(t->size ? (int)t->size : 1, (enc & BTF_INT_SIGNED) || is_char);
 		if (t->size == 16)
 			r = ty_int(8, false);
 	} else if (btf_is_enum(t) || btf_kind(t) == BTF_KIND_ENUM64) {
@@ -290,8 +293,11 @@ static const struct type *convert(struct btf_ctx *b, uint32_t id)
 		const struct btf_array *arr = btf_array(t);
 		uint32_t eid = arr->type;
 		const struct btf_type *et = skip_mods(btf, &eid);
-		if (et && btf_is_int(et) && et->size == 1 && (btf_int_encoding(et) & (BTF_INT_CHAR | BTF_INT_SIGNED)))
-			r = ty_str(b->arena, arr->nelems); /* char[N]: a string, as in bpftrace */
+		const char *en = et ? btf__name_by_offset(btf, et->name_off) : NULL;
+		/* plain char[N] is a string, as bpftrace 0.17 (clang's Char_S);
+		** u8/unsigned char/signed char arrays stay arrays */
+		if (et && btf_is_int(et) && et->size == 1 && en && !strcmp(en, "char"))
+			r = ty_str(b->arena, arr->nelems);
 		else
 			r = ty_array(b->arena, convert(b, arr->type), arr->nelems);
 	} else if (btf_is_composite(t)) {
