@@ -54,8 +54,11 @@ build/%.o: %.c $(HDRS) build/lexer.h
 build/parser.o build/lexer.o: build/%.o: build/%.c $(HDRS) build/lexer.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -std=gnu11 -Wno-unused-function -c -o $@ $<
 
+# no PIE: the static LLVM libraries then need no run-time relocation of
+# their data (~4 MB less resident memory); unused sections are dropped
+LINK_FLAGS := -no-pie -Wl,--gc-sections -Wl,-O1
 minibt: $(OBJ)
-	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
+	$(CC) $(LINK_FLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
 
 # --- sanitizers -------------------------------------------------------------
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
