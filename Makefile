@@ -102,6 +102,10 @@ bench: deps
 	$(MAKE) all
 	tests/bench/run
 
+# libFuzzer over preprocessor + parser + sema (FUZZ_SECONDS, default 60)
+fuzz: deps
+	tests/fuzz/run
+
 clean:
 	rm -rf build minibt minibt-asan
 

@@ -7,7 +7,6 @@
 ** path ends in session_free() and one return.
 */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,72 +68,130 @@ static int parse_dump(struct options *o, const char *arg)
 	return rc;
 }
 
-/* returns 0 to run, 1 to exit 0 (help/version), -1 on a usage error */
-static int parse_args(int argc, char **argv, struct options *o)
+/* an option of minibt's own, matched exactly (no prefixes: --n is a script's) */
+struct opt_spec {
+	const char *shortname, *longname;
+	bool arg;
+	int id;
+};
+
+enum { O_B = 1, O_C, O_D, O_E, O_F, O_H, O_L, O_O, O_P, O_V, O_VERSION, O_DRY, O_NOWARN };
+
+static const struct opt_spec OPTS[] = {
+	{ "-B", NULL, true, O_B }, { "-c", NULL, true, O_C }, { "-d", NULL, true, O_D },
+	{ "-e", NULL, true, O_E }, { "-f", NULL, true, O_F }, { "-h", "--help", false, O_H },
+	{ "-l", NULL, false, O_L }, { "-o", NULL, true, O_O }, { "-p", NULL, true, O_P },
+	{ "-v", NULL, false, O_V }, { "-V", "--version", false, O_VERSION },
+	{ NULL, "--dry-run", false, O_DRY }, { NULL, "--no-warnings", false, O_NOWARN },
+};
+
+static const struct opt_spec *find_opt(const char *a, const char **attached)
 {
-	enum { OPT_DRY = 256, OPT_NOWARN };
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "dry-run", no_argument, NULL, OPT_DRY },
-		{ "no-warnings", no_argument, NULL, OPT_NOWARN },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	/* '+': stop at the first non-option, the script; the rest are its args */
-	while ((c = getopt_long(argc, argv, "+B:c:d:e:f:hlo:p:vV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'B':
-			if (!strcmp(optarg, "line"))
-				o->buffering = 1;
-			else if (!strcmp(optarg, "full"))
-				o->buffering = 2;
-			else if (!strcmp(optarg, "none"))
-				o->buffering = 3;
-			else {
-				fprintf(stderr, "ERROR: -B: invalid buffering mode '%s': use line, full or none\n", optarg);
-				return -1;
-			}
-			break;
-		case 'c': o->cmd = optarg; break;
-		case 'd':
-			if (parse_dump(o, optarg) < 0)
-				return -1;
-			break;
-		case 'e': o->prog_text = optarg; break;
-		case 'f':
-			if (!strcmp(optarg, "text"))
-				o->format = OUT_TEXT;
-			else if (!strcmp(optarg, "json"))
-				o->format = OUT_JSON;
-			else {
-				fprintf(stderr, "ERROR: -f: invalid output format '%s': use text or json\n", optarg);
-				return -1;
-			}
-			break;
-		case 'h': usage(stdout); return 1;
-		case 'l': o->list = true; break;
-		case 'o': o->out_file = optarg; break;
-		case 'p': {
-			char *e;
-			long v = strtol(optarg, &e, 10);
-			if (*e || v <= 0) {
-				fprintf(stderr, "ERROR: -p: '%s' is not a process id\n", optarg);
-				return -1;
-			}
-			o->pid = (pid_t)v;
-			break;
-		}
-		case 'v': o->verbose = true; break;
-		case 'V': printf("minibt v%s\n", MINIBT_VERSION); return 1;
-		case OPT_DRY: o->dry_run = true; break;
-		case OPT_NOWARN: o->no_warnings = true; break;
-		default:
-			usage(stderr);
-			return -1;
+	*attached = NULL;
+	for (size_t i = 0; i < sizeof(OPTS) / sizeof(*OPTS); i++) {
+		const struct opt_spec *o = &OPTS[i];
+		if ((o->shortname && !strcmp(a, o->shortname)) || (o->longname && !strcmp(a, o->longname)))
+			return o;
+		/* -Bline, -dast: a short option with its value attached */
+		if (o->shortname && o->arg && !strncmp(a, o->shortname, 2) && a[2]) {
+			*attached = a + 2;
+			return o;
 		}
 	}
-	int i = optind;
+	return NULL;
+}
+
+static int apply_opt(struct options *o, const struct opt_spec *sp, const char *v)
+{
+	switch (sp->id) {
+	case O_B:
+		if (!strcmp(v, "line"))
+			o->buffering = 1;
+		else if (!strcmp(v, "full"))
+			o->buffering = 2;
+		else if (!strcmp(v, "none"))
+			o->buffering = 3;
+		else {
+			fprintf(stderr, "ERROR: -B: invalid buffering mode '%s': use line, full or none\n", v);
+			return -1;
+		}
+		return 0;
+	case O_C: o->cmd = v; return 0;
+	case O_D: return parse_dump(o, v);
+	case O_E: o->prog_text = v; return 0;
+	case O_F:
+		if (!strcmp(v, "text"))
+			o->format = OUT_TEXT;
+		else if (!strcmp(v, "json"))
+			o->format = OUT_JSON;
+		else {
+			fprintf(stderr, "ERROR: -f: invalid output format '%s': use text or json\n", v);
+			return -1;
+		}
+		return 0;
+	case O_H: usage(stdout); return 1;
+	case O_L: o->list = true; return 0;
+	case O_O: o->out_file = v; return 0;
+	case O_P: {
+		char *e;
+		long n = strtol(v, &e, 10);
+		if (*e || n <= 0) {
+			fprintf(stderr, "ERROR: -p: '%s' is not a process id\n", v);
+			return -1;
+		}
+		o->pid = (pid_t)n;
+		return 0;
+	}
+	case O_V: o->verbose = true; return 0;
+	case O_VERSION: printf("minibt v%s\n", MINIBT_VERSION); return 1;
+	case O_DRY: o->dry_run = true; return 0;
+	case O_NOWARN: o->no_warnings = true; return 0;
+	}
+	return 0;
+}
+
+/*
+** Options come first; the script is the first non-option (or -e PROG),
+** and every argument after it is the script's: --name[=value] and
+** -n[=value] are named parameters (getopt()), others positional ($1..).
+** After -e, minibt's own options are still recognized until the first
+** argument that is not one of them; "--" ends minibt's options.
+** Returns 0 to run, 1 to exit 0 (help/version), -1 on a usage error.
+*/
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *a = argv[i], *att;
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		const struct opt_spec *sp = a[0] == '-' && a[1] ? find_opt(a, &att) : NULL;
+		if (!sp) {
+			if (a[0] == '-' && a[1] && !o->prog_text && !o->list) {
+				fprintf(stderr, "ERROR: unknown option '%s'\n\n", a);
+				usage(stderr);
+				return -1;
+			}
+			break;
+		}
+		const char *v = NULL;
+		if (sp->arg) {
+			if (att) {
+				v = att;
+			} else if (i + 1 < argc) {
+				v = argv[++i];
+			} else {
+				fprintf(stderr, "ERROR: option %s needs a value\n\n", a);
+				usage(stderr);
+				return -1;
+			}
+		}
+		int rc = apply_opt(o, sp, v);
+		if (rc)
+			return rc;
+	}
 	if (o->list) {
 		if (i < argc)
 			o->list_pattern = argv[i++];
@@ -148,11 +205,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 		}
 		o->prog_file = argv[i++];
 	}
-	/*
-	** The script's arguments: --name[=value] and -n[=value] are named
-	** parameters (getopt()), anything else positional ($1, $2, ...);
-	** a "--" is skipped, and "-5" is a number, not an option.
-	*/
 	o->pos = calloc((size_t)(argc - i) + 1, sizeof(char *));
 	o->named = calloc((size_t)(argc - i) + 1, sizeof(char *));
 	for (; i < argc; i++) {

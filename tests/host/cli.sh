@@ -1,0 +1,53 @@
+#!/bin/bash
+# tests/host/cli.sh: the command line, on the host (no kernel attach needed).
+# Each check runs minibt and asserts on exit status and output text.
+# Runs against ./minibt and, when built, ./minibt-asan.
+set -u
+cd "$(dirname "$0")/../.."
+pass=0 fail=0
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+# check NAME WANT_RC STDOUT_GREP STDERR_GREP -- CMD...
+check() {
+	local name=$1 want=$2 og=$3 eg=$4; shift 5
+	"$@" >"$out" 2>"$err" </dev/null
+	local rc=$?
+	local why=""
+	[ "$rc" = "$want" ] || why="exit $rc, want $want"
+	if [ -z "$why" ] && [ -n "$og" ] && ! grep -qE -- "$og" "$out"; then why="stdout lacks /$og/"; fi
+	if [ -z "$why" ] && [ -n "$eg" ] && ! grep -qE -- "$eg" "$err"; then why="stderr lacks /$eg/"; fi
+	if [ -z "$why" ] && grep -qE 'AddressSanitizer|runtime error:|LeakSanitizer' "$err"; then why="sanitizer report"; fi
+	if [ -z "$why" ]; then
+		pass=$((pass + 1)); echo "ok   $name"
+	else
+		fail=$((fail + 1)); echo "FAIL $name: $why"
+		sed 's/^/    out| /' "$out" | head -20; sed 's/^/    err| /' "$err" | head -20
+	fi
+}
+
+for B in ./minibt ./minibt-asan; do
+	[ -x "$B" ] || continue
+	b=$(basename "$B")
+	check "$b --help" 0 '^USAGE:' '' -- "$B" --help
+	check "$b -h" 0 'minibt -e' '' -- "$B" -h
+	check "$b --version" 0 '^minibt v[0-9]' '' -- "$B" --version
+	check "$b no program" 1 '' 'no program given' -- "$B"
+	check "$b bad option" 1 '' 'USAGE' -- "$B" --bogus-option
+	check "$b bad -d stage" 1 '' "invalid -d stage 'xyz'" -- "$B" -d xyz -e 'BEGIN {}'
+	check "$b bad -B" 1 '' "invalid buffering mode" -- "$B" -B sometimes -e 'BEGIN {}'
+	check "$b bad -f" 1 '' "invalid output format" -- "$B" -f xml -e 'BEGIN {}'
+	check "$b missing file" 1 '' 'failed to open /nonexistent.bt' -- "$B" /nonexistent.bt
+	check "$b -d ast" 0 'call printf' '' -- "$B" -d ast -e 'BEGIN { printf("x\n"); }'
+	check "$b -d ir" 0 'define.*@probe0' '' -- "$B" -d ir -e 'BEGIN { printf("x\n"); }'
+	check "$b -d bpf" 0 'call' '' -- "$B" -d bpf -e 'BEGIN { printf("x %d\n", pid); }'
+	check "$b --dry-run tcpretrans" 0 '' '' -- "$B" --dry-run /usr/sbin/tcpretrans.bt
+	check "$b program on stdin" 0 'Program' '' -- sh -c "echo 'BEGIN { exit(); }' | $B -d ast -"
+	check "$b positional params" 0 'param \$1' '' -- "$B" -d ast -e 'BEGIN { printf("%d\n", $1); }' 5
+	check "$b unknown named option" 1 '' "unknown option '--nope'" -- "$B" --dry-run -e 'BEGIN { exit(); }' --nope
+	check "$b getopt folds" 0 '' '' -- "$B" --dry-run -e 'BEGIN { printf("%d\n", getopt("n", 1)); exit(); }' --n=3
+	check "$b not root" 1 '' 'needs root' -- setpriv --reuid=65534 --regid=65534 --clear-groups "$B" -e 'BEGIN { exit(); }'
+	check "$b runs BEGIN on the host" 0 '^hi 42$' '' -- "$B" -e 'BEGIN { printf("hi %d\n", 42); exit(); }'
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
