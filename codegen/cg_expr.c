@@ -623,9 +623,14 @@ LLVMValueRef cg_expr(struct cg *g, const struct node *n)
 	case N_CAST: {
 		LLVMValueRef v = cg_expr(g, n->lhs);
 		if (n->ty->kind == TY_INT) {
+			LLVMTypeRef to = cg_llvm_type(g, n->ty);
 			if (cg_in_memory(n->lhs->ty))
-				return LLVMBuildLoad2(g->B, cg_llvm_type(g, n->ty), v, "");
-			return int_as(g, v, n->lhs->ty, cg_llvm_type(g, n->ty));
+				return LLVMBuildLoad2(g->B, to, v, "");
+			if (LLVMGetTypeKind(LLVMTypeOf(v)) == LLVMPointerTypeKind)
+				v = LLVMBuildPtrToInt(g->B, v, g->i64, "");
+			/* widening extends by the destination's sign, as bpftrace
+			** 0.17's CreateIntCast: (int16)(uint8)255 == -1 */
+			return LLVMBuildIntCast2(g->B, v, to, n->ty->sign, "");
 		}
 		return cg_to_i64(g, v, n->lhs->ty);
 	}

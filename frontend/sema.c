@@ -1225,6 +1225,14 @@ static void expr(struct sema *s, struct node *n)
 		n->ty = t;
 		if (n->lhs->is_const && t->kind == TY_INT) {
 			int64_t v = n->lhs->cval;
+			/* widening extends by the destination's sign (bpftrace 0.17) */
+			int fbits = from->kind == TY_INT ? (int)from->size * 8 : 64;
+			if (fbits < 64) {
+				uint64_t fm = (1ULL << fbits) - 1, u = (uint64_t)v & fm;
+				if (t->sign && (u >> (fbits - 1)))
+					u |= ~fm;
+				v = (int64_t)u;
+			}
 			int bits = (int)t->size * 8;
 			if (bits < 64) {
 				uint64_t mask = (1ULL << bits) - 1;
