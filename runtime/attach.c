@@ -70,25 +70,42 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* traceable kernel functions matching pattern (NULL: all), sorted, unique */
+/*
+** Traceable kernel functions matching pattern (NULL: all), sorted and
+** unique: available_filter_functions when tracefs lets us read it, else
+** the text symbols of /proc/kallsyms (a superset: some are notrace).
+*/
 static int kernel_funcs(const char *pattern, struct names *out)
 {
 	const char *root = tracefs();
 	char path[256];
 	FILE *f = NULL;
+	bool kallsyms = false;
 	if (root) {
 		snprintf(path, sizeof(path), "%s/available_filter_functions", root);
 		f = fopen(path, "r");
+	}
+	if (!f) {
+		f = fopen("/proc/kallsyms", "r");
+		kallsyms = true;
 	}
 	if (!f)
 		return -1;
 	char line[512];
 	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, " \t\n")] = 0;
-		if (!*line || strchr(line, '.')) /* skip .cold/.isra clones */
+		char *name = line;
+		if (kallsyms) {
+			char type;
+			int off = 0;
+			if (sscanf(line, "%*s %c %n", &type, &off) < 1 || (type != 't' && type != 'T') || !off)
+				continue;
+			name = line + off;
+		}
+		name[strcspn(name, " \t\n")] = 0;
+		if (!*name || strchr(name, '.')) /* skip .cold/.isra clones */
 			continue;
-		if (!pattern || !fnmatch(pattern, line, 0))
-			names_add(out, line);
+		if (!pattern || !fnmatch(pattern, name, 0))
+			names_add(out, name);
 	}
 	fclose(f);
 	qsort(out->v, (size_t)out->n, sizeof(char *), cmp_str);

@@ -48,6 +48,8 @@ for B in ./minibt ./minibt-asan; do
 	check "$b getopt folds" 0 '' '' -- "$B" --dry-run -e 'BEGIN { printf("%d\n", getopt("n", 1)); exit(); }' --n=3
 	check "$b not root" 1 '' 'needs root' -- setpriv --reuid=65534 --regid=65534 --clear-groups "$B" -e 'BEGIN { exit(); }'
 	check "$b runs BEGIN on the host" 0 '^hi 42$' '' -- "$B" -e 'BEGIN { printf("hi %d\n", 42); exit(); }'
+	check "$b -l kprobe pattern" 0 '^kprobe:tcp_retransmit_skb$' '' -- "$B" -l 'kprobe:tcp_retransmit_*'
+	check "$b -l script args after -e" 0 '^7$' '' -- "$B" -e 'BEGIN { printf("%d\n", $1 + getopt("n", 0)); exit(); }' 4 --n=3
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
