@@ -424,7 +424,7 @@ static LLVMValueRef map_read(struct cg *g, const struct node *n)
 		LLVMValueRef c = LLVMBuildLoad2(g->B, g->i64, cg_gep(g, res, 8), "");
 		LLVMValueRef nz = LLVMBuildICmp(g->B, LLVMIntNE, c, c64(g, 0), "");
 		LLVMValueRef d = LLVMBuildSelect(g->B, nz, c, c64(g, 1), "");
-		v = m->val->sign ? LLVMBuildSDiv(g->B, v, d, "") : LLVMBuildUDiv(g->B, v, d, "");
+		v = LLVMBuildUDiv(g->B, v, d, ""); /* no sdiv in BPF v3 */
 	}
 	if (n->ty->kind == TY_INT && n->ty->size < 8)
 		v = LLVMBuildTrunc(g->B, v, cg_llvm_type(g, n->ty), "");
