@@ -147,6 +147,16 @@ struct type {
 	int64_t lh_min, lh_max, lh_step;
 	/* bitfield member read (set on the member expression's type copy) */
 	uint8_t bit_off, bit_size;
+	/* TY_INT read from a kernel enum (BTF, a tracepoint field, a cast to
+	 * `enum NAME`): its constants; printf's %s prints the name */
+	const struct enum_consts *enums;
+};
+
+struct enum_consts {
+	const char *name; /* "enum skb_drop_reason", "enum (anon)" */
+	int n;
+	const char **names;
+	const int64_t *vals;
 };
 
 struct btf_ctx; /* BTF loaded once, looked up lazily */

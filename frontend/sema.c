@@ -283,7 +283,7 @@ static const struct type *resolve_ctype(struct sema *s, struct ctype *c)
 			    "Unknown struct/union: '%s %s'", c->kw, c->name);
 			return NULL;
 		}
-		if (!strcmp(c->kw, "enum"))
+		if (!strcmp(c->kw, "enum") && !(t->kind == TY_INT && t->enums))
 			t = ty_int(t->size ? (int)t->size : 4, false);
 	}
 	for (int i = 0; i < c->nptr; i++)
@@ -454,6 +454,7 @@ static bool fmt_arg_ok(enum fmt_conv c, const struct type *t)
 		return is_intlike(t);
 	case FC_STR:
 		return t->kind == TY_STR || t->kind == TY_INET || t->kind == TY_KSYM ||
+		       (t->kind == TY_INT && t->enums) || /* the constant's name */
 		       t->kind == TY_KSTACK || t->kind == TY_PROBE || t->kind == TY_BUF ||
 		       t->kind == TY_TUPLE || (t->kind == TY_ARRAY && t->sub->size == 1);
 	case FC_BUF:

@@ -391,6 +391,19 @@ void fmt_printv(struct out_ctx *c, const struct type *t, const uint8_t *data)
 	}
 }
 
+/* %s of a kernel enum value: its constant's name, else the number */
+static char *fmt_enum_name(const struct type *t, uint64_t v)
+{
+	char *s = NULL;
+
+	for (int i = 0; i < t->enums->n; i++)
+		if ((uint64_t)t->enums->vals[i] == v)
+			return strdup(t->enums->names[i]);
+	if (asprintf(&s, t->sign ? "%lld" : "%llu", (long long)v) < 0)
+		return NULL;
+	return s;
+}
+
 /* the piece's "%[-][0][width][.prec]" prefix */
 static int fmt_spec_head(char *b, size_t n, const struct fmt_piece *p)
 {
@@ -446,6 +459,7 @@ static void fmt_conv(struct out_ctx *c, FILE *out, const struct fmt_piece *p,
 		size_t n = 0;
 		char *s = t->kind == TY_STR
 				  ? strndup((const char *)d, t->size)
+				  : t->kind == TY_INT && t->enums ? fmt_enum_name(t, v)
 				  : fmt_text(c, t, d, FM_VALUE, &n);
 
 		snprintf(spec + k, sizeof(spec) - k, "s");
