@@ -250,6 +250,38 @@ static const struct btf_type *skip_mods(struct btf *btf, uint32_t *id)
 	return t;
 }
 
+/* an enum: its integer type, with the constants for printf's %s */
+static const struct type *enum_type(struct btf_ctx *b, const struct btf_type *t)
+{
+	struct btf *btf = b->btf;
+	bool sign = btf_kflag(t);
+	int size = t->size == 1 || t->size == 2 || t->size == 4 ? (int)t->size : 8;
+	struct type *r = arena_alloc(b->arena, sizeof(*r));
+	struct enum_consts *ec = arena_alloc(b->arena, sizeof(*ec));
+	int n = btf_vlen(t);
+	const char **names = arena_alloc(b->arena, sizeof(char *) * (size_t)(n ? n : 1));
+	int64_t *vals = arena_alloc(b->arena, sizeof(int64_t) * (size_t)(n ? n : 1));
+	for (int i = 0; i < n; i++) {
+		if (btf_is_enum(t)) {
+			const struct btf_enum *e = btf_enum(t) + i;
+			names[i] = btf__name_by_offset(btf, e->name_off);
+			vals[i] = sign ? (int64_t)e->val : (int64_t)(uint32_t)e->val;
+		} else {
+			const struct btf_enum64 *e = btf_enum64(t) + i;
+			names[i] = btf__name_by_offset(btf, e->name_off);
+			vals[i] = (int64_t)btf_enum64_value(e);
+		}
+	}
+	const char *nm = btf__name_by_offset(btf, t->name_off);
+	ec->name = arena_printf(b->arena, "enum %s", nm && *nm ? nm : "(anon)");
+	ec->n = n;
+	ec->names = names;
+	ec->vals = vals;
+	*r = *ty_int(size, sign);
+	r->enums = ec;
+	return r;
+}
+
 static const struct type *convert(struct btf_ctx *b, uint32_t id)
 {
 	struct btf *btf = b->btf;
@@ -269,7 +301,7 @@ static const struct type *convert(struct btf_ctx *b, uint32_t id)
 		if (t->size == 16)
 			r = ty_int(8, false);
 	} else if (btf_is_enum(t) || btf_kind(t) == BTF_KIND_ENUM64) {
-		r = ty_int((int)t->size, btf_kflag(t));
+		r = enum_type(b, t);
 	} else if (btf_is_ptr(t)) {
 		uint32_t sid = t->type;
 		const struct btf_type *st = skip_mods(btf, &sid);
@@ -333,8 +365,11 @@ const struct type *btfc_record(struct btf_ctx *b, const char *kw, const char *na
 	int id;
 	if (kw && !strcmp(kw, "union"))
 		id = btf__find_by_name_kind(btf, name, BTF_KIND_UNION);
-	else if (kw && !strcmp(kw, "enum"))
+	else if (kw && !strcmp(kw, "enum")) {
 		id = btf__find_by_name_kind(btf, name, BTF_KIND_ENUM);
+		if (id <= 0)
+			id = btf__find_by_name_kind(btf, name, BTF_KIND_ENUM64);
+	}
 	else if (kw)
 		id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
 	else
@@ -517,6 +552,18 @@ static const struct type *tp_field_type(struct btf_ctx *b, const char *decl, int
 				return ty_ptr(b->arena, rec);
 		}
 		return ty_int(8, false);
+	}
+	if (!strncmp(decl, "enum ", 5) && get_btf(b)) {
+		/* "enum skb_drop_reason reason": the kernel's enum, for %s */
+		char nm[128];
+		const struct type *et;
+		if (sscanf(decl + 5, "%127[A-Za-z0-9_]", nm) == 1 &&
+		    (et = btfc_record(b, "enum", nm)) && et->kind == TY_INT && (int)et->size == size) {
+			struct type *r = arena_alloc(b->arena, sizeof(*r));
+			*r = *ty_int(size, sign);
+			r->enums = et->enums;
+			return r;
+		}
 	}
 	if (size == 1 || size == 2 || size == 4 || size == 8)
 		return ty_int(size, sign);
