@@ -340,6 +340,7 @@ static void call_stmt(struct cg *g, const struct node *n)
 	case F_EXIT:
 	case F_CLEAR:
 	case F_ZERO:
+	case F_PRINTMAP:
 		send_event(g, g->p->events[n->event], NULL);
 		if (n->func == F_EXIT) {
 			LLVMBuildRet(g->B, LLVMConstInt(g->i64, 0, 0));

@@ -392,6 +392,7 @@ enum event_kind {
 	EV_PRINTV, /* print(value) */
 	EV_CAT,
 	EV_SYSTEM,
+	EV_PRINTMAP, /* printmap(@map, fmt, top): one printf per element */
 };
 
 /* An asynchronous action BPF asks user space to perform. */
@@ -404,8 +405,8 @@ struct event {
 	const struct type **argty;
 	uint32_t *argoff;      /* payload offsets of args */
 	uint32_t size;         /* payload bytes after the 8-byte id */
-	int map;               /* print/clear/zero */
-	int64_t top, div;      /* print(@m, top, div) */
+	int map;               /* print/clear/zero/printmap */
+	int64_t top, div;      /* print(@m, top, div), printmap(@m, fmt, top) */
 	struct loc loc;
 };
 

@@ -635,6 +635,93 @@ static void need_map_arg(struct sema *s, struct node *n, struct node *a)
 		err(s, a ? &a->loc : &n->loc, "pass a map, e.g. %s(@x)", "%s() expects a map argument", n->name);
 }
 
+/*
+** printmap(@m, "fmt"[, top]) (minibt): at run time, one printf of fmt
+** per element of @m, largest value first (bcc's reports), the first top
+** only when top > 0. The conversions take the key's fields, then the
+** value (count/sum/min/max/avg as an int64).
+*/
+static void call_printmap(struct sema *s, struct node *n)
+{
+	struct node *a = n->args, *f = a->next, *top = f->next;
+	need_map_arg(s, n, a);
+	if (f->kind != N_STR) {
+		err(s, &f->loc, "write the format as a string literal: printmap(@m, \"%s %d\\n\")",
+		    "printmap() expects a string literal as its second argument");
+		return;
+	}
+	int64_t ntop = 0;
+	if (top && !const_arg(s, n, top, "top", &ntop))
+		return;
+	if (a->kind != N_MAP || !a->map || !s->report)
+		return;
+	struct mapinfo *m = a->map;
+	if (a->args) {
+		err(s, &a->loc, "pass the whole map: printmap(@m, ...)", "printmap() expects a map without a key");
+		return;
+	}
+	if (m->val->kind == TY_NONE) {
+		err(s, &a->loc, "assign to the map somewhere in the script", "Undefined map: %s", map_disp(s, m));
+		return;
+	}
+	const struct type *ts[17];
+	int nt = 0;
+	if (m->key && m->key->kind == TY_TUPLE)
+		for (int i = 0; i < m->key->nfields && nt < 16; i++)
+			ts[nt++] = m->key->fields[i];
+	else if (m->key)
+		ts[nt++] = m->key;
+	switch (m->val->kind) {
+	case TY_COUNT: case TY_SUM: case TY_MIN: case TY_MAX: case TY_AVG:
+		ts[nt++] = ty_int(8, m->val->kind != TY_COUNT && m->val->sign);
+		break;
+	case TY_STATS: case TY_HIST: case TY_LHIST:
+		err(s, &a->loc, "print it with print(@m)", "printmap() cannot print %s of type %s", map_disp(s, m),
+		    tn(s, m->val));
+		return;
+	default:
+		ts[nt++] = m->val;
+	}
+	struct fmt fmt;
+	char ebuf[256];
+	int at = 0;
+	if (fmt_parse(s->a, f->str, f->slen, &fmt, ebuf, sizeof(ebuf), &at) < 0) {
+		err(s, &f->loc, NULL, "printmap: %s", ebuf);
+		return;
+	}
+	if (fmt.nargs != nt) {
+		err(s, &f->loc, arena_printf(s->a, "one conversion for each of the %d key field%s, then one for the value",
+					     nt - 1, nt == 2 ? "" : "s"),
+		    "printmap: the format has %d conversion%s, %s has %d key field%s and a value", fmt.nargs,
+		    fmt.nargs == 1 ? "" : "s", map_disp(s, m), nt - 1, nt == 2 ? "" : "s");
+		return;
+	}
+	for (int i = 0, k = 0; i < fmt.n; i++) {
+		if (fmt.p[i].conv == FC_LIT)
+			continue;
+		if (!fmt_arg_ok(fmt.p[i].conv, ts[k]))
+			err(s, &f->loc, NULL, "printmap: conversion %d expects a value of type %s (%s %s is %s)", k + 1,
+			    conv_expect(fmt.p[i].conv), map_disp(s, m), k == nt - 1 ? "value" : "key field", tn(s, ts[k]));
+		k++;
+	}
+	struct event *e = new_event(s, EV_PRINTMAP, &n->loc);
+	e->map = m->id;
+	e->top = ntop;
+	e->fmt = fmt;
+	e->fmtstr = f->str;
+	e->nargs = nt;
+	e->argty = arena_alloc(s->a, sizeof(*e->argty) * (size_t)nt);
+	e->argoff = arena_alloc(s->a, sizeof(uint32_t) * (size_t)nt);
+	uint32_t off = 0;
+	for (int i = 0; i < nt; i++) {
+		e->argty[i] = ts[i];
+		e->argoff[i] = off;
+		off += (ts[i]->size + 7) & ~7u;
+	}
+	e->size = 0; /* BPF sends only the id; user space lays the args out */
+	n->event = e->id;
+}
+
 static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
 {
 	enum func_id f = FUNC__COUNT;
@@ -690,7 +777,8 @@ static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
 	for (struct node *a = n->args; a; a = a->next) {
 		if (f == F_KSTACK && a->kind == N_IDENT)
 			continue;
-		if ((f == F_PRINT || f == F_CLEAR || f == F_ZERO || f == F_DELETE) && a == n->args && a->kind == N_MAP) {
+		if ((f == F_PRINT || f == F_CLEAR || f == F_ZERO || f == F_DELETE || f == F_PRINTMAP) &&
+		    a == n->args && a->kind == N_MAP) {
 			struct mapinfo *m = map_get(s, a);
 			a->map = m;
 			a->ty = m->val;
@@ -887,6 +975,9 @@ static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
 	}
 	case F_GETOPT:
 		call_getopt(s, n);
+		break;
+	case F_PRINTMAP:
+		call_printmap(s, n);
 		break;
 	case FUNC__COUNT:
 		break;

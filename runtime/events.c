@@ -75,6 +75,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_ZERO:
 		mapout_zero(&s->out, p->maps[e->map], map_fd(s, e->map));
 		break;
+	case EV_PRINTMAP:
+		mapout_printmap(&s->out, p->maps[e->map], map_fd(s, e->map), e);
+		break;
 	case EV_PRINTV:
 		fmt_printv(&s->out, e->argty[0], payload);
 		break;

@@ -265,6 +265,18 @@ static uint64_t mapout_ival(const struct mview *v, const uint8_t *val)
 	return x;
 }
 
+/* the number printmap sorts and prints by: mapout_ival, avg's quotient */
+static int64_t mapout_num(const struct mview *v, const uint8_t *val)
+{
+	int64_t total, count;
+
+	if (v->vk != TY_AVG)
+		return (int64_t)mapout_ival(v, val);
+	memcpy(&total, val, 8);
+	memcpy(&count, val + 8, 8);
+	return count ? total / count : 0;
+}
+
 static bool mapout_ival_signed(const struct mview *v)
 {
 	return v->m->val->sign && v->vk != TY_COUNT;
@@ -687,6 +699,63 @@ void mapout_print_all(struct out_ctx *c, const struct program *p, const int *fds
 		if (fds[v[i]->id] >= 0)
 			mapout_print(c, v[i], fds[v[i]->id], 0, 0);
 	free(v);
+}
+
+static int mapout_row_rcmp(const void *pa, const void *pb, void *arg)
+{
+	const struct mview *v = arg;
+
+	if (mapout_by_value(v->vk) || v->vk == TY_AVG) {
+		const uint8_t *a = pa, *b = pb;
+		int64_t x = mapout_num(v, a + v->ksz), y = mapout_num(v, b + v->ksz);
+
+		if (x != y) {
+			if (mapout_ival_signed(v) || v->vk == TY_AVG)
+				return x > y ? -1 : 1;
+			return (uint64_t)x > (uint64_t)y ? -1 : 1;
+		}
+	}
+	return mapout_key_cmp(v, pa, pb);
+}
+
+void mapout_printmap(struct out_ctx *c, const struct mapinfo *m, int fd,
+		     const struct event *ev)
+{
+	struct mview v;
+	const struct type *k = m->key;
+	size_t bsz = 8;
+	uint8_t *buf;
+
+	for (int i = 0; i < ev->nargs; i++)
+		bsz = ev->argoff[i] + ((ev->argty[i]->size + 7) & ~7u) + 8;
+	if (mapout_read(c, m, fd, &v) < 0 || !(buf = calloc(1, bsz))) {
+		free(v.rows);
+		return;
+	}
+	if (v.n)
+		qsort_r(v.rows, v.n, v.stride, mapout_row_rcmp, &v);
+	for (size_t i = 0; i < v.n && (ev->top <= 0 || i < (size_t)ev->top); i++) {
+		const uint8_t *row = v.rows + i * v.stride;
+		int nk = ev->nargs - 1;
+
+		memset(buf, 0, bsz);
+		for (int f = 0; f < nk; f++) {
+			const struct type *ft = k->kind == TY_TUPLE ? k->fields[f] : k;
+			uint32_t off = k->kind == TY_TUPLE ? k->offsets[f] : 0;
+
+			memcpy(buf + ev->argoff[f], row + off, ft->size);
+		}
+		if (mapout_by_value(v.vk) || v.vk == TY_AVG) {
+			int64_t x = mapout_num(&v, row + v.ksz);
+
+			memcpy(buf + ev->argoff[nk], &x, 8);
+		} else {
+			memcpy(buf + ev->argoff[nk], row + v.ksz, ev->argty[nk]->size);
+		}
+		fmt_printf(c, ev, buf);
+	}
+	free(buf);
+	free(v.rows);
 }
 
 /* clear(): delete every key */

@@ -94,6 +94,11 @@ void mapout_print(struct out_ctx *c, const struct mapinfo *m, int fd,
  * "\n\n"; an empty map prints just those ("\n", or "\n\n" for
  * avg/stats). JSON mode prints nothing for an empty map. */
 void mapout_print_all(struct out_ctx *c, const struct program *p, const int *fds);
+/* printmap(@m, fmt, top): rows by value, largest first (then by key), the
+ * first top when top > 0; each printed by fmt_printf(ev) with the key's
+ * fields then the value (count/sum/min/max/avg as int64) as arguments */
+void mapout_printmap(struct out_ctx *c, const struct mapinfo *m, int fd,
+		     const struct event *ev);
 /* zero all values / delete all keys of a map (clear(), zero()) */
 void mapout_clear(const struct mapinfo *m, int fd);
 void mapout_zero(struct out_ctx *c, const struct mapinfo *m, int fd);
