@@ -349,6 +349,8 @@ struct attach_point {
 	int64_t freq; /* interval/profile count */
 	struct loc loc;
 	/* expanded by sema (wildcards resolved at attach time by runtime) */
+	bool optional; /* written with a trailing '?': skipped when missing */
+	const char *missing; /* sema: why this kernel lacks it (optional ones) */
 };
 
 struct probe {
@@ -427,6 +429,10 @@ struct program {
 	const char **getopt_names; /* names the script reads with getopt() */
 	int ngetopt, capgetopt;
 	struct btf_ctx *btf;
+	/* probes whose optional attach points are all missing on this kernel:
+	 * taken out of probes[] by sema (reasons in their aps[].missing) */
+	struct probe **skipped;
+	int nskipped, capskipped;
 };
 
 /* parser entry: parse pp output; errors into d. NULL on syntax error. */
@@ -444,6 +450,10 @@ struct sema_opts {
 	char **named; /* named parameters: "name" or "name=value" (-x / --name) */
 	int nnamed;
 	const char *tracefs; /* NULL: /sys/kernel/tracing */
+	/* does this kernel have the kprobe function / tracepoint of ap? NULL
+	 * or a "don't know" answer (true): assume it does */
+	bool (*probe_exists)(const struct attach_point *ap, void *arg);
+	void *probe_exists_arg;
 };
 int sema_check(struct program *p, const struct sema_opts *o, struct diags *d);
 

@@ -112,6 +112,12 @@ static void parse_attach(struct sema *s, struct attach_point *ap)
 	if (ap->type != PROBE__COUNT)
 		return;
 	char *raw = arena_strdup(s->a, ap->raw);
+	/* a trailing '?' makes the attach point optional (not a wildcard) */
+	size_t rawlen = strlen(raw);
+	if (rawlen > 1 && raw[rawlen - 1] == '?') {
+		raw[rawlen - 1] = 0;
+		ap->optional = true;
+	}
 	char *parts[4] = { 0 };
 	int np = 0;
 	for (char *p = raw; np < 4;) {
@@ -152,6 +158,9 @@ static void parse_attach(struct sema *s, struct attach_point *ap)
 		return;
 	}
 	ap->type = type;
+	if (ap->optional && type != PROBE_KPROBE && type != PROBE_KRETPROBE && type != PROBE_TRACEPOINT)
+		diag_error(s->d, &ap->loc, "only kprobe, kretprobe and tracepoint attach points can be missing on a kernel",
+			   "%s probes cannot be optional ('?')", prov);
 	switch (type) {
 	case PROBE_BEGIN:
 	case PROBE_END:
@@ -1634,6 +1643,54 @@ static bool uses_args(const struct node *n)
 	return false;
 }
 
+/* the first field the probe reads from args that rec lacks, or NULL */
+static const char *missing_args_field(struct sema *s, const struct type *rec, const struct node *n)
+{
+	for (; n; n = n->next) {
+		uint32_t off;
+		if (n->kind == N_FIELD && n->lhs && n->lhs->kind == N_BUILTIN && n->lhs->builtin == B_ARGS &&
+		    !btfc_member(s->btf, rec, n->name, &off))
+			return n->name;
+		const struct node *sub[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->stmts };
+		for (size_t i = 0; i < sizeof(sub) / sizeof(*sub); i++) {
+			const char *m = missing_args_field(s, rec, sub[i]);
+			if (m)
+				return m;
+		}
+	}
+	return NULL;
+}
+
+/*
+** Optional attach points (a trailing '?') this kernel lacks are dropped
+** from the probe; true when none is left, the probe is then skipped
+** whole (sema_check takes it out of the program).
+*/
+static bool drop_missing(struct sema *s, struct probe *p)
+{
+	int k = 0;
+	for (int i = 0; i < p->naps; i++) {
+		struct attach_point *ap = &p->aps[i];
+		if (ap->optional && s->o->probe_exists && !s->o->probe_exists(ap, s->o->probe_exists_arg))
+			ap->missing = ap->type == PROBE_TRACEPOINT ? "tracepoint not found"
+				    : "function not found (not in this kernel, or inlined or notrace)";
+	}
+	for (int i = 0; i < p->naps; i++)
+		if (!p->aps[i].missing)
+			k++;
+	if (k == 0)
+		return true;
+	if (k < p->naps) { /* present ones first; the rest stay for messages */
+		struct attach_point tmp[64];
+		int a = 0, b = k;
+		for (int i = 0; i < p->naps; i++)
+			tmp[p->aps[i].missing ? b++ : a++] = p->aps[i];
+		memcpy(p->aps, tmp, sizeof(*tmp) * (size_t)p->naps);
+		p->naps = k;
+	}
+	return false;
+}
+
 static void check_probe_header(struct sema *s, struct probe *p)
 {
 	for (int i = 0; i < p->naps; i++)
@@ -1646,6 +1703,8 @@ static void check_probe_header(struct sema *s, struct probe *p)
 				   "not supported by minibt: mixing %s and %s attach points in one probe",
 				   probe_type_names[t0], probe_type_names[t]);
 	}
+	if (drop_missing(s, p))
+		return;
 	if (t0 == PROBE_TRACEPOINT && uses_args(p->body) + uses_args(p->pred)) {
 		bool wild = false;
 		for (int i = 0; i < p->naps; i++)
@@ -1656,7 +1715,13 @@ static void check_probe_header(struct sema *s, struct probe *p)
 		} else if (*p->aps[0].func) {
 			char ebuf[256] = "";
 			p->args_ty = s->btf ? btfc_tracepoint(s->btf, p->aps[0].target, p->aps[0].func, ebuf, sizeof(ebuf)) : NULL;
-			if (!p->args_ty)
+			const char *f;
+			if (p->aps[0].optional && !p->args_ty)
+				p->aps[0].missing = "tracepoint not found";
+			else if (p->aps[0].optional && (f = missing_args_field(s, p->args_ty, p->body) ?:
+							 missing_args_field(s, p->args_ty, p->pred)))
+				p->aps[0].missing = arena_printf(s->a, "its args have no field '%s'", f);
+			else if (!p->args_ty)
 				diag_error(s->d, &p->aps[0].loc, "list tracepoints with: minibt -l 'tracepoint:*'",
 					   "%s", *ebuf ? ebuf : "tracepoint args unavailable: no tracefs and no kernel BTF");
 		}
@@ -1677,6 +1742,29 @@ int sema_check(struct program *p, const struct sema_opts *o, struct diags *d)
 		check_probe_header(&s, p->probes[i]);
 	if (d->nerrors > errs0)
 		return -1;
+	/* probes left without an attach point on this kernel go */
+	int kept = 0;
+	bool live = false;
+	for (int i = 0; i < p->nprobes; i++) {
+		struct probe *pr = p->probes[i];
+		if (pr->aps[0].missing) {
+			arena_vec_push(s.a, (void ***)&p->skipped, &p->nskipped, &p->capskipped, pr);
+			continue;
+		}
+		live |= pr->aps[0].type != PROBE_BEGIN && pr->aps[0].type != PROBE_END;
+		p->probes[kept++] = pr;
+	}
+	p->nprobes = kept;
+	if (p->nskipped && !live) {
+		for (int i = 0; i < p->nskipped; i++)
+			for (int k = 0; k < p->skipped[i]->naps; k++) {
+				const struct attach_point *ap = &p->skipped[i]->aps[k];
+				diag_error(d, &ap->loc, NULL, "%s: %s", ap->raw, ap->missing);
+			}
+		diag_error(d, NULL, "the script's optional ('?') probes are its alternatives for different kernels; this one has none of them",
+			   "none of the optional probes exists on this kernel: nothing to trace");
+		return -1;
+	}
 	/* quiet passes until types settle, then the reporting pass */
 	for (int pass = 0; pass < 8; pass++) {
 		s.changed = false;

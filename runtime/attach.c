@@ -185,6 +185,25 @@ int list_probes(const char *pattern, FILE *o)
 	return 0;
 }
 
+/*
+** Optional attach points (sema): does this kernel have the kprobe function
+** or the tracepoint? Without a list to look in, say yes and let
+** attaching tell.
+*/
+bool probe_exists(const struct attach_point *ap, void *arg)
+{
+	struct names ns = { 0 };
+	int rc = -1;
+	(void)arg;
+	if (ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE)
+		rc = kernel_funcs(ap->func, &ns);
+	else if (ap->type == PROBE_TRACEPOINT)
+		rc = tracepoints(ap->target, ap->func, &ns);
+	bool yes = rc < 0 || ns.n > 0;
+	names_free(&ns);
+	return yes;
+}
+
 /* ------------------------------------------------------------ targets */
 
 static int add_probe_name(struct session *s, const char *name)

@@ -123,11 +123,15 @@ int session_compile(struct session *s)
 	char err[256] = "";
 	s->btf = have_btf ? btfc_open(s->arena, NULL, err, sizeof(err)) : NULL;
 	struct sema_opts so = { .btf = s->btf, .pos = o->pos, .npos = o->npos,
-				.named = o->named, .nnamed = o->nnamed };
+				.named = o->named, .nnamed = o->nnamed, .probe_exists = probe_exists };
 	if (sema_check(s->prog, &so, &s->diags) < 0)
 		goto out;
 	if (check_named(s) < 0)
 		goto out;
+	for (int i = 0; o->verbose && i < s->prog->nskipped; i++)
+		for (int k = 0; k < s->prog->skipped[i]->naps; k++)
+			fprintf(stderr, "skipping optional probe %s: %s\n", s->prog->skipped[i]->aps[k].raw,
+				s->prog->skipped[i]->aps[k].missing);
 	struct cg_opts co = { .opt_level = 2 };
 	if (o->dump & DUMP_IR)
 		co.dump |= CG_DUMP_IR;
