@@ -513,12 +513,31 @@ static void define_maps(struct cg *g)
 	img->lost_name = "lost";
 	g->elapsedmap = define_map(g, "elapsed", MT_ARRAY, 1, 4, 8);
 	img->elapsed_name = "elapsed";
-	if (p->need_stackmap) {
-		g->stackmap = define_map(g, "stacks", MT_STACK_TRACE, 4096, 4,
-					 (uint32_t)p->need_stackmap * 8);
-		img->stackmap_name = "stacks";
-		img->stack_frames = p->need_stackmap;
+}
+
+/* the stack map keeping nframes frames, defined on first use */
+LLVMValueRef cg_stackmap(struct cg *g, int nframes)
+{
+	struct image *img = g->img;
+	for (int i = 0; i < img->nstackmaps; i++)
+		if (img->stackmap_frames[i] == nframes)
+			return g->stackmaps[i];
+	int i = img->nstackmaps++;
+	img->stackmap_names = realloc(img->stackmap_names, sizeof(char *) * (size_t)img->nstackmaps);
+	img->stackmap_frames = realloc(img->stackmap_frames, sizeof(int) * (size_t)img->nstackmaps);
+	g->stackmaps = realloc(g->stackmaps, sizeof(LLVMValueRef) * (size_t)img->nstackmaps);
+	if (!img->stackmap_names || !img->stackmap_frames || !g->stackmaps)
+		abort();
+	char nm[32];
+	snprintf(nm, sizeof(nm), "stacks_%d", nframes);
+	img->stackmap_names[i] = strdup(nm);
+	img->stackmap_frames[i] = nframes;
+	g->stackmaps[i] = define_map(g, nm, MT_STACK_TRACE, STACKMAP_ENTRIES, 4, (uint32_t)nframes * 8);
+	if (i == 0) {
+		img->stackmap_name = img->stackmap_names[0];
+		img->stack_frames = nframes;
 	}
+	return g->stackmaps[i];
 }
 
 /* ------------------------------------------------------------- probes */
@@ -629,6 +648,7 @@ int cg_compile(const struct program *p, const struct cg_opts *o, struct image *i
 	LLVMDisposeModule(g.M);
 	LLVMContextDispose(g.C);
 	free(g.mapg);
+	free(g.stackmaps);
 	return rc;
 }
 
@@ -643,5 +663,9 @@ void cg_image_free(struct image *img)
 	free(img->map_names);
 	free(img->ir);
 	free(img->asm_);
+	for (int i = 0; i < img->nstackmaps; i++)
+		free(img->stackmap_names[i]);
+	free(img->stackmap_names);
+	free(img->stackmap_frames);
 	memset(img, 0, sizeof(*img));
 }

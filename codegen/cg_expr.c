@@ -239,9 +239,9 @@ static LLVMValueRef ctx_u64(struct cg *g, uint32_t off)
 	return LLVMBuildLoad2(g->B, g->i64, p, "");
 }
 
-static LLVMValueRef stackid(struct cg *g)
+static LLVMValueRef stackid(struct cg *g, const struct type *t)
 {
-	LLVMValueRef args[] = { g->ctx, g->stackmap, LLVMConstInt(g->i64, 0, 0) };
+	LLVMValueRef args[] = { g->ctx, cg_stackmap(g, t->nframes), LLVMConstInt(g->i64, 0, 0) };
 	return cg_helper(g, H_STACKID, g->i64, args, 3);
 }
 
@@ -295,7 +295,7 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 	case B_RETVAL: return ctx_u64(g, REG_AX);
 	case B_ARG: return ctx_u64(g, ARG_OFF[n->ival < 6 ? n->ival : 0]);
 	case B_ARGS: return LLVMBuildPtrToInt(g->B, g->ctx, g->i64, "");
-	case B_KSTACK: return stackid(g);
+	case B_KSTACK: return stackid(g, n->ty);
 	case BUILTIN__COUNT: break;
 	}
 	return c64(g, 0);
@@ -394,7 +394,7 @@ static LLVMValueRef call(struct cg *g, const struct node *n)
 	case F_STR: return call_str(g, n);
 	case F_NTOP: return call_ntop(g, n);
 	case F_BSWAP: return call_bswap(g, n);
-	case F_KSTACK: return stackid(g);
+	case F_KSTACK: return stackid(g, n->ty);
 	case F_KSYM: return cg_to_i64(g, cg_expr(g, n->args), n->args->ty);
 	default: return c64(g, 0);
 	}

@@ -46,7 +46,8 @@ struct cg {
 	LLVMMetadataRef difile, dicu, di_int, di_ctx;
 	LLVMTypeRef i1, i8, i16, i32, i64, ptr, voidt;
 	LLVMValueRef *mapg;  /* user map globals, by mapinfo id */
-	LLVMValueRef ringbuf, stackmap, lostmap, elapsedmap;
+	LLVMValueRef ringbuf, lostmap, elapsedmap;
+	LLVMValueRef *stackmaps; /* parallel to img->stackmap_names */
 	/* current function */
 	LLVMValueRef fn, ctx;
 	LLVMBasicBlockRef entry;
@@ -67,6 +68,7 @@ void cg_set_loc(struct cg *g, const struct loc *l);
 LLVMValueRef cg_map_key(struct cg *g, const struct mapinfo *m, const struct node *mapnode, LLVMValueRef extra);
 LLVMValueRef cg_lookup(struct cg *g, LLVMValueRef map, LLVMValueRef key);
 LLVMValueRef cg_var_slot(struct cg *g, const struct varinfo *v);
+LLVMValueRef cg_stackmap(struct cg *g, int nframes);
 
 /* cg_expr.c */
 LLVMTypeRef cg_llvm_type(struct cg *g, const struct type *t);

@@ -26,6 +26,13 @@ struct image {
 	int nmaps;
 	const char *ringbuf_name;
 	const char *stackmap_name; /* NULL when no stacks are taken */
+	/* one STACK_TRACE map per frame count: the kernel hashes only the
+	** frames a map keeps, so kstack(2) ids of equal 2-frame stacks are
+	** equal only in a 2-frame map. A kstack value of type t is an id in
+	** the map whose stackmap_frames[i] == t->nframes. */
+	int nstackmaps;
+	char **stackmap_names;
+	int *stackmap_frames;
 	const char *lost_name;     /* per-CPU count of events lost */
 	const char *elapsed_name;  /* array[1] holding the start time */
 	const struct program *prog;

@@ -1123,6 +1123,9 @@ static void field(struct sema *s, struct node *n)
 	}
 	n->field_off = off;
 	n->ty = mt;
+	if (t->ctx && rec->fnames && off < 8)
+		/* the kernel puts a pt_regs pointer over them before the program runs */
+		err(s, &n->loc, "use pid, tid or comm instead", "BPF does not support accessing common tracepoint fields");
 	if (t->ctx) { /* fields of args stay context reads */
 		struct type *c = arena_alloc(s->a, sizeof(*c));
 		*c = *mt;

@@ -29,9 +29,14 @@
 static int stack_cb(void *arg, int64_t id, uint64_t *ips, int max)
 {
 	struct session *s = arg;
-	if (!s->img.stackmap_name || id < 0)
+	/* the id is in the map keeping max frames (codegen.h) */
+	const char *name = NULL;
+	for (int i = 0; i < s->img.nstackmaps; i++)
+		if (s->img.stackmap_frames[i] == max)
+			name = s->img.stackmap_names[i];
+	if (!name || id < 0 || max > 128)
 		return -1;
-	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, s->img.stackmap_name);
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, name);
 	if (!m)
 		return -1;
 	uint64_t buf[128] = { 0 };
@@ -39,7 +44,7 @@ static int stack_cb(void *arg, int64_t id, uint64_t *ips, int max)
 	if (bpf_map_lookup_elem(bpf_map__fd(m), &key, buf) < 0)
 		return -1;
 	int n = 0;
-	while (n < max && n < s->img.stack_frames && buf[n])
+	while (n < max && buf[n])
 		ips[n] = buf[n], n++;
 	return n;
 }

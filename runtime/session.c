@@ -159,17 +159,17 @@ static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap
 	struct session *s = log_target;
 	if (!s || lvl == LIBBPF_DEBUG)
 		return 0;
-	char buf[4096];
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* the verifier log comes as one "%s" of up to megabytes: keep it whole */
+	char *buf = NULL;
+	int n = vasprintf(&buf, fmt, ap);
 	if (n < 0)
 		return 0;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
 	s->libbpf_log = realloc(s->libbpf_log, s->libbpf_log_len + (size_t)n + 1);
 	if (!s->libbpf_log)
 		abort();
 	memcpy(s->libbpf_log + s->libbpf_log_len, buf, (size_t)n + 1);
 	s->libbpf_log_len += (size_t)n;
+	free(buf);
 	return 0;
 }
 
