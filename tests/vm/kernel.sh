@@ -154,6 +154,39 @@ if [ ! -e "/lib/modules/$kver" ] || [ -L "/lib/modules/$kver" ]; then
 	fi
 fi
 
+# --- kernel headers --------------------------------------------------------------
+# bpftrace 0.17 (the differential oracle) compiles a script's #include
+# <net/sock.h> with clang against /lib/modules/VER/source and build, as
+# Debian's linux-headers packages link them (the 2018 tcpretrans.bt and
+# tcpdrop.bt need it). Optional: without them only those cases fail.
+# MINIBT_VM_HEADERS=0 skips this.
+hdr=$cache/headers/$kver
+hcommon=linux-headers-${kver%-*}-common
+if [ "${MINIBT_VM_HEADERS:-1}" = 1 ] && [ ! -f "$hdr/.extracted" ]; then
+	mkdir -p "$cache/pkg"
+	hok=1
+	for p in "linux-headers-$kver" "$hcommon"; do
+		ls "$cache/pkg/${p}_"*.deb >/dev/null 2>&1 && continue
+		note "downloading $p"
+		(cd "$cache/pkg" && apt-get -o APT::Sandbox::User=root download "$p" >&2) || { hok=0; break; }
+	done
+	if [ $hok = 1 ]; then
+		rm -rf "$hdr.tmp" "$hdr"
+		mkdir -p "$hdr.tmp"
+		for d in "$cache/pkg/linux-headers-${kver}_"*.deb "$cache/pkg/${hcommon}_"*.deb; do
+			dpkg-deb -x "$d" "$hdr.tmp" || hok=0
+		done
+		[ $hok = 1 ] && [ -d "$hdr.tmp/usr/src/$hcommon/include/linux" ] && touch "$hdr.tmp/.extracted" &&
+			mv "$hdr.tmp" "$hdr"
+	fi
+	[ -f "$hdr/.extracted" ] || note "warning: no kernel headers for $kver: bpftrace cannot #include kernel headers in the guest"
+fi
+if [ -f "$hdr/.extracted" ]; then
+	[ "$(readlink "$moddir/source")" = "$hdr/usr/src/$hcommon" ] || ln -sfn "$hdr/usr/src/$hcommon" "$moddir/source"
+	[ "$(readlink "$moddir/build")" = "$hdr/usr/src/linux-headers-$kver" ] ||
+		ln -sfn "$hdr/usr/src/linux-headers-$kver" "$moddir/build"
+fi
+
 # --- initramfs ------------------------------------------------------------------
 mods="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p"
 bb=/bin/busybox
