@@ -90,8 +90,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_SYSTEM:
 		break;
 	}
-	if (s->opt->buffering == 1)
-		fflush(s->out.out);
 	return 0;
 }
 
@@ -139,7 +137,9 @@ static int setup_output(struct session *s)
 			return -1;
 		}
 	}
-	if (o->buffering == 1)
+	/* line-buffered unless told otherwise, even into a pipe, as bpftrace:
+	 * `minibt ... | grep` shows events as they happen */
+	if (o->buffering == 0 || o->buffering == 1)
 		setvbuf(s->outf, NULL, _IOLBF, 0);
 	else if (o->buffering == 2)
 		setvbuf(s->outf, NULL, _IOFBF, 0);

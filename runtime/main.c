@@ -22,7 +22,7 @@ static void usage(FILE *o)
 	      "    minibt [options] -e 'program' [args...]\n"
 	      "\n"
 	      "OPTIONS:\n"
-	      "    -B MODE        output buffering mode ('line', 'full', or 'none')\n"
+	      "    -B MODE        output buffering mode ('line' (default), 'full', or 'none')\n"
 	      "    -c 'CMD'       run CMD and trace until it exits\n"
 	      "    -d STAGE       print a compile stage and exit: ast, ir, bpf, all\n"
 	      "    --dry-run      parse, type-check and compile, but do not load\n"
