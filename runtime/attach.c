@@ -206,7 +206,7 @@ bool probe_exists(const struct attach_point *ap, void *arg)
 
 /* ------------------------------------------------------------ targets */
 
-static int add_probe_name(struct session *s, const char *name)
+int add_probe_name(struct session *s, const char *name)
 {
 	if (s->nprobe_names == s->capprobe_names) {
 		s->capprobe_names = s->capprobe_names ? s->capprobe_names * 2 : 16;

@@ -159,11 +159,7 @@ static int setup_output(struct session *s)
 				 (long long)ap->freq);
 		else
 			snprintf(name, sizeof(name), "%s", probe_type_names[ap->type]);
-		if (s->nprobe_names == s->capprobe_names) {
-			s->capprobe_names = s->capprobe_names ? s->capprobe_names * 2 : 16;
-			s->probe_names = realloc(s->probe_names, sizeof(char *) * (size_t)s->capprobe_names);
-		}
-		s->probe_names[s->nprobe_names++] = strdup(name);
+		add_probe_name(s, name);
 	}
 	return 0;
 }

@@ -94,6 +94,7 @@ int run_special(struct session *s, enum probe_type t); /* BEGIN / END via test_r
 int count_targets(struct session *s);
 void detach_all(struct session *s);
 int list_probes(const char *pattern, FILE *out);
+int add_probe_name(struct session *s, const char *name); /* index for `probe` */
 bool probe_exists(const struct attach_point *ap, void *arg); /* sema_opts */
 
 /* events.c */

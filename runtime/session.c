@@ -137,7 +137,22 @@ int session_compile(struct session *s)
 		co.dump |= CG_DUMP_IR;
 	if (o->dump & DUMP_BPF)
 		co.dump |= CG_DUMP_BPF;
-	if (cg_compile(s->prog, &co, &s->img, &s->diags) < 0)
+	/*
+	** Line info: LLVM copies each line's text from the file the debug
+	** info names into .BTF, and the verifier log quotes it. -e scripts
+	** have no file and a script path may be relative, so the file is a
+	** memfd holding the text, named /proc/self/fd/N, open while LLVM emits.
+	*/
+	char mpath[64];
+	int mfd = memfd_create("minibt-script", MFD_CLOEXEC);
+	if (mfd >= 0 && write(mfd, s->src.text, s->src.len) == (ssize_t)s->src.len) {
+		snprintf(mpath, sizeof(mpath), "/proc/self/fd/%d", mfd);
+		co.src_path = mpath;
+	}
+	int crc = cg_compile(s->prog, &co, &s->img, &s->diags);
+	if (mfd >= 0)
+		close(mfd);
+	if (crc < 0)
 		goto out;
 	if (s->img.ir)
 		fputs(s->img.ir, stdout);
@@ -174,27 +189,56 @@ static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap
 }
 
 /*
-** The verifier's complaint: the last lines of the log. With line info in
-** BTF.ext the log carries "; <script line>" markers; the last one before
-** the failure says which statement failed.
+** The verifier's complaint. The failing instruction is the last one the
+** log names ("NN: (op) ..."); codegen's line table (from .BTF.ext) maps
+** it to the script line and column that produced it. The reason is the
+** text after that instruction; then the log's tail (all of it with -v).
 */
 static void report_load_failure(struct session *s, int err)
 {
 	const char *log = s->libbpf_log ? s->libbpf_log : "";
-	const char *failed = NULL;
+	const struct image_prog *ip = NULL;
+	const char *beg = NULL;
 	for (int i = 0; i < s->img.nprogs; i++) {
-		char pat[64];
-		snprintf(pat, sizeof(pat), "prog '%s'", s->img.progs[i].name);
-		if (strstr(log, pat))
-			failed = s->img.progs[i].name;
+		char pat[80];
+		snprintf(pat, sizeof(pat), "prog '%s': -- BEGIN PROG LOAD LOG --", s->img.progs[i].name);
+		const char *q = strstr(log, pat);
+		if (q) {
+			ip = &s->img.progs[i];
+			beg = q + strlen(pat);
+		}
 	}
-	const struct probe *pr = NULL;
-	for (int i = 0; i < s->img.nprogs; i++)
-		if (failed && !strcmp(failed, s->img.progs[i].name))
-			pr = s->img.progs[i].probe;
-	if (pr) {
-		diag_error(&s->diags, &pr->loc, "run with -v for the whole verifier log, or -d bpf to see the instructions",
-			   "the BPF verifier rejected this probe (%s)", strerror(-err));
+	const char *end = beg ? strstr(beg, "-- END PROG LOAD LOG --") : NULL;
+	if (!end)
+		end = log + strlen(log);
+	if (!beg)
+		beg = log;
+	/* the last instruction line and the reason after it */
+	long insn = -1;
+	const char *why = NULL;
+	for (const char *q = beg; q && q < end; q = strchr(q, '\n'), q = q ? q + 1 : NULL) {
+		char *e;
+		long v = strtol(q, &e, 10);
+		if (e > q && *e == ':' && e[1] == ' ') {
+			insn = v;
+			why = NULL;
+		} else if (insn >= 0 && !why && *q != '\n' && strncmp(q, "processed ", 10) && *q != ';') {
+			why = q;
+		}
+	}
+	char reason[256] = "";
+	if (why) {
+		size_t n = strcspn(why, "\n");
+		snprintf(reason, sizeof(reason), ": %.*s", (int)(n < 200 ? n : 200), why);
+	}
+	const struct cg_line *cl = ip && insn >= 0 ? cg_line_of(ip, (uint32_t)insn) : NULL;
+	const char *hint = "run with -v for the whole verifier log, or -d bpf to see the instructions";
+	if (cl) {
+		struct loc l = { cl->line, cl->col ? cl->col : 1, cl->line, (cl->col ? cl->col : 1) + 1 };
+		diag_error(&s->diags, &l, hint, "the BPF verifier rejected instruction %ld of this probe%s", insn, reason);
+	} else if (ip) {
+		diag_error(&s->diags, &ip->probe->loc, hint, "the BPF verifier rejected this probe (%s)%s", strerror(-err),
+			   reason);
 	} else {
 		diag_error(&s->diags, NULL, NULL, "loading the BPF object failed: %s", strerror(-err));
 	}
@@ -204,25 +248,16 @@ static void report_load_failure(struct session *s, int err)
 		return;
 	}
 	/* the tail: last LOG_TAIL_LINES lines of the verifier log section */
-	const char *end = strstr(log, "-- END PROG LOAD LOG --");
-	if (!end)
-		end = log + strlen(log);
 	const char *p = end;
 	int lines = 0;
-	while (p > log && lines <= LOG_TAIL_LINES) {
+	while (p > beg && lines <= LOG_TAIL_LINES) {
 		p--;
 		if (*p == '\n')
 			lines++;
 	}
-	const char *src_mark = NULL;
-	for (const char *q = log; q < end; q++)
-		if (q[0] == '\n' && q[1] == ';')
-			src_mark = q + 1;
-	if (src_mark && src_mark < p) {
-		size_t n = strcspn(src_mark, "\n");
-		fprintf(stderr, "last script line reached: %.*s\n", (int)n, src_mark);
-	}
-	fprintf(stderr, "verifier log (tail):\n%.*s\n", (int)(end - p), p);
+	if (*p == '\n')
+		p++;
+	fprintf(stderr, "verifier log (tail):\n%.*s", (int)(end - p), p);
 }
 
 int map_fd(struct session *s, int map_id)
