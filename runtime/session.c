@@ -292,6 +292,14 @@ int session_load(struct session *s)
 		report_load_failure(s, err);
 		return -1;
 	}
+	if (s->opt->verbose) {
+		for (int i = 0; i < s->img.nprogs; i++) {
+			struct bpf_program *bp = bpf_object__find_program_by_name(s->obj, s->img.progs[i].name);
+			const struct probe *pr = s->img.progs[i].probe;
+			fprintf(stderr, "%s:%d: %s: %zu BPF instructions\n", s->src.name, pr->loc.line,
+				pr->aps[0].raw, bp ? bpf_program__insn_cnt(bp) : 0);
+		}
+	}
 	return 0;
 }
 
