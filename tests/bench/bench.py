@@ -41,7 +41,7 @@ def time_to_line(cmd, needle):
     for line in p.stdout:
         if needle in line:
             return time.monotonic() - t, p
-    return None, p
+    sys.exit(f"bench: {' '.join(cmd)} never printed {needle!r}")
 
 
 def stop(p):
