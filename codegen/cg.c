@@ -39,7 +39,7 @@ LLVMValueRef cg_helper(struct cg *g, int id, LLVMTypeRef ret, LLVMValueRef *args
 }
 
 /* allocas live in the entry block so they are fixed stack slots */
-LLVMValueRef cg_alloca(struct cg *g, uint32_t size, const char *name)
+static LLVMValueRef entry_alloca(struct cg *g, uint32_t size, const char *name)
 {
 	LLVMBuilderRef b = LLVMCreateBuilderInContext(g->C);
 	LLVMValueRef first = LLVMGetFirstInstruction(g->entry);
@@ -54,17 +54,82 @@ LLVMValueRef cg_alloca(struct cg *g, uint32_t size, const char *name)
 	return a;
 }
 
+static void lifetime(struct cg *g, const char *which, LLVMValueRef a)
+{
+	unsigned id = LLVMLookupIntrinsicID(which, strlen(which));
+	LLVMTypeRef pt = g->ptr;
+	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->M, id, &pt, 1);
+	LLVMTypeRef at[] = { g->i64, g->ptr };
+	LLVMTypeRef ft = LLVMFunctionType(g->voidt, at, 2, 0);
+	LLVMTypeRef arr = LLVMGetAllocatedType(a);
+	LLVMValueRef args[] = { LLVMConstInt(g->i64, LLVMGetArrayLength2(arr), 0), a };
+	LLVMBuildCall2(g->B, ft, f, args, 2, "");
+}
+
+/*
+** A temporary: a stack slot live from here to the end of the statement.
+** The lifetime markers let LLVM give statements' temporaries the same
+** stack bytes; without them every buffer of the probe adds up toward
+** BPF's 512-byte stack.
+*/
+LLVMValueRef cg_alloca(struct cg *g, uint32_t size, const char *name)
+{
+	LLVMValueRef a = entry_alloca(g, size, name);
+	if (g->in_stmt) {
+		lifetime(g, "llvm.lifetime.start", a);
+		if (g->ntemps == g->captemps) {
+			g->captemps = g->captemps ? g->captemps * 2 : 32;
+			g->temps = realloc(g->temps, sizeof(*g->temps) * (size_t)g->captemps);
+			if (!g->temps)
+				abort();
+		}
+		g->temps[g->ntemps++] = a;
+	}
+	return a;
+}
+
+/* the statement's temporaries die here */
+static void end_temps(struct cg *g, int mark)
+{
+	LLVMBasicBlockRef bb = LLVMGetInsertBlock(g->B);
+	if (!LLVMGetBasicBlockTerminator(bb))
+		for (int i = mark; i < g->ntemps; i++)
+			lifetime(g, "llvm.lifetime.end", g->temps[i]);
+	g->ntemps = mark;
+}
+
 void cg_zero(struct cg *g, LLVMValueRef p, uint32_t size)
 {
-	LLVMValueRef m = LLVMBuildMemSet(g->B, p, LLVMConstInt(g->i8, 0, 0),
-					 LLVMConstInt(g->i64, size, 0), 8);
-	(void)m;
+	LLVMBuildMemSet(g->B, p, LLVMConstInt(g->i8, 0, 0), LLVMConstInt(g->i64, size, 0), cg_ptr_align(p));
+}
+
+/*
+** Known alignment of a pointer: allocas are 8-aligned, so are map values
+** and ring buffer records (helper results); constant offsets keep what
+** they keep. memcpy/memset of unknown alignment become byte loops.
+*/
+unsigned cg_ptr_align(LLVMValueRef p)
+{
+	if (LLVMIsAAllocaInst(p))
+		return LLVMGetAlignment(p);
+	if (LLVMIsACallInst(p))
+		return 8;
+	if (LLVMIsAGetElementPtrInst(p) && LLVMGetNumOperands(p) == 2 &&
+	    LLVMIsAConstantInt(LLVMGetOperand(p, 1))) {
+		unsigned a = cg_ptr_align(LLVMGetOperand(p, 0));
+		long long off = LLVMConstIntGetSExtValue(LLVMGetOperand(p, 1));
+		while (a > 1 && off % a)
+			a /= 2;
+		return a;
+	}
+	return 1;
 }
 
 void cg_copy(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_t size)
 {
 	if (size)
-		LLVMBuildMemCpy(g->B, dst, 1, src, 1, LLVMConstInt(g->i64, size, 0));
+		LLVMBuildMemCpy(g->B, dst, cg_ptr_align(dst), src, cg_ptr_align(src),
+				LLVMConstInt(g->i64, size, 0));
 }
 
 LLVMValueRef cg_gep(struct cg *g, LLVMValueRef p, uint32_t off)
@@ -88,7 +153,7 @@ LLVMValueRef cg_var_slot(struct cg *g, const struct varinfo *v)
 {
 	if (!g->vars[v->slot]) {
 		uint32_t sz = v->ty->size ? v->ty->size : 8;
-		g->vars[v->slot] = cg_alloca(g, (sz + 7) & ~7u, v->name);
+		g->vars[v->slot] = entry_alloca(g, (sz + 7) & ~7u, v->name);
 		/* zero at entry: a variable set only on one branch reads as 0 */
 		LLVMBuilderRef b = LLVMCreateBuilderInContext(g->C);
 		LLVMValueRef term = LLVMGetLastInstruction(g->entry);
@@ -127,11 +192,10 @@ LLVMValueRef cg_map_key(struct cg *g, const struct mapinfo *m, const struct node
 		const struct type *kt = m->key;
 		int i = 0;
 		for (const struct node *k = mn->args; k; k = k->next, i++) {
-			LLVMValueRef v = cg_expr(g, k);
 			if (kt->kind == TY_TUPLE)
-				cg_store_as(g, cg_gep(g, key, kt->offsets[i]), kt->fields[i], v, k->ty);
+				cg_expr_into(g, k, cg_gep(g, key, kt->offsets[i]), kt->fields[i]);
 			else
-				cg_store_as(g, key, kt, v, k->ty);
+				cg_expr_into(g, k, key, kt);
 		}
 	}
 	if (extra) {
@@ -158,27 +222,33 @@ static void count_lost(struct cg *g)
 	LLVMPositionBuilderAtEnd(g->B, done);
 }
 
-/* send the record {id, args}: args evaluated in order into a zeroed buffer */
+/*
+** Send the record {u64 id; args}: reserve it in the ring buffer and
+** evaluate the arguments straight into it, then submit. Nothing is
+** staged on the BPF stack (512 bytes would hold few strings) or copied.
+** No reservation (buffer full): count the loss and skip the arguments.
+*/
 static void send_event(struct cg *g, const struct event *e, const struct node *args)
 {
 	uint32_t size = 8 + e->size;
-	LLVMValueRef buf = cg_alloca(g, (size + 7) & ~7u, "ev");
-	cg_zero(g, buf, (size + 7) & ~7u);
-	LLVMBuildStore(g->B, LLVMConstInt(g->i64, (unsigned long long)e->id, 0), buf);
-	int i = 0;
-	for (const struct node *a = args; a && i < e->nargs; a = a->next, i++) {
-		LLVMValueRef v = cg_expr(g, a);
-		cg_store_as(g, cg_gep(g, buf, 8 + e->argoff[i]), e->argty[i], v, a->ty);
-	}
-	LLVMValueRef hargs[] = { g->ringbuf, buf, LLVMConstInt(g->i64, size, 0), LLVMConstInt(g->i64, 0, 0) };
-	LLVMValueRef rc = cg_helper(g, H_RINGBUF_OUTPUT, g->i64, hargs, 4);
+	LLVMValueRef rargs[] = { g->ringbuf, LLVMConstInt(g->i64, size, 0), LLVMConstInt(g->i64, 0, 0) };
+	LLVMValueRef rec = cg_helper(g, H_RINGBUF_RESERVE, g->ptr, rargs, 3);
 	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(g->C, g->fn, "ev.lost");
-	LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(g->C, g->fn, "ev.ok");
-	LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntSLT, rc, LLVMConstInt(g->i64, 0, 0), ""), bad, ok);
+	LLVMBasicBlockRef fill = LLVMAppendBasicBlockInContext(g->C, g->fn, "ev.fill");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "ev.done");
+	LLVMBuildCondBr(g->B, LLVMBuildIsNull(g->B, rec, ""), bad, fill);
 	LLVMPositionBuilderAtEnd(g->B, bad);
 	count_lost(g);
-	LLVMBuildBr(g->B, ok);
-	LLVMPositionBuilderAtEnd(g->B, ok);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, fill);
+	LLVMBuildStore(g->B, LLVMConstInt(g->i64, (unsigned long long)e->id, 0), rec);
+	int i = 0;
+	for (const struct node *a = args; a && i < e->nargs; a = a->next, i++)
+		cg_expr_into(g, a, cg_gep(g, rec, 8 + e->argoff[i]), e->argty[i]);
+	LLVMValueRef sargs[] = { rec, LLVMConstInt(g->i64, 0, 0) };
+	cg_helper(g, H_RINGBUF_SUBMIT, g->voidt, sargs, 2);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, done);
 }
 
 /* ----------------------------------------------------- map assignments */
@@ -290,7 +360,9 @@ static void agg_update(struct cg *g, const struct node *lhs, const struct node *
 	LLVMPositionBuilderAtEnd(g->B, done);
 }
 
-static void map_store(struct cg *g, const struct node *lhs, LLVMValueRef v, const struct type *vt)
+/* @m[k] = rhs, or the computed value v of type vt when rhs is NULL */
+static void map_store(struct cg *g, const struct node *lhs, const struct node *rhs, LLVMValueRef v,
+		      const struct type *vt)
 {
 	const struct mapinfo *m = lhs->map;
 	LLVMValueRef key = cg_map_key(g, m, lhs, NULL);
@@ -298,7 +370,10 @@ static void map_store(struct cg *g, const struct node *lhs, LLVMValueRef v, cons
 	LLVMValueRef buf = cg_alloca(g, (vs + 7) & ~7u, "val");
 	if (cg_in_memory(m->val))
 		cg_zero(g, buf, (vs + 7) & ~7u);
-	cg_store_as(g, buf, m->val, v, vt);
+	if (rhs)
+		cg_expr_into(g, rhs, buf, m->val);
+	else
+		cg_store_as(g, buf, m->val, v, vt);
 	map_update(g, g->mapg[m->id], key, buf);
 }
 
@@ -365,11 +440,42 @@ static void call_stmt(struct cg *g, const struct node *n)
 	}
 }
 
+static void stmt1(struct cg *g, const struct node *n);
+
 static void stmt(struct cg *g, const struct node *n)
 {
 	if (terminated(g))
 		LLVMPositionBuilderAtEnd(g->B, LLVMAppendBasicBlockInContext(g->C, g->fn, "dead"));
 	cg_set_loc(g, &n->loc);
+	int mark = g->ntemps;
+	int was = g->in_stmt;
+	g->in_stmt = 1;
+	if (g->o->bad_line && n->loc.line == g->o->bad_line && !g->bad_done) {
+		/* a volatile load from nsecs as an address: "invalid mem access 'scalar'" */
+		g->bad_done = 1;
+		LLVMValueRef t = cg_helper(g, H_KTIME_NS, g->i64, NULL, 0);
+		LLVMValueRef ld = LLVMBuildLoad2(g->B, g->i64, LLVMBuildIntToPtr(g->B, t, g->ptr, ""), "");
+		LLVMSetVolatile(ld, 1);
+	}
+	stmt1(g, n);
+	g->in_stmt = was;
+	end_temps(g, mark);
+}
+
+/* does expression n read scratch variable v? */
+static bool reads_var(const struct node *n, const struct varinfo *v)
+{
+	for (; n; n = n->next) {
+		if (n->kind == N_VAR && n->var == v)
+			return true;
+		if (reads_var(n->lhs, v) || reads_var(n->rhs, v) || reads_var(n->cond, v) || reads_var(n->args, v))
+			return true;
+	}
+	return false;
+}
+
+static void stmt1(struct cg *g, const struct node *n)
+{
 	switch (n->kind) {
 	case N_EXPRSTMT:
 		if (n->lhs->kind == N_CALL)
@@ -381,6 +487,18 @@ static void stmt(struct cg *g, const struct node *n)
 		const struct node *lhs = n->lhs;
 		if (lhs->kind == N_MAP && n->rhs->kind == N_CALL && ty_is_agg(lhs->map->val)) {
 			agg_update(g, lhs, n->rhs);
+			break;
+		}
+		if (n->op == OP_ASSIGN && lhs->kind == N_VAR && cg_in_memory(lhs->var->ty) &&
+		    !reads_var(n->rhs, lhs->var)) {
+			/* built in the variable's slot: zeroed, as it may become a map key */
+			LLVMValueRef slot = cg_var_slot(g, lhs->var);
+			cg_zero(g, slot, (lhs->var->ty->size + 7) & ~7u);
+			cg_expr_into(g, n->rhs, slot, lhs->var->ty);
+			break;
+		}
+		if (n->op == OP_ASSIGN && lhs->kind == N_MAP) {
+			map_store(g, lhs, n->rhs, NULL, NULL);
 			break;
 		}
 		LLVMValueRef v;
@@ -397,7 +515,7 @@ static void stmt(struct cg *g, const struct node *n)
 		if (lhs->kind == N_VAR)
 			cg_store_as(g, cg_var_slot(g, lhs->var), lhs->var->ty, v, vt);
 		else
-			map_store(g, lhs, v, vt);
+			map_store(g, lhs, NULL, v, vt);
 		break;
 	}
 	case N_INCDEC: {
@@ -408,7 +526,7 @@ static void stmt(struct cg *g, const struct node *n)
 		if (lhs->kind == N_VAR)
 			cg_store_as(g, cg_var_slot(g, lhs->var), lhs->var->ty, v, ty_int(8, true));
 		else
-			map_store(g, lhs, v, ty_int(8, true));
+			map_store(g, lhs, NULL, v, ty_int(8, true));
 		break;
 	}
 	case N_IF: {
@@ -600,6 +718,45 @@ static void define_probe(struct cg *g, const struct probe *pr, int idx)
 	ip->type = pr->aps[0].type;
 }
 
+/*
+** LLVM's errors ("Looks like the BPF stack limit is exceeded", "unsupported
+** ...") arrive here rather than on stderr, as diagnostics at the script
+** location LLVM names ("FILE:LINE:COL: in function probeN i64 (ptr): MSG").
+*/
+static void llvm_diag(LLVMDiagnosticInfoRef di, void *arg)
+{
+	struct cg *g = arg;
+	if (LLVMGetDiagInfoSeverity(di) != LLVMDSError)
+		return;
+	char *desc = LLVMGetDiagInfoDescription(di);
+	const char *msg = desc;
+	struct loc l = { 0 };
+	const char *f = strstr(desc, "/proc/self/fd/");
+	if (f || !strncmp(desc, g->p->src->name, strlen(g->p->src->name))) {
+		const char *q = strchr(f ? f : desc, ':');
+		if (q && sscanf(q, ":%d:%d:", &l.line, &l.col) == 2) {
+			l.end_line = l.line;
+			l.end_col = l.col + 1;
+		}
+	}
+	const char *in = strstr(desc, " i64 (ptr): ");
+	if (in)
+		msg = in + 12;
+	const char *hint = "this is a minibt bug: please report it with the script";
+	if (strstr(msg, "stack limit")) {
+		if (g->stack_reported++) { /* once: LLVM repeats it per frame object */
+			LLVMDisposeMessage(desc);
+			return;
+		}
+		msg = "this probe needs more than the 512 bytes of BPF stack";
+		hint = "scratch variables and a statement's temporaries live there: use fewer or shorter strings "
+		       "(str(x, N)), or split the probe";
+	}
+	diag_error(g->d, l.line > 0 ? &l : NULL, hint, "%s", msg);
+	g->llvm_errors++;
+	LLVMDisposeMessage(desc);
+}
+
 int cg_compile(const struct program *p, const struct cg_opts *o, struct image *img, struct diags *d)
 {
 	memset(img, 0, sizeof(*img));
@@ -610,7 +767,12 @@ int cg_compile(const struct program *p, const struct cg_opts *o, struct image *i
 	g.d = d;
 	g.img = img;
 	g.C = LLVMContextCreate();
+	LLVMContextSetDiagnosticHandler(g.C, llvm_diag, &g);
 	g.M = LLVMModuleCreateWithNameInContext("minibt", g.C);
+	/* the BPF layout before any IR is built: under LLVM's default one
+	** an i64 is 4-aligned, and 8-byte loads become two 4-byte ones */
+	LLVMSetTarget(g.M, "bpfel");
+	LLVMSetDataLayout(g.M, "e-m:e-p:64:64-i64:64-i128:128-n32:64-S128");
 	g.B = LLVMCreateBuilderInContext(g.C);
 	g.D = LLVMCreateDIBuilder(g.M);
 	g.i1 = LLVMInt1TypeInContext(g.C);
@@ -649,14 +811,17 @@ int cg_compile(const struct program *p, const struct cg_opts *o, struct image *i
 	LLVMContextDispose(g.C);
 	free(g.mapg);
 	free(g.stackmaps);
+	free(g.temps);
 	return rc;
 }
 
 void cg_image_free(struct image *img)
 {
 	free(img->elf);
-	for (int i = 0; i < img->nprogs; i++)
+	for (int i = 0; i < img->nprogs; i++) {
 		free(img->progs[i].name);
+		free(img->progs[i].lines);
+	}
 	free(img->progs);
 	for (int i = 0; i < img->nmaps; i++)
 		free(img->map_names[i]);

@@ -82,8 +82,7 @@ void cg_store_as(struct cg *g, LLVMValueRef dst, const struct type *dt, LLVMValu
 				LLVMBuildStore(g->B, LLVMConstInt(g->i8, 0, 0), cg_gep(g, dst, dt->size - 1));
 		} else {
 			cg_copy(g, dst, v, vs);
-			LLVMBuildMemSet(g->B, cg_gep(g, dst, vs), LLVMConstInt(g->i8, 0, 0),
-					LLVMConstInt(g->i64, dt->size - vs, 0), 1);
+			cg_zero(g, cg_gep(g, dst, vs), dt->size - vs);
 		}
 		return;
 	}
@@ -148,8 +147,8 @@ static LLVMValueRef load_scalar(struct cg *g, struct addr a, const struct type *
 	if (a.ctx) {
 		v = LLVMBuildLoad2(g->B, lt, a.v, "");
 	} else {
+		/* no zeroing: the helper zeroes dst when the read faults */
 		LLVMValueRef tmp = cg_alloca(g, 8, "rd");
-		LLVMBuildStore(g->B, LLVMConstInt(g->i64, 0, 0), tmp);
 		read_kernel(g, tmp, size, a.v);
 		v = LLVMBuildLoad2(g->B, lt, tmp, "");
 	}
@@ -169,7 +168,8 @@ static LLVMValueRef load_at(struct cg *g, struct addr a, const struct type *t)
 		return a.ctx ? LLVMBuildPtrToInt(g->B, a.v, g->i64, "") : a.v;
 	if (cg_in_memory(t)) {
 		LLVMValueRef buf = cg_alloca(g, (t->size + 7) & ~7u, "kbuf");
-		cg_zero(g, buf, (t->size + 7) & ~7u);
+		if (t->size % 8)
+			cg_zero(g, cg_gep(g, buf, t->size & ~7u), 8);
 		read_kernel(g, buf, t->size, a.v);
 		return buf;
 	}
@@ -228,9 +228,24 @@ static struct addr cg_addr(struct cg *g, const struct node *n)
 
 /* ------------------------------------------------------------ builtins */
 
+/*
+** Helpers whose result cannot change during one run of a probe (pid,
+** uid, cpu, current task) are marked memory(none): LLVM then calls each
+** once per probe however often the script names it.
+*/
+static LLVMValueRef pure_helper(struct cg *g, int id, LLVMTypeRef ret)
+{
+	LLVMValueRef c = cg_helper(g, id, ret, NULL, 0);
+	unsigned mem = LLVMGetEnumAttributeKindForName("memory", 6);
+	unsigned wr = LLVMGetEnumAttributeKindForName("willreturn", 10);
+	LLVMAddCallSiteAttribute(c, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->C, mem, 0));
+	LLVMAddCallSiteAttribute(c, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->C, wr, 0));
+	return c;
+}
+
 static LLVMValueRef pid_tgid(struct cg *g)
 {
-	return cg_helper(g, H_PID_TGID, g->i64, NULL, 0);
+	return pure_helper(g, H_PID_TGID, g->i64);
 }
 
 static LLVMValueRef ctx_u64(struct cg *g, uint32_t off)
@@ -250,8 +265,8 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 	switch (n->builtin) {
 	case B_PID: return LLVMBuildLShr(g->B, pid_tgid(g), c64(g, 32), "");
 	case B_TID: return LLVMBuildAnd(g->B, pid_tgid(g), c64(g, 0xffffffff), "");
-	case B_UID: return LLVMBuildAnd(g->B, cg_helper(g, H_UID_GID, g->i64, NULL, 0), c64(g, 0xffffffff), "");
-	case B_GID: return LLVMBuildLShr(g->B, cg_helper(g, H_UID_GID, g->i64, NULL, 0), c64(g, 32), "");
+	case B_UID: return LLVMBuildAnd(g->B, pure_helper(g, H_UID_GID, g->i64), c64(g, 0xffffffff), "");
+	case B_GID: return LLVMBuildLShr(g->B, pure_helper(g, H_UID_GID, g->i64), c64(g, 32), "");
 	case B_NSECS: return cg_helper(g, H_KTIME_NS, g->i64, NULL, 0);
 	case B_ELAPSED: {
 		LLVMValueRef now = cg_helper(g, H_KTIME_NS, g->i64, NULL, 0);
@@ -269,13 +284,13 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 		LLVMPositionBuilderAtEnd(g->B, done);
 		return LLVMBuildSub(g->B, now, LLVMBuildLoad2(g->B, g->i64, res, ""), "");
 	}
-	case B_CPU: return LLVMBuildZExt(g->B, cg_helper(g, H_SMP_ID, g->i32, NULL, 0), g->i64, "");
+	case B_CPU: return LLVMBuildZExt(g->B, pure_helper(g, H_SMP_ID, g->i32), g->i64, "");
 	case B_RAND: return LLVMBuildZExt(g->B, cg_helper(g, H_PRANDOM, g->i32, NULL, 0), g->i64, "");
 	case B_CGROUP: return cg_helper(g, H_CGROUP_ID, g->i64, NULL, 0);
-	case B_CURTASK: return cg_helper(g, H_CUR_TASK, g->i64, NULL, 0);
+	case B_CURTASK: return pure_helper(g, H_CUR_TASK, g->i64);
 	case B_COMM: {
+		/* the helper writes all 16 bytes (NUL-padded) */
 		LLVMValueRef buf = cg_alloca(g, 16, "comm");
-		cg_zero(g, buf, 16);
 		LLVMValueRef args[] = { buf, LLVMConstInt(g->i32, 16, 0) };
 		cg_helper(g, H_COMM, g->i64, args, 2);
 		return buf;
@@ -303,30 +318,42 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 
 /* ---------------------------------------------------------------- calls */
 
+/*
+** Store the first size bytes of s (zero past n) at dst, in the widest
+** stores dst's alignment allows.
+*/
+static void store_bytes(struct cg *g, LLVMValueRef dst, const char *s, size_t n, uint32_t size)
+{
+	unsigned al = cg_ptr_align(dst);
+	for (uint32_t off = 0; off < size;) {
+		uint32_t w = 8;
+		while (w > 1 && (w > al || off + w > size))
+			w /= 2;
+		uint64_t v = 0;
+		for (uint32_t i = 0; i < w; i++)
+			if (off + i < n)
+				v |= (uint64_t)(unsigned char)s[off + i] << (8 * i);
+		LLVMTypeRef t = LLVMIntTypeInContext(g->C, w * 8);
+		LLVMValueRef st = LLVMBuildStore(g->B, LLVMConstInt(t, v, 0), cg_gep(g, dst, off));
+		LLVMSetAlignment(st, w);
+		off += w;
+	}
+}
+
 static LLVMValueRef str_literal(struct cg *g, const char *s, size_t n, uint32_t size)
 {
 	uint32_t sz = (size + 7) & ~7u;
 	LLVMValueRef buf = cg_alloca(g, sz, "str");
-	for (uint32_t off = 0; off < sz; off += 8) {
-		uint64_t w = 0;
-		for (uint32_t i = 0; i < 8; i++)
-			if (off + i < n)
-				w |= (uint64_t)(unsigned char)s[off + i] << (8 * i);
-		LLVMBuildStore(g->B, LLVMConstInt(g->i64, w, 0), cg_gep(g, buf, off));
-	}
+	store_bytes(g, buf, s, n, sz);
 	return buf;
 }
 
-static LLVMValueRef call_str(struct cg *g, const struct node *n)
+/* str(p[, n]) read straight into dst (n->ty->size bytes): the helper
+** stops at the NUL and zeroes dst on a fault */
+static void str_into(struct cg *g, const struct node *n, LLVMValueRef buf)
 {
 	const struct node *a = n->args;
 	uint32_t size = n->ty->size;
-	LLVMValueRef buf = cg_alloca(g, (size + 7) & ~7u, "strbuf");
-	cg_zero(g, buf, (size + 7) & ~7u);
-	if (a->ty->kind == TY_STR) {
-		cg_store_as(g, buf, n->ty, cg_expr(g, a), a->ty);
-		return buf;
-	}
 	LLVMValueRef src;
 	if (a->kind == N_FIELD && a->ty->name && !strcmp(a->ty->name, "__data_loc")) {
 		/* low 16 bits: offset of the string in the record */
@@ -347,32 +374,81 @@ static LLVMValueRef call_str(struct cg *g, const struct node *n)
 	/* bpf_probe_read_str reads user or kernel strings (x86's split address space) */
 	LLVMValueRef args[] = { buf, len, src };
 	cg_helper(g, H_PROBE_READ_STR, g->i64, args, 3);
+}
+
+static LLVMValueRef call_str(struct cg *g, const struct node *n)
+{
+	const struct node *a = n->args;
+	uint32_t size = n->ty->size;
+	LLVMValueRef buf = cg_alloca(g, (size + 7) & ~7u, "strbuf");
+	cg_zero(g, buf, (size + 7) & ~7u);
+	if (a->ty->kind == TY_STR)
+		cg_store_as(g, buf, n->ty, cg_expr(g, a), a->ty);
+	else
+		str_into(g, n, buf);
 	return buf;
 }
 
-static LLVMValueRef call_ntop(struct cg *g, const struct node *n)
+/* is n an lvalue in kernel or context memory (a struct member, an
+** element, a dereference) rather than a computed value? */
+static bool is_place(const struct node *n)
+{
+	switch (n->kind) {
+	case N_FIELD:
+		return n->lhs->ty->kind != TY_TUPLE;
+	case N_INDEX:
+		return n->lhs->ty->kind != TY_STR;
+	case N_UNOP:
+		return n->op == OP_DEREF;
+	default:
+		return false;
+	}
+}
+
+/* an in-memory value (char[N], u8[N], ...) read from where it lives
+** straight into dst, size bytes; false if n is not such a place */
+static bool mem_into(struct cg *g, const struct node *n, LLVMValueRef dst, uint32_t size)
+{
+	if (!is_place(n) || !cg_in_memory(n->ty) || n->ty->size < size)
+		return false;
+	struct addr a = cg_addr(g, n);
+	if (a.ctx)
+		cg_copy(g, dst, a.v, size);
+	else
+		read_kernel(g, dst, size, a.v);
+	return true;
+}
+
+/* ntop: {s64 af; u8 addr[16]} built at buf; an IPv4 address fills 4 bytes */
+static void ntop_into(struct cg *g, const struct node *n, LLVMValueRef buf)
 {
 	const struct node *a = n->args;
-	LLVMValueRef buf = cg_alloca(g, 24, "inet");
-	cg_zero(g, buf, 24);
 	LLVMValueRef af = NULL;
 	if (n->nargs == 2) {
 		af = cg_to_i64(g, cg_expr(g, a), a->ty);
 		a = a->next;
 	}
 	const struct type *t = a->ty;
-	LLVMValueRef v = cg_expr(g, a);
 	if (t->kind == TY_INT) {
+		LLVMValueRef v = cg_expr(g, a);
 		LLVMBuildStore(g->B, int_as(g, v, t, g->i32), cg_gep(g, buf, 8));
 		if (!af)
 			af = c64(g, 2);
 	} else {
 		uint32_t sz = t->size > 16 ? 16 : t->size;
-		cg_copy(g, cg_gep(g, buf, 8), v, sz);
+		if (!mem_into(g, a, cg_gep(g, buf, 8), sz))
+			cg_copy(g, cg_gep(g, buf, 8), cg_expr(g, a), sz);
 		if (!af)
 			af = c64(g, sz == 16 ? 10 : 2);
 	}
 	LLVMBuildStore(g->B, af, buf);
+}
+
+static LLVMValueRef call_ntop(struct cg *g, const struct node *n)
+{
+	LLVMValueRef buf = cg_alloca(g, 24, "inet");
+	cg_zero(g, buf, 24);
+	ntop_into(g, n, buf);
 	return buf;
 }
 
@@ -545,13 +621,16 @@ static LLVMValueRef ternary(struct cg *g, const struct node *n)
 	LLVMBasicBlockRef a = LLVMAppendBasicBlockInContext(g->C, g->fn, "tern.a");
 	LLVMBasicBlockRef b = LLVMAppendBasicBlockInContext(g->C, g->fn, "tern.b");
 	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "tern.done");
-	LLVMBuildCondBr(g->B, cg_cond(g, n->cond), a, b);
+	LLVMValueRef c = cg_cond(g, n->cond);
 	const struct type *st = mem ? n->ty : ty_int(8, n->ty->sign);
+	if (mem)
+		cg_zero(g, res, sz);
+	LLVMBuildCondBr(g->B, c, a, b);
 	LLVMPositionBuilderAtEnd(g->B, a);
-	cg_store_as(g, res, st, cg_expr(g, n->lhs), n->lhs->ty);
+	cg_expr_into(g, n->lhs, res, st);
 	LLVMBuildBr(g->B, done);
 	LLVMPositionBuilderAtEnd(g->B, b);
-	cg_store_as(g, res, st, cg_expr(g, n->rhs), n->rhs->ty);
+	cg_expr_into(g, n->rhs, res, st);
 	LLVMBuildBr(g->B, done);
 	LLVMPositionBuilderAtEnd(g->B, done);
 	return mem ? res : LLVMBuildLoad2(g->B, g->i64, res, "");
@@ -638,12 +717,52 @@ LLVMValueRef cg_expr(struct cg *g, const struct node *n)
 		uint32_t sz = (n->ty->size + 7) & ~7u;
 		LLVMValueRef buf = cg_alloca(g, sz, "tuple");
 		cg_zero(g, buf, sz);
-		int i = 0;
-		for (const struct node *a = n->args; a; a = a->next, i++)
-			cg_store_as(g, cg_gep(g, buf, n->ty->offsets[i]), n->ty->fields[i], cg_expr(g, a), a->ty);
+		cg_expr_into(g, n, buf, n->ty);
 		return buf;
 	}
 	default:
 		return c64(g, 0);
 	}
+}
+
+/*
+** Evaluate n straight into dst as type dt: strings read by str() land in
+** place, literals are stored as immediates, tuples field by field, with
+** no temporary buffer and no copy. Bytes after a string's NUL and padding
+** are left as they were: callers that compare bytes (map keys, scratch
+** variables) zero dst first; ring buffer records need not.
+*/
+void cg_expr_into(struct cg *g, const struct node *n, LLVMValueRef dst, const struct type *dt)
+{
+	const struct type *t = n->ty;
+	if (dt->kind == TY_STR && t->kind == TY_STR && t->size <= dt->size) {
+		if (n->kind == N_STR || (n->kind == N_POSPARAM && n->str)) {
+			size_t len = n->slen + 1 < t->size ? n->slen + 1 : t->size;
+			store_bytes(g, dst, n->str, n->slen, (uint32_t)len);
+			return;
+		}
+		if (n->kind == N_CALL && n->func == F_STR && n->args->ty->kind != TY_STR) {
+			str_into(g, n, dst);
+			return;
+		}
+		if (n->kind == N_BUILTIN && n->builtin == B_COMM) {
+			LLVMValueRef args[] = { dst, LLVMConstInt(g->i32, 16, 0) };
+			cg_helper(g, H_COMM, g->i64, args, 2);
+			return;
+		}
+	}
+	if ((dt->kind == TY_STR || dt->kind == TY_BUF || dt->kind == TY_ARRAY) && t->size <= dt->size &&
+	    t->kind == (dt->kind == TY_BUF ? TY_ARRAY : dt->kind) && mem_into(g, n, dst, t->size))
+		return;
+	if (dt->kind == TY_INET && n->kind == N_CALL && n->func == F_NTOP) {
+		ntop_into(g, n, dst);
+		return;
+	}
+	if (dt->kind == TY_TUPLE && n->kind == N_TUPLE && n->nargs == dt->nfields) {
+		int i = 0;
+		for (const struct node *a = n->args; a; a = a->next, i++)
+			cg_expr_into(g, a, cg_gep(g, dst, dt->offsets[i]), dt->fields[i]);
+		return;
+	}
+	cg_store_as(g, dst, dt, cg_expr(g, n), t);
 }

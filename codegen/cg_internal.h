@@ -18,7 +18,8 @@ enum {
 	H_KTIME_NS = 5, H_PRANDOM = 7, H_SMP_ID = 8, H_PID_TGID = 14,
 	H_UID_GID = 15, H_COMM = 16, H_STACKID = 27, H_CUR_TASK = 35,
 	H_PROBE_READ_STR = 45, H_CGROUP_ID = 80, H_PROBE_READ_KERNEL = 113,
-	H_PROBE_READ_KERNEL_STR = 115, H_RINGBUF_OUTPUT = 130, H_FUNC_IP = 173,
+	H_PROBE_READ_KERNEL_STR = 115, H_RINGBUF_OUTPUT = 130, H_RINGBUF_RESERVE = 131,
+	H_RINGBUF_SUBMIT = 132, H_FUNC_IP = 173,
 	H_ATTACH_COOKIE = 174,
 };
 
@@ -56,6 +57,13 @@ struct cg {
 	LLVMValueRef *vars; /* allocas by varinfo slot */
 	int nvars;
 	int probe_index; /* static probe-name index, -1: use attach cookie */
+	/* temporaries of the statement being compiled (lifetime markers) */
+	int in_stmt;
+	LLVMValueRef *temps;
+	int ntemps, captemps;
+	int llvm_errors; /* reported by LLVM while emitting */
+	int stack_reported;
+	int bad_done; /* cg_opts.bad_line emitted */
 };
 
 /* cg.c */
@@ -63,6 +71,7 @@ LLVMValueRef cg_helper(struct cg *g, int id, LLVMTypeRef ret, LLVMValueRef *args
 LLVMValueRef cg_alloca(struct cg *g, uint32_t size, const char *name);
 void cg_zero(struct cg *g, LLVMValueRef p, uint32_t size);
 void cg_copy(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_t size);
+unsigned cg_ptr_align(LLVMValueRef p);
 LLVMValueRef cg_gep(struct cg *g, LLVMValueRef p, uint32_t off);
 void cg_set_loc(struct cg *g, const struct loc *l);
 LLVMValueRef cg_map_key(struct cg *g, const struct mapinfo *m, const struct node *mapnode, LLVMValueRef extra);
@@ -78,6 +87,7 @@ LLVMValueRef cg_to_i64(struct cg *g, LLVMValueRef v, const struct type *t);
 LLVMValueRef cg_cond(struct cg *g, const struct node *n); /* i1 */
 void cg_store_as(struct cg *g, LLVMValueRef dst, const struct type *dt, LLVMValueRef v,
 		 const struct type *vt);
+void cg_expr_into(struct cg *g, const struct node *n, LLVMValueRef dst, const struct type *dt);
 
 /* cg_emit.c */
 int cg_emit(struct cg *g);

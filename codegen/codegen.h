@@ -11,11 +11,23 @@
 
 #include "ast.h"
 
+/* where an instruction came from: .BTF.ext line info of the program */
+struct cg_line {
+	uint32_t insn; /* instruction index in the program (ld_imm64 counts 2) */
+	int line, col; /* script location */
+};
+
 struct image_prog {
 	char *name;          /* BPF program (function) name */
 	const struct probe *probe;
 	enum probe_type type;
+	struct cg_line *lines; /* sorted by insn */
+	int nlines;
+	int ninsns;
 };
+
+/* script location of instruction insn of program p, or NULL */
+const struct cg_line *cg_line_of(const struct image_prog *p, uint32_t insn);
 
 struct image {
 	void *elf;
@@ -47,6 +59,9 @@ struct cg_opts {
 	int dump;             /* CG_DUMP_* bits */
 	const char *src_path; /* file named in line info (for verifier logs) */
 	int opt_level;        /* 0 or 2 */
+	int bad_line;         /* tests: the first statement on this script line
+			       * also loads through a scalar, which the verifier
+			       * rejects (MINIBT_DEBUG_VERIFIER_LINE) */
 };
 
 int cg_compile(const struct program *p, const struct cg_opts *o, struct image *img,

@@ -133,6 +133,9 @@ int session_compile(struct session *s)
 			fprintf(stderr, "skipping optional probe %s: %s\n", s->prog->skipped[i]->aps[k].raw,
 				s->prog->skipped[i]->aps[k].missing);
 	struct cg_opts co = { .opt_level = 2 };
+	const char *bad = getenv("MINIBT_DEBUG_VERIFIER_LINE"); /* tests of the report below */
+	if (bad)
+		co.bad_line = atoi(bad);
 	if (o->dump & DUMP_IR)
 		co.dump |= CG_DUMP_IR;
 	if (o->dump & DUMP_BPF)
