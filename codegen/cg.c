@@ -187,7 +187,17 @@ LLVMValueRef cg_map_key(struct cg *g, const struct mapinfo *m, const struct node
 {
 	uint32_t ks = map_key_size(m);
 	LLVMValueRef key = cg_alloca(g, (ks + 7) & ~7u, "key");
-	cg_zero(g, key, (ks + 7) & ~7u);
+	/* keys compare as bytes: zero them, unless one value fills the key
+	** (an integer; comm, whose helper pads to 16) */
+	const struct node *k1 = mn ? mn->args : NULL;
+	bool bucket = m->val->kind == TY_HIST || m->val->kind == TY_LHIST;
+	bool full = (extra != NULL) == bucket &&
+		    (!m->key ? extra != NULL
+			     : k1 && !k1->next && m->key->size % 8 == 0 &&
+				       (m->key->kind == TY_INT ||
+					(k1->kind == N_BUILTIN && k1->builtin == B_COMM && m->key->size == 16)));
+	if (!full)
+		cg_zero(g, key, (ks + 7) & ~7u);
 	if (m->key && mn && mn->args) {
 		const struct type *kt = m->key;
 		int i = 0;

@@ -5,6 +5,8 @@
 ** output is kept with each `.loc` replaced by the script line it names,
 ** so a reader sees which source line produced which instructions.
 */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <llvm-c/Analysis.h>
@@ -35,55 +37,136 @@ static LLVMTargetMachineRef target_machine(struct diags *d)
 				       LLVMRelocDefault, LLVMCodeModelDefault);
 }
 
-static char *annotate_asm(const char *as, size_t len, const struct source *src)
+/* ------------------------------------------------------------ -d bpf */
+
+/* helper names for `call N` (include/uapi/linux/bpf.h) */
+static const char *helper_name(int id)
 {
-	size_t cap = len * 2 + 1024, n = 0;
-	char *out = malloc(cap);
-	if (!out)
-		abort();
-	int last = -1;
+	switch (id) {
+	case H_MAP_LOOKUP: return "bpf_map_lookup_elem";
+	case H_MAP_UPDATE: return "bpf_map_update_elem";
+	case H_MAP_DELETE: return "bpf_map_delete_elem";
+	case H_PROBE_READ: return "bpf_probe_read";
+	case H_KTIME_NS: return "bpf_ktime_get_ns";
+	case H_PRANDOM: return "bpf_get_prandom_u32";
+	case H_SMP_ID: return "bpf_get_smp_processor_id";
+	case H_PID_TGID: return "bpf_get_current_pid_tgid";
+	case H_UID_GID: return "bpf_get_current_uid_gid";
+	case H_COMM: return "bpf_get_current_comm";
+	case H_STACKID: return "bpf_get_stackid";
+	case H_CUR_TASK: return "bpf_get_current_task";
+	case H_PROBE_READ_STR: return "bpf_probe_read_str";
+	case H_CGROUP_ID: return "bpf_get_current_cgroup_id";
+	case H_PROBE_READ_KERNEL: return "bpf_probe_read_kernel";
+	case H_PROBE_READ_KERNEL_STR: return "bpf_probe_read_kernel_str";
+	case H_RINGBUF_OUTPUT: return "bpf_ringbuf_output";
+	case H_RINGBUF_RESERVE: return "bpf_ringbuf_reserve";
+	case H_RINGBUF_SUBMIT: return "bpf_ringbuf_submit";
+	case H_FUNC_IP: return "bpf_get_func_ip";
+	case H_ATTACH_COOKIE: return "bpf_get_attach_cookie";
+	default: return NULL;
+	}
+}
+
+struct sbuf {
+	char *s;
+	size_t n, cap;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if (b->n + (size_t)k + 1 > b->cap) {
+		b->cap = (b->n + (size_t)k + 1) * 2;
+		b->s = realloc(b->s, b->cap);
+		if (!b->s)
+			abort();
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->n, (size_t)k + 1, fmt, ap);
+	va_end(ap);
+	b->n += (size_t)k;
+}
+
+/*
+** The assembly printer's text made readable: per program a header naming
+** the probe, then instructions numbered as the verifier log numbers them
+** (ld_imm64 takes two slots), jump labels kept, helper calls by name, and
+** before each run of instructions from a new script location the line
+** and column with the source text from that column.
+*/
+static char *annotate_asm(struct cg *g, const char *as, size_t len)
+{
+	const struct source *src = g->p->src;
+	struct sbuf out = { 0 };
+	int last_line = -1, last_col = -1, insn = 0;
 	const char *p = as, *end = as + len;
 	while (p < end) {
 		const char *e = memchr(p, '\n', (size_t)(end - p));
 		if (!e)
 			e = end;
-		size_t ll = (size_t)(e - p);
 		char line[512];
+		size_t ll = (size_t)(e - p);
 		snprintf(line, sizeof(line), "%.*s", (int)(ll < 511 ? ll : 511), p);
-		int fileno, lno, col;
-		const char *t = line;
+		p = e + 1;
+		char *t = line;
 		while (*t == ' ' || *t == '\t')
 			t++;
-		char add[1024];
-		add[0] = 0;
-		if (sscanf(t, ".loc %d %d %d", &fileno, &lno, &col) >= 2) {
-			if (lno != last && lno > 0 && lno <= src->nlines) {
-				const char *sl = src->text + src->line_start[lno - 1];
-				size_t sn = strcspn(sl, "\n");
-				snprintf(add, sizeof(add), "; %d: %.*s\n", lno, (int)(sn < 400 ? sn : 400), sl);
-				last = lno;
+		char *hash = strstr(t, "#");
+		if (hash && t[0] != '#')
+			*hash = 0; /* trailing "# %bb.1" comments */
+		size_t tl = strlen(t);
+		while (tl && (t[tl - 1] == ' ' || t[tl - 1] == '\t'))
+			t[--tl] = 0;
+		int fno, lno, col = 0;
+		if (sscanf(t, ".loc %d %d %d", &fno, &lno, &col) >= 2) {
+			if (lno <= 0 || lno > src->nlines || (lno == last_line && col == last_col))
+				continue;
+			const char *sl = src->text + src->line_start[lno - 1];
+			size_t sn = strcspn(sl, "\n");
+			size_t c0 = col > 0 && (size_t)col <= sn ? (size_t)col - 1 : 0;
+			if (lno != last_line && (c0 > 0 || col <= 0)) /* a new line: all of it first */
+				sb_printf(&out, "; %d: %.*s\n", lno, (int)(sn > 200 ? 200 : sn), sl);
+			if (col > 0)
+				sb_printf(&out, "; %d:%d: %.*s\n", lno, col, (int)(sn - c0 > 72 ? 72 : sn - c0), sl + c0);
+			last_line = lno;
+			last_col = col;
+			continue;
+		}
+		if (!*t || *t == '#' || *t == '.')
+			continue; /* directives, comments */
+		if (t[tl - 1] == ':') {
+			if (!strncmp(t, "probe", 5)) {
+				int idx = atoi(t + 5);
+				const struct probe *pr = idx >= 0 && idx < g->p->nprobes ? g->p->probes[idx] : NULL;
+				sb_printf(&out, "%s%s", out.n ? "\n" : "", t);
+				for (int i = 0; pr && i < pr->naps; i++)
+					sb_printf(&out, "%s%s", i ? ", " : " ", pr->aps[i].raw);
+				sb_printf(&out, "\n");
+				insn = 0;
+				last_line = last_col = -1;
+			} else if (!strncmp(t, "LBB", 3)) {
+				sb_printf(&out, "%s\n", t);
 			}
-		} else if (*t == '.' && strncmp(t, ".Ltmp", 5) && strncmp(t, ".LBB", 4)) {
-			/* assembler directives: not instructions */
-		} else if (!strncmp(t, ".Ltmp", 5) || !strncmp(t, ".Lfunc", 6) || !strncmp(t, ".Lsec", 5) ||
-			   !strncmp(t, ".Linfo", 6) || !strncmp(t, ".Ldebug", 7) || *t == '#' || !*t) {
-		} else if (t[strlen(t) - 1] == ':' && strncmp(t, "probe", 5) && strncmp(t, ".LBB", 4)) {
-		} else {
-			snprintf(add, sizeof(add), "%s\n", line);
+			continue;
 		}
-		size_t al = strlen(add);
-		if (n + al + 1 > cap) {
-			cap = (n + al + 1) * 2;
-			out = realloc(out, cap);
-			if (!out)
-				abort();
-		}
-		memcpy(out + n, add, al);
-		n += al;
-		p = e + 1;
+		int hid;
+		const char *hn;
+		if (sscanf(t, "call %d", &hid) == 1 && (hn = helper_name(hid)))
+			sb_printf(&out, "%4d:\tcall %s\n", insn, hn);
+		else
+			sb_printf(&out, "%4d:\t%s\n", insn, t);
+		insn += tl > 3 && !strcmp(t + tl - 3, " ll") ? 2 : 1;
 	}
-	out[n] = 0;
-	return out;
+	if (!out.s)
+		sb_printf(&out, "%s", "");
+	return out.s;
 }
 
 /* ------------------------------------------------------- line info */
@@ -302,7 +385,7 @@ int cg_emit(struct cg *g)
 	if (g->o->dump & CG_DUMP_BPF) {
 		LLVMMemoryBufferRef ab = NULL;
 		if (!LLVMTargetMachineEmitToMemoryBuffer(tm, g->M, LLVMAssemblyFile, &err, &ab)) {
-			g->img->asm_ = annotate_asm(LLVMGetBufferStart(ab), LLVMGetBufferSize(ab), g->p->src);
+			g->img->asm_ = annotate_asm(g, LLVMGetBufferStart(ab), LLVMGetBufferSize(ab));
 			LLVMDisposeMemoryBuffer(ab);
 		} else {
 			LLVMDisposeMessage(err);

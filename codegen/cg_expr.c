@@ -76,10 +76,11 @@ void cg_store_as(struct cg *g, LLVMValueRef dst, const struct type *dt, LLVMValu
 			cg_zero(g, dst, dt->size);
 			return;
 		}
-		if (vs >= dt->size) {
+		if (vs > dt->size && dt->kind == TY_STR) { /* truncated: NUL-terminated */
+			cg_copy(g, dst, v, dt->size - 1);
+			LLVMBuildStore(g->B, LLVMConstInt(g->i8, 0, 0), cg_gep(g, dst, dt->size - 1));
+		} else if (vs >= dt->size) {
 			cg_copy(g, dst, v, dt->size);
-			if (dt->kind == TY_STR)
-				LLVMBuildStore(g->B, LLVMConstInt(g->i8, 0, 0), cg_gep(g, dst, dt->size - 1));
 		} else {
 			cg_copy(g, dst, v, vs);
 			cg_zero(g, cg_gep(g, dst, vs), dt->size - vs);
@@ -754,6 +755,24 @@ void cg_expr_into(struct cg *g, const struct node *n, LLVMValueRef dst, const st
 	if ((dt->kind == TY_STR || dt->kind == TY_BUF || dt->kind == TY_ARRAY) && t->size <= dt->size &&
 	    t->kind == (dt->kind == TY_BUF ? TY_ARRAY : dt->kind) && mem_into(g, n, dst, t->size))
 		return;
+	if (n->kind == N_MAP && cg_in_memory(t) && t->kind == dt->kind && map_value_size(n->map) <= dt->size &&
+	    (t->kind == TY_STR || t->size == dt->size)) {
+		/* the map's value copied once, from the map to dst */
+		const struct mapinfo *m = n->map;
+		LLVMValueRef p = cg_lookup(g, g->mapg[m->id], cg_map_key(g, m, n, NULL));
+		LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(g->C, g->fn, "map.have");
+		LLVMBasicBlockRef no = LLVMAppendBasicBlockInContext(g->C, g->fn, "map.none");
+		LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "map.done");
+		LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p, ""), yes, no);
+		LLVMPositionBuilderAtEnd(g->B, yes);
+		cg_copy(g, dst, p, map_value_size(m));
+		LLVMBuildBr(g->B, done);
+		LLVMPositionBuilderAtEnd(g->B, no);
+		cg_zero(g, dst, map_value_size(m));
+		LLVMBuildBr(g->B, done);
+		LLVMPositionBuilderAtEnd(g->B, done);
+		return;
+	}
 	if (dt->kind == TY_INET && n->kind == N_CALL && n->func == F_NTOP) {
 		ntop_into(g, n, dst);
 		return;
