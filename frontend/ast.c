@@ -62,6 +62,14 @@ static void dump_str(FILE *o, const char *s, size_t n)
 
 static void dump(FILE *o, const struct node *n, int d);
 
+static void dump_ctype(FILE *o, const struct ctype *c)
+{
+	fprintf(o, " (%s%s%s%s", c->kw ? c->kw : "", c->kw ? " " : "", c->name, c->nptr ? " " : "");
+	for (int i = 0; i < c->nptr; i++)
+		fputc('*', o);
+	fputc(')', o);
+}
+
 static void dump_list(FILE *o, const struct node *n, int d)
 {
 	for (; n; n = n->next)
@@ -82,7 +90,11 @@ static void dump(FILE *o, const struct node *n, int d)
 		else
 			fprintf(o, "builtin %s", builtin_names[n->builtin]);
 		break;
-	case N_CALL: fprintf(o, "call %s", n->name); break;
+	case N_CALL:
+		fprintf(o, "call %s", n->name);
+		if (n->cast) /* sizeof(type) */
+			dump_ctype(o, n->cast);
+		break;
 	case N_VAR: fprintf(o, "variable $%s", n->name); break;
 	case N_MAP: fprintf(o, "map @%s", n->name); break;
 	case N_POSPARAM:
@@ -98,11 +110,8 @@ static void dump(FILE *o, const struct node *n, int d)
 	case N_FIELD: fprintf(o, "field %s%s", op_names[n->op], n->name); break;
 	case N_INDEX: fputs("index []", o); break;
 	case N_CAST:
-		fprintf(o, "cast (%s%s%s ", n->cast->kw ? n->cast->kw : "",
-			n->cast->kw ? " " : "", n->cast->name);
-		for (int i = 0; i < n->cast->nptr; i++)
-			fputc('*', o);
-		fputc(')', o);
+		fputs("cast", o);
+		dump_ctype(o, n->cast);
 		break;
 	case N_ASSIGNEXPR: fputs("assignexpr", o); break;
 	case N_TUPLE: fputs("tuple", o); break;
@@ -134,18 +143,56 @@ static void dump(FILE *o, const struct node *n, int d)
 	}
 }
 
+static struct node *clone_list(struct arena *a, const struct node *n)
+{
+	struct node *head = NULL, **tail = &head;
+	for (; n; n = n->next) {
+		*tail = ast_clone(a, n);
+		tail = &(*tail)->next;
+	}
+	return head;
+}
+
+/* deep copy of n and its subtrees (not of n->next); casts are shared */
+struct node *ast_clone(struct arena *a, const struct node *n)
+{
+	if (!n)
+		return NULL;
+	struct node *c = arena_alloc(a, sizeof(*c));
+	*c = *n;
+	c->next = NULL;
+	c->lhs = ast_clone(a, n->lhs);
+	c->rhs = ast_clone(a, n->rhs);
+	c->cond = ast_clone(a, n->cond);
+	c->then = ast_clone(a, n->then);
+	c->els = ast_clone(a, n->els);
+	c->args = clone_list(a, n->args);
+	c->stmts = clone_list(a, n->stmts);
+	return c;
+}
+
+/*
+** Program
+**   probe  <loc>            one per probe, with its attach points,
+**     kprobe:f  <loc>       predicate and body
+**     predicate
+**       ...
+**     block  <loc>
+**       statements
+*/
 void ast_dump(const struct program *p, FILE *o)
 {
 	fputs("Program\n", o);
 	for (int i = 0; i < p->nprobes; i++) {
 		const struct probe *pr = p->probes[i];
+		fprintf(o, "  probe  <%d:%d-%d:%d>\n", pr->loc.line, pr->loc.col, pr->loc.end_line, pr->loc.end_col);
 		for (int k = 0; k < pr->naps; k++)
-			fprintf(o, " %s  <%d:%d-%d:%d>\n", pr->aps[k].raw, pr->aps[k].loc.line,
+			fprintf(o, "    %s  <%d:%d-%d:%d>\n", pr->aps[k].raw, pr->aps[k].loc.line,
 				pr->aps[k].loc.col, pr->aps[k].loc.end_line, pr->aps[k].loc.end_col);
 		if (pr->pred) {
-			fputs("  predicate\n", o);
-			dump(o, pr->pred, 2);
+			fputs("    predicate\n", o);
+			dump(o, pr->pred, 3);
 		}
-		dump_list(o, pr->body->stmts, 1);
+		dump(o, pr->body, 2);
 	}
 }

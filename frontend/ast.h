@@ -330,6 +330,7 @@ struct node {
 	char *str;
 	size_t slen;
 	struct ctype *cast;
+	struct loc name_loc; /* N_FIELD: the field name; N_CALL: the function name */
 	/* filled by sema */
 	enum builtin_id builtin;
 	enum func_id func;
@@ -351,6 +352,7 @@ struct attach_point {
 	/* expanded by sema (wildcards resolved at attach time by runtime) */
 	bool optional; /* written with a trailing '?': skipped when missing */
 	const char *missing; /* sema: why this kernel lacks it (optional ones) */
+	bool bad; /* sema: unknown or unsupported provider (body typed quietly) */
 };
 
 struct probe {
@@ -375,6 +377,8 @@ struct mapinfo {
 	struct loc first; /* first use, for messages */
 	bool percpu;
 	bool has_key_use, has_nokey_use;
+	struct loc key_use, nokey_use; /* first of each in the source (line 0: none) */
+	bool assigned; /* some statement assigns it (maybe a value in error) */
 };
 
 struct varinfo {
@@ -438,6 +442,14 @@ struct program {
 /* parser entry: parse pp output; errors into d. NULL on syntax error. */
 struct program *parse_program(struct arena *a, const struct source *src,
 			      const struct pp_result *pp, struct diags *d);
+
+/* integer literal text (42, 1_000, 1e6, 0x2a, 052, 10ul) -> *out; NULL, or
+ * an error message (maybe built in msg) with *hint saying what to write */
+const char *lex_parse_int(const char *s, size_t n, uint64_t *out, const char **hint,
+			  char *msg, size_t msglen);
+
+/* deep copy of a node and its subtrees, not of its ->next (ast.c) */
+struct node *ast_clone(struct arena *a, const struct node *n);
 
 /* AST dump for `-d ast` */
 void ast_dump(const struct program *p, FILE *out);

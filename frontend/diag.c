@@ -51,6 +51,17 @@ static char *vfmt(const char *fmt, va_list ap)
 void diag_verror(struct diags *d, enum diag_level lvl, const struct loc *loc,
 		 const char *hint, const char *fmt, va_list ap)
 {
+	/* the same message at the same place once (a probe split per
+	 * tracepoint checks its body once per copy) */
+	char *msg = vfmt(fmt, ap);
+	for (int i = 0; i < d->n; i++) {
+		const struct diag *o = &d->v[i];
+		if (o->level == lvl && !strcmp(o->msg, msg) && o->has_loc == (loc && loc->line > 0) &&
+		    (!o->has_loc || !memcmp(&o->loc, loc, sizeof(*loc)))) {
+			free(msg);
+			return;
+		}
+	}
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 8;
 		d->v = realloc(d->v, sizeof(*d->v) * (size_t)d->cap);
@@ -64,7 +75,7 @@ void diag_verror(struct diags *d, enum diag_level lvl, const struct loc *loc,
 		g->has_loc = true;
 		g->loc = *loc;
 	}
-	g->msg = vfmt(fmt, ap);
+	g->msg = msg;
 	g->hint = hint ? strdup(hint) : NULL;
 	if (lvl == DIAG_ERROR)
 		d->nerrors++;
@@ -135,14 +146,40 @@ static void print_one(const struct diags *d, const struct diag *g, FILE *out)
 		fprintf(out, "HINT: %s\n", g->hint);
 }
 
+/* source order; diagnostics without a location after those with one */
+static bool diag_before(const struct diag *a, const struct diag *b)
+{
+	if (a->has_loc != b->has_loc)
+		return a->has_loc;
+	if (!a->has_loc)
+		return false;
+	return a->loc.line < b->loc.line || (a->loc.line == b->loc.line && a->loc.col < b->loc.col);
+}
+
+/*
+** Errors, then warnings, each in source order (a stable insertion sort:
+** equal places keep the order the stages found them in).
+*/
 int diag_print(const struct diags *d, FILE *out)
 {
-	for (int i = 0; i < d->n; i++)
-		if (d->v[i].level == DIAG_ERROR)
-			print_one(d, &d->v[i], out);
-	for (int i = 0; i < d->n; i++)
-		if (d->v[i].level != DIAG_ERROR)
-			print_one(d, &d->v[i], out);
+	const struct diag **v = malloc(sizeof(*v) * (size_t)(d->n ? d->n : 1));
+	if (!v)
+		abort();
+	int n = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < d->n; i++) {
+			if ((d->v[i].level == DIAG_ERROR) != (pass == 0))
+				continue;
+			int k = n++;
+			while (k > 0 && (v[k - 1]->level == d->v[i].level) && diag_before(&d->v[i], v[k - 1])) {
+				v[k] = v[k - 1];
+				k--;
+			}
+			v[k] = &d->v[i];
+		}
+	for (int i = 0; i < n; i++)
+		print_one(d, v[i], out);
+	free(v);
 	return d->nerrors;
 }
 
@@ -157,26 +194,29 @@ void diag_fini(struct diags *d)
 	d->n = d->cap = d->nerrors = 0;
 }
 
+/* edit distance counting a swap of two neighbours as one edit ("pdi" -> "pid") */
 static int lev(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la > 64 || lb > 64)
 		return 99;
-	int row[66];
+	int d[65][65];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i;
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		int prev = row[0];
-		row[0] = (int)i;
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= la; i++)
 		for (size_t j = 1; j <= lb; j++) {
-			int cur = row[j];
-			int sub = prev + (a[i - 1] != b[j - 1]);
-			int del = row[j] + 1, ins = row[j - 1] + 1;
-			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			prev = cur;
+			int v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
 		}
-	}
-	return row[lb];
+	return d[la][lb];
 }
 
 /*

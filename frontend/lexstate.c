@@ -28,18 +28,93 @@ void lex_badchar(struct lexstate *ls, const struct loc *l, char c)
 	ls->lex_errors++;
 }
 
-int lex_int(struct lexstate *ls, const struct loc *l, const char *text, int base, union lexval *v)
+/*
+** Integer literals as bpftrace 0.17 reads them: decimal with '_' between
+** digits (1_000), scientific (1e6, an integer), hex (0x2a), octal (052),
+** each with an optional C suffix u, l, ll, ul or ull (any case). Also
+** used for the counts in attach points (interval:s:1e3).
+*/
+const char *lex_parse_int(const char *s, size_t n, uint64_t *out, const char **hint,
+			  char *msg, size_t msglen)
 {
-	char buf[64];
-	size_t n = 0;
-	for (const char *p = text; *p && n < sizeof(buf) - 1; p++)
-		if (*p != '_')
-			buf[n++] = *p;
-	buf[n] = 0;
-	errno = 0;
-	unsigned long long x = strtoull(buf, NULL, base);
-	if (errno == ERANGE) {
-		lex_error(ls, l, "integer literal out of range", "integers are at most 64 bits (18446744073709551615)");
+	size_t i = 0;
+	unsigned __int128 v = 0;
+	*hint = "integer literals are decimal (42, 1_000, 1e6), hex (0x2a) or octal (052), "
+		"with an optional u, l, ll, ul or ull suffix";
+	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isxdigit((unsigned char)s[2])) {
+		for (i = 2; i < n && isxdigit((unsigned char)s[i]); i++) {
+			int d = isdigit((unsigned char)s[i]) ? s[i] - '0' : tolower((unsigned char)s[i]) - 'a' + 10;
+			v = v * 16 + (unsigned)d;
+			if (v > UINT64_MAX)
+				goto range;
+		}
+	} else {
+		/* digits, '_' only between two digits */
+		size_t d0 = i;
+		for (; i < n && (isdigit((unsigned char)s[i]) || (s[i] == '_' && i > d0 && i + 1 < n &&
+							    isdigit((unsigned char)s[i + 1]))); i++)
+			;
+		size_t dn = i;
+		bool octal = s[0] == '0' && dn > 1;
+		uint64_t exp = 0;
+		bool has_exp = false;
+		if (i + 1 < n && (s[i] == 'e' || s[i] == 'E') && isdigit((unsigned char)s[i + 1])) {
+			has_exp = true;
+			octal = false; /* the coefficient of 1e3 is decimal */
+			for (i++; i < n && (isdigit((unsigned char)s[i]) || (s[i] == '_' && i + 1 < n &&
+									    isdigit((unsigned char)s[i + 1]))); i++)
+				if (s[i] != '_' && (exp = exp * 10 + (uint64_t)(s[i] - '0')) > 100)
+					exp = 100;
+		}
+		for (size_t k = d0; k < dn; k++) {
+			if (s[k] == '_')
+				continue;
+			if (octal && s[k] > '7') {
+				*hint = "a leading 0 makes an octal literal (digits 0-7): drop the 0 for a decimal number";
+				return "Found trailing non-numeric characters";
+			}
+			v = v * (octal ? 8 : 10) + (unsigned)(s[k] - '0');
+			if (v > UINT64_MAX)
+				goto range;
+		}
+		if (has_exp) {
+			for (uint64_t k = 0; k < exp && v; k++) {
+				v *= 10;
+				if (v > UINT64_MAX) {
+					snprintf(msg, msglen, "Exponent will overflow integer range: %llu",
+						 (unsigned long long)exp);
+					*hint = "integers are at most 64 bits (about 1.8e19)";
+					return msg;
+				}
+			}
+		}
+	}
+	/* suffix: u, l, ll, ul, ull */
+	size_t k = i;
+	if (k < n && (s[k] == 'u' || s[k] == 'U'))
+		k++;
+	for (int nl = 0; nl < 2 && k < n && (s[k] == 'l' || s[k] == 'L'); nl++)
+		k++;
+	if (k != n) {
+		snprintf(msg, msglen, "invalid integer literal '%.*s'", (int)(n < 40 ? n : 40), s);
+		return msg;
+	}
+	*out = (uint64_t)v;
+	*hint = NULL;
+	return NULL;
+range:
+	*hint = "integers are at most 64 bits (18446744073709551615)";
+	return "integer literal out of range";
+}
+
+int lex_int(struct lexstate *ls, const struct loc *l, const char *text, union lexval *v)
+{
+	uint64_t x;
+	const char *hint;
+	char msg[96];
+	const char *e = lex_parse_int(text, strlen(text), &x, &hint, msg, sizeof(msg));
+	if (e) {
+		lex_error(ls, l, e, hint);
 		return T_ERROR;
 	}
 	v->i = (int64_t)x;
@@ -77,7 +152,7 @@ int lex_string(struct lexstate *ls, const struct loc *l, const char *text, int l
 			}
 			if (!k) {
 				struct loc el = { l->line, l->col + i - 1, l->line, l->col + i + 1 };
-				lex_error(ls, &el, "\\x used with no following hex digits", "write \\x41 for 'A'");
+				lex_error(ls, &el, "invalid escape character '\\x'", "\\x takes one or two hex digits: \\x41 is 'A'");
 				return T_ERROR;
 			}
 			out[n++] = (char)val;
@@ -94,7 +169,7 @@ int lex_string(struct lexstate *ls, const struct loc *l, const char *text, int l
 			} else {
 				struct loc el = { l->line, l->col + i - 1, l->line, l->col + i + 1 };
 				char msg[64];
-				snprintf(msg, sizeof(msg), "invalid escape sequence '\\%c'", c);
+				snprintf(msg, sizeof(msg), isprint((unsigned char)c) ? "invalid escape character '\\%c'" : "invalid escape character: byte 0x%02x after '\\'", (unsigned char)c);
 				lex_error(ls, &el, msg, "valid escapes: \\n \\t \\r \\\\ \\\" \\xHH \\NNN");
 				return T_ERROR;
 			}

@@ -23,6 +23,8 @@ union lexval {
 	struct attach_point *ap;
 };
 
+#define LEX_MAX_BRACES 32
+
 struct qtok {
 	int tok;
 	union lexval val;
@@ -36,6 +38,8 @@ struct lexstate {
 	void *scanner;
 	int line, col;
 	int depth;          /* brace depth inside a probe body */
+	struct loc braces[LEX_MAX_BRACES]; /* where the open '{' are, for hints */
+	int nbraces;
 	struct loc comment_loc;
 	struct loc last;    /* last token returned */
 	/* macro expansion */
@@ -49,7 +53,7 @@ struct lexstate {
 
 void lex_error(struct lexstate *ls, const struct loc *l, const char *msg, const char *hint);
 void lex_badchar(struct lexstate *ls, const struct loc *l, char c);
-int lex_int(struct lexstate *ls, const struct loc *l, const char *text, int base, union lexval *v);
+int lex_int(struct lexstate *ls, const struct loc *l, const char *text, union lexval *v);
 int lex_string(struct lexstate *ls, const struct loc *l, const char *text, int len, union lexval *v);
 /* the token source bison calls: scanner + macro expansion */
 int lex_next(union lexval *v, struct loc *l, struct lexstate *ls);

@@ -74,11 +74,14 @@ static void yyerror(const struct loc *l, struct lexstate *ls, const char *msg)
 	diag_error(ls->diags, l, NULL, "%s", msg);
 }
 static struct node *ident_expr(struct lexstate *ls, char *name, const struct loc *l);
+static struct node *lvalue(struct lexstate *ls, struct node *n, const char *op);
+static struct node *incdec(struct lexstate *ls, enum op op, struct node *x, int prefix, const struct loc *l);
 }
 
 %define api.pure full
 %define api.value.type {union lexval}
 %define parse.error custom
+%define parse.lac full
 %locations
 %param {struct lexstate *ls}
 %expect 0
@@ -90,6 +93,7 @@ static struct node *ident_expr(struct lexstate *ls, char *name, const struct loc
 %token T_STRUCT "struct" T_UNION "union" T_ENUM "enum" T_SIZEOF "sizeof" T_OFFSETOF "offsetof"
 %token T_ARROW "->" T_INC "++" T_DEC "--" T_COMPOUND "compound assignment"
 %token T_SHL "<<" T_SHR ">>" T_LE "<=" T_GE ">=" T_EQ "==" T_NE "!=" T_LAND "&&" T_LOR "||"
+%token T_CASTOPEN "'('"
 %token T_ERROR "invalid token"
 
 %right '?' ':'
@@ -104,12 +108,13 @@ static struct node *ident_expr(struct lexstate *ls, char *name, const struct loc
 %left '+' '-'
 %left '*' '/' '%'
 %precedence UNARY CAST
-%precedence '.' T_ARROW '['
+%precedence '.' T_ARROW '[' T_INC T_DEC
 
 %%
 
 program
-	: probes
+	: %empty
+	| probes
 	;
 
 probes
@@ -164,6 +169,7 @@ stmts
 	| stmt { $$.n = $1.n; }
 	| stmt ';' stmts { $$.n = append($1.n, $3.n); }
 	| block_stmt stmts { $$.n = append($1.n, $2.n); }
+	| ';' stmts { $$.n = $2.n; }
 	| error ';' stmts { $$.n = $3.n; }
 	;
 
@@ -207,33 +213,30 @@ if_stmt
 	}
 	;
 
+/* assignments and ++/-- target a variable or a map; anything else is
+ * parsed as an expression and rejected here, with bpftrace's words */
 stmt
 	: expr {
-		$$.n = mk(ls, N_EXPRSTMT, &@$);
-		$$.n->lhs = $1.n;
+		if ($1.n->kind == N_INCDEC) {
+			$$.n = $1.n;
+		} else {
+			$$.n = mk(ls, N_EXPRSTMT, &@$);
+			$$.n->lhs = $1.n;
+		}
 	}
-	| lvalue '=' expr {
+	| expr '=' expr {
 		$$.n = mk(ls, N_ASSIGN, &@$);
 		$$.n->op = OP_ASSIGN;
-		$$.n->lhs = $1.n;
+		$$.n->lhs = lvalue(ls, $1.n, "=");
 		$$.n->rhs = $3.n;
 	}
-	| lvalue T_COMPOUND expr {
+	| expr T_COMPOUND expr {
 		$$.n = mk(ls, N_ASSIGN, &@$);
 		$$.n->op = $2.op;
-		$$.n->lhs = $1.n;
+		$$.n->lhs = lvalue(ls, $1.n, op_names[$2.op]);
 		$$.n->rhs = $3.n;
 	}
-	| lvalue T_INC { $$.n = mk(ls, N_INCDEC, &@$); $$.n->op = OP_INC; $$.n->lhs = $1.n; }
-	| lvalue T_DEC { $$.n = mk(ls, N_INCDEC, &@$); $$.n->op = OP_DEC; $$.n->lhs = $1.n; }
-	| T_INC lvalue { $$.n = mk(ls, N_INCDEC, &@$); $$.n->op = OP_INC; $$.n->lhs = $2.n; $$.n->ival = 1; }
-	| T_DEC lvalue { $$.n = mk(ls, N_INCDEC, &@$); $$.n->op = OP_DEC; $$.n->lhs = $2.n; $$.n->ival = 1; }
 	| T_RETURN { $$.n = mk(ls, N_RETURN, &@$); }
-	;
-
-lvalue
-	: T_VAR { $$.n = mk(ls, N_VAR, &@$); $$.n->name = $1.s; }
-	| map { $$.n = $1.n; }
 	;
 
 map
@@ -244,6 +247,11 @@ map
 		$$.n->args = $3.n;
 		$$.n->nargs = count($3.n);
 	}
+	;
+
+stars
+	: '*' { $$.i = 1; }
+	| stars '*' { $$.i = $1.i + 1; }
 	;
 
 exprs
@@ -275,6 +283,7 @@ expr
 	| T_IDENT '(' args ')' {
 		$$.n = mk(ls, N_CALL, &@$);
 		$$.n->name = $1.s;
+		$$.n->name_loc = @1;
 		$$.n->args = $3.n;
 		$$.n->nargs = count($3.n);
 	}
@@ -289,20 +298,55 @@ expr
 		$$.n->cast = $2.ct;
 		$$.n->lhs = $4.n;
 	}
+	| T_CASTOPEN ctype ')' expr %prec CAST {
+		$$.n = mk(ls, N_CAST, &@$);
+		$$.n->cast = $2.ct;
+		$$.n->lhs = $4.n;
+	}
+	| T_CASTOPEN T_IDENT stars ')' expr %prec CAST {
+		$$.n = mk(ls, N_CAST, &@$);
+		$$.n->cast = arena_alloc(ls->arena, sizeof(struct ctype));
+		$$.n->cast->name = $2.s;
+		$$.n->cast->nptr = (int)$3.i;
+		$$.n->cast->loc = @2;
+		$$.n->cast->loc.end_col = @3.end_col;
+		$$.n->lhs = $5.n;
+	}
 	| T_SIZEOF '(' expr ')' {
-		unsupported(ls, &@1, "sizeof", "use the size of the type directly");
-		$$.n = mk(ls, N_INT, &@$);
+		$$.n = mk(ls, N_CALL, &@$);
+		$$.n->name = "sizeof";
+		$$.n->args = $3.n;
+		$$.n->nargs = 1;
+	}
+	| T_SIZEOF '(' ctype ')' {
+		$$.n = mk(ls, N_CALL, &@$);
+		$$.n->name = "sizeof";
+		$$.n->cast = $3.ct;
+	}
+	| T_SIZEOF T_CASTOPEN ctype ')' {
+		$$.n = mk(ls, N_CALL, &@$);
+		$$.n->name = "sizeof";
+		$$.n->cast = $3.ct;
+	}
+	| T_SIZEOF T_CASTOPEN T_IDENT stars ')' {
+		$$.n = mk(ls, N_CALL, &@$);
+		$$.n->name = "sizeof";
+		$$.n->cast = arena_alloc(ls->arena, sizeof(struct ctype));
+		$$.n->cast->name = $3.s;
+		$$.n->cast->nptr = (int)$4.i;
+		$$.n->cast->loc = @3;
+		$$.n->cast->loc.end_col = @4.end_col;
 	}
 	| T_OFFSETOF '(' ctype ',' T_IDENT ')' {
 		unsupported(ls, &@1, "offsetof", "access the field with -> instead");
 		$$.n = mk(ls, N_INT, &@$);
 	}
-	| expr '.' T_IDENT { $$.n = mk(ls, N_FIELD, &@$); $$.n->op = OP_DOT; $$.n->lhs = $1.n; $$.n->name = $3.s; }
+	| expr '.' T_IDENT { $$.n = mk(ls, N_FIELD, &@$); $$.n->op = OP_DOT; $$.n->lhs = $1.n; $$.n->name = $3.s; $$.n->name_loc = @3; }
 	| expr '.' T_INT {
-		$$.n = mk(ls, N_FIELD, &@$); $$.n->op = OP_DOT; $$.n->lhs = $1.n;
+		$$.n = mk(ls, N_FIELD, &@$); $$.n->op = OP_DOT; $$.n->lhs = $1.n; $$.n->name_loc = @3;
 		$$.n->name = arena_printf(ls->arena, "%lld", (long long)$3.i); $$.n->ival = $3.i + 1;
 	}
-	| expr T_ARROW T_IDENT { $$.n = mk(ls, N_FIELD, &@$); $$.n->op = OP_ARROW; $$.n->lhs = $1.n; $$.n->name = $3.s; }
+	| expr T_ARROW T_IDENT { $$.n = mk(ls, N_FIELD, &@$); $$.n->op = OP_ARROW; $$.n->lhs = $1.n; $$.n->name = $3.s; $$.n->name_loc = @3; }
 	| expr '[' expr ']' { $$.n = mk(ls, N_INDEX, &@$); $$.n->lhs = $1.n; $$.n->rhs = $3.n; }
 	| expr '?' expr ':' expr {
 		$$.n = mk(ls, N_TERNARY, &@$);
@@ -326,6 +370,10 @@ expr
 	| expr '*' expr { $$.n = bin(ls, OP_MUL, $1.n, $3.n, &@$); }
 	| expr '/' expr { $$.n = bin(ls, OP_DIV, $1.n, $3.n, &@$); }
 	| expr '%' expr { $$.n = bin(ls, OP_MOD, $1.n, $3.n, &@$); }
+	| expr T_INC { $$.n = incdec(ls, OP_INC, $1.n, 0, &@$); }
+	| expr T_DEC { $$.n = incdec(ls, OP_DEC, $1.n, 0, &@$); }
+	| T_INC expr %prec UNARY { $$.n = incdec(ls, OP_INC, $2.n, 1, &@$); }
+	| T_DEC expr %prec UNARY { $$.n = incdec(ls, OP_DEC, $2.n, 1, &@$); }
 	| '!' expr %prec UNARY { $$.n = un(ls, OP_NOT, $2.n, &@$); }
 	| '~' expr %prec UNARY { $$.n = un(ls, OP_BNOT, $2.n, &@$); }
 	| '-' expr %prec UNARY { $$.n = un(ls, OP_NEG, $2.n, &@$); }
@@ -342,6 +390,27 @@ static struct attach_point *mkap(struct lexstate *ls, char *raw, const struct lo
 	ap->loc = *l;
 	ap->type = PROBE__COUNT; /* resolved by sema */
 	return ap;
+}
+
+/* the target of an assignment: a variable or a map */
+static struct node *lvalue(struct lexstate *ls, struct node *n, const char *op)
+{
+	if (n->kind != N_VAR && n->kind != N_MAP)
+		diag_error(ls->diags, &n->loc, "assign to a variable ($x = ...) or a map (@x = ...)",
+			   "The %s operator can only assign to a map or variable", op);
+	return n;
+}
+
+static struct node *incdec(struct lexstate *ls, enum op op, struct node *x, int prefix, const struct loc *l)
+{
+	struct node *n = mk(ls, N_INCDEC, l);
+	n->op = op;
+	n->lhs = x;
+	n->ival = prefix;
+	if (x->kind != N_VAR && x->kind != N_MAP)
+		diag_error(ls->diags, &x->loc, "increment a variable ($x++) or a map (@x++)",
+			   "The %s operator must be applied to a map or variable", op_names[op]);
+	return n;
 }
 
 /* a bare identifier: builtin variable (pid, arg0, ...) or a name sema resolves */
@@ -368,36 +437,81 @@ static struct node *ident_expr(struct lexstate *ls, char *name, const struct loc
 }
 
 /*
-** Syntax errors name the unexpected token and what would have fitted,
-** at the location of the unexpected token.
+** Syntax errors name the unexpected token and what would have fitted, at
+** the location of the unexpected token. With LAC the expected set is
+** exact; when it is long, its expression-starting tokens are said as
+** "an expression" and its binary operators as "an operator".
 */
+static bool in_list(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(name, *list))
+			return true;
+	return false;
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexstate *ls)
 {
+	static const char *const expr_start[] = {
+		"integer", "string", "identifier", "variable", "map", "positional parameter", "'$#'",
+		"'('", "'!'", "'~'", "'-'", "'*'", "'&'", "++", "--", "sizeof", "offsetof", NULL,
+	};
+	static const char *const operators[] = {
+		"'+'", "'-'", "'*'", "'/'", "'%'", "'&'", "'|'", "'^'", "'<'", "'>'", "<=", ">=",
+		"==", "!=", "&&", "||", "<<", ">>", "'?'", "'.'", "->", "'['", "++", "--", NULL,
+	};
 	yysymbol_kind_t tok = yypcontext_token(ctx);
 	if (tok == YYSYMBOL_T_ERROR)
 		return 0; /* the lexer already said what is wrong */
-	yysymbol_kind_t exp[8];
-	int n = yypcontext_expected_tokens(ctx, exp, 8);
+	yysymbol_kind_t exp[64];
+	int n = yypcontext_expected_tokens(ctx, exp, 64);
+	bool has_expr = false, has_op = false;
+	for (int i = 0; i < n; i++) {
+		has_expr |= exp[i] == YYSYMBOL_T_INT;
+		has_op |= exp[i] == YYSYMBOL_T_LOR;
+	}
+	const char *parts[64];
+	int np = 0;
+	if (has_expr)
+		parts[np++] = "an expression";
+	if (has_op)
+		parts[np++] = "an operator";
+	for (int i = 0; i < n; i++) {
+		const char *nm = yysymbol_name(exp[i]);
+		if ((has_expr && in_list(nm, expr_start)) || (has_op && in_list(nm, operators)))
+			continue;
+		parts[np++] = nm;
+	}
 	char buf[512];
-	int k = 0;
+	int k;
 	if (tok == YYSYMBOL_YYEOF)
 		k = snprintf(buf, sizeof(buf), "syntax error, unexpected end of input");
 	else
 		k = snprintf(buf, sizeof(buf), "syntax error, unexpected %s", yysymbol_name(tok));
-	if (n > 0 && n <= 6) {
-		for (int i = 0; i < n && k < (int)sizeof(buf) - 64; i++)
+	if (n > 0 && np <= 8)
+		for (int i = 0; i < np && k < (int)sizeof(buf) - 64; i++)
 			k += snprintf(buf + k, sizeof(buf) - (size_t)k, "%s%s",
-				      i == 0 ? ", expecting " : (i == n - 1 ? " or " : ", "),
-				      yysymbol_name(exp[i]));
-	}
+				      i == 0 ? ", expecting " : (i == np - 1 ? " or " : ", "), parts[i]);
 	const char *hint = NULL;
-	if (tok == YYSYMBOL_YYEOF)
-		hint = "a probe needs a body in braces: kprobe:do_nanosleep { printf(\"hi\\n\"); }";
-	else if (tok == YYSYMBOL_T_ATTACH)
-		hint = "separate statements with ';' and check that every '{' has its '}'";
+	char hbuf[160];
+	bool want_rbrace = false;
+	for (int i = 0; i < n; i++)
+		want_rbrace |= !strcmp(yysymbol_name(exp[i]), "'}'");
 	struct loc l = *yypcontext_location(ctx);
-	if (tok == YYSYMBOL_YYEOF)
+	if (tok == YYSYMBOL_YYEOF) {
 		l = ls->last;
+		if (want_rbrace && ls->nbraces > 0) {
+			const struct loc *b = &ls->braces[(ls->nbraces < LEX_MAX_BRACES ? ls->nbraces : LEX_MAX_BRACES) - 1];
+			snprintf(hbuf, sizeof(hbuf), "the '{' at line %d column %d is not closed: add a '}'", b->line, b->col);
+			hint = hbuf;
+		} else {
+			hint = "a probe needs a body in braces: kprobe:do_nanosleep { printf(\"hi\\n\"); }";
+		}
+	} else if (tok == YYSYMBOL_T_ATTACH) {
+		hint = "separate statements with ';' and check that every '{' has its '}'";
+	} else if (want_rbrace && has_op && !has_expr) {
+		hint = "separate statements with ';'";
+	}
 	diag_error(ls->diags, &l, hint, "%s", buf);
 	return 0;
 }

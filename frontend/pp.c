@@ -173,8 +173,8 @@ int pp_run(const struct source *src, bool have_btf, struct pp_result *out,
 							q++;
 						val = is_defined(out, q, ident_len(q), have_btf);
 					} else {
-						diag_error(d, &aloc, "use #ifdef NAME, #ifndef NAME or #if 0/1",
-							   "#if: only integer constants and defined(NAME) are supported");
+						diag_error(d, &aloc, "use #ifdef NAME, #ifndef NAME, #if defined(NAME) or #if 0/1",
+							   "not supported by minibt: #if with an expression");
 						val = false;
 					}
 				} else {

@@ -15,8 +15,10 @@
 ** widen to a larger integer or string assigned later.
 */
 #include <ctype.h>
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "ast.h"
 
 #define STRLEN_DEFAULT 64
@@ -146,6 +148,7 @@ static void parse_attach(struct sema *s, struct attach_point *ap)
 					   "minibt traces BEGIN, END, kprobe, kretprobe, tracepoint, interval and profile",
 					   "not supported by minibt: %s probes", prov);
 				ap->type = PROBE_BEGIN;
+				ap->bad = true;
 				return;
 			}
 		const char *sug = diag_suggest(prov, probe_type_names, PROBE__COUNT);
@@ -155,6 +158,7 @@ static void parse_attach(struct sema *s, struct attach_point *ap)
 		diag_error(s->d, &ap->loc, sug ? hint : "probe types: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile",
 			   "Invalid probe type: %s", prov);
 		ap->type = PROBE_BEGIN;
+		ap->bad = true;
 		return;
 	}
 	ap->type = type;
@@ -165,7 +169,8 @@ static void parse_attach(struct sema *s, struct attach_point *ap)
 	case PROBE_BEGIN:
 	case PROBE_END:
 		if (np != 1)
-			diag_error(s->d, &ap->loc, NULL, "%s probes take no arguments", prov);
+			diag_error(s->d, &ap->loc, arena_printf(s->a, "write just %s", prov),
+				   "%s probe type requires 0 arguments", prov);
 		break;
 	case PROBE_KPROBE:
 	case PROBE_KRETPROBE:
@@ -174,7 +179,7 @@ static void parse_attach(struct sema *s, struct attach_point *ap)
 				   "not supported by minibt: kprobe with a module name");
 		} else if (np != 2 || !*parts[1]) {
 			diag_error(s->d, &ap->loc, "write kprobe:FUNCTION, e.g. kprobe:do_nanosleep",
-				   "%s needs a function name", prov);
+				   "%s probe type requires 1 argument", probe_type_names[type]);
 		} else if (strchr(parts[1], '+')) {
 			diag_error(s->d, &ap->loc, "attach to the function entry",
 				   "not supported by minibt: kprobe offsets");
@@ -184,7 +189,7 @@ static void parse_attach(struct sema *s, struct attach_point *ap)
 	case PROBE_TRACEPOINT:
 		if (np != 3 || !*parts[1] || !*parts[2]) {
 			diag_error(s->d, &ap->loc, "write tracepoint:CATEGORY:NAME, e.g. tracepoint:sched:sched_switch",
-				   "tracepoint needs a category and a name");
+				   "tracepoint probe type requires 2 arguments");
 			ap->target = ap->func = "";
 		} else {
 			ap->target = parts[1];
@@ -203,13 +208,15 @@ static void parse_attach(struct sema *s, struct attach_point *ap)
 			break;
 		}
 		ap->target = parts[1];
-		char *e;
-		long long v = strtoll(parts[2], &e, 10);
+		uint64_t v = 0;
+		const char *ihint;
+		char ibuf[96];
+		const char *ierr = lex_parse_int(parts[2], strlen(parts[2]), &v, &ihint, ibuf, sizeof(ibuf));
 		if (strcmp(parts[1], "s") && strcmp(parts[1], "ms") && strcmp(parts[1], "us") && strcmp(parts[1], "hz"))
-			diag_error(s->d, &ap->loc, hint, "%s: invalid unit '%s'", prov, parts[1]);
-		else if (*e || e == parts[2] || v <= 0)
-			diag_error(s->d, &ap->loc, hint, "%s: invalid count '%s'", prov, parts[2]);
-		ap->freq = v;
+			diag_error(s->d, &ap->loc, hint, "%s is not an accepted unit of time", parts[1]);
+		else if (ierr || v == 0 || v > INT64_MAX)
+			diag_error(s->d, &ap->loc, ierr && *parts[2] ? ihint : hint, "%s: invalid count '%s'", prov, parts[2]);
+		ap->freq = (int64_t)v;
 		break;
 	}
 	case PROBE__COUNT:
@@ -255,6 +262,7 @@ static const char *map_disp(struct sema *s, const struct mapinfo *m)
 
 static void expr(struct sema *s, struct node *n);
 static void stmt(struct sema *s, struct node *n);
+static void map_key(struct sema *s, struct node *mn, struct mapinfo *m);
 
 static void set_const(struct node *n, int64_t v)
 {
@@ -275,9 +283,12 @@ static const struct type *resolve_ctype(struct sema *s, struct ctype *c)
 			t = ty_int(atoi(nm + 4) / 8, false);
 		else if (!strncmp(nm, "int", 3))
 			t = ty_int(atoi(nm + 3) / 8, true);
-		else {
-			err(s, &c->loc, "cast to an integer type (int8..uint64) or to a struct pointer",
-			    "not supported by minibt: cast to %s", nm);
+		else if (!(t = s->btf ? btfc_record(s->btf, NULL, nm) : NULL)) {
+			/* (name *): a kernel typedef, as (struct name *) in bpftrace 0.17's words */
+			const struct type *st = s->btf ? btfc_record(s->btf, "struct", nm) : NULL;
+			err(s, &c->loc, st ? arena_printf(s->a, "write (struct %s *)", nm) :
+			    "cast to an integer type (int8..uint64), a struct pointer or a kernel typedef",
+			    "Unknown struct/union: '%s'", nm);
 			return NULL;
 		}
 	} else {
@@ -327,10 +338,12 @@ static void builtin(struct sema *s, struct node *n)
 		s->probe->uses_probe_builtin = true;
 		break;
 	case B_RETVAL:
-		if (pt != PROBE_KRETPROBE)
+		n->ty = ty_int(8, false);
+		if (pt != PROBE_KRETPROBE) {
 			err(s, &n->loc, "retval is the return value: trace the function with kretprobe:FUNC",
 			    "The retval builtin can only be used with 'kretprobe' probes (%s used here)", probe_type_names[pt]);
-		n->ty = ty_int(8, false);
+			n->ty = ty_none();
+		}
 		break;
 	case B_ARG:
 		if (pt != PROBE_KPROBE)
@@ -347,9 +360,9 @@ static void builtin(struct sema *s, struct node *n)
 		if (pt != PROBE_TRACEPOINT) {
 			err(s, &n->loc, pt == PROBE_KPROBE ? "kprobe arguments are arg0..arg5; cast them, e.g. ((struct sock *)arg0)->sk_rcvbuf" : NULL,
 			    "The args builtin can only be used with tracepoint probes (%s used here)", probe_type_names[pt]);
-			n->ty = ty_int(8, false);
+			n->ty = ty_none();
 		} else if (!s->probe->args_ty) {
-			n->ty = ty_int(8, false); /* error already given at the probe */
+			n->ty = ty_none(); /* error already given at the probe */
 		} else {
 			n->ty = ty_ptr(s->a, s->probe->args_ty);
 			struct type *t = (struct type *)n->ty;
@@ -368,6 +381,24 @@ static void builtin(struct sema *s, struct node *n)
 
 static void ident(struct sema *s, struct node *n)
 {
+	/* bpftrace 0.17 builtins minibt lacks */
+	static const struct { const char *name, *hint; } unsupported[] = {
+		{ "ustack", "minibt reads kernel stacks only: kstack" },
+		{ "cpid", "minibt has no -c child pid builtin; compare pid with a positional parameter" },
+		{ "username", "print uid and map it to a name afterwards" },
+		{ "numaid", NULL },
+		{ "ctx", "read probe arguments with arg0..arg5 or args->NAME" },
+		{ "jiffies", "use nsecs" },
+	};
+	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)
+		if (!strcmp(n->name, unsupported[i].name) ||
+		    (!strncmp(n->name, "sarg", 4) && isdigit((unsigned char)n->name[4]) && i == 0)) {
+			const char *nm = strncmp(n->name, "sarg", 4) ? unsupported[i].name : n->name;
+			err(s, &n->loc, strncmp(n->name, "sarg", 4) ? unsupported[i].hint : "minibt has no stack arguments",
+			    "not supported by minibt: the %s builtin", nm);
+			n->ty = ty_none();
+			return;
+		}
 	int64_t v;
 	for (size_t i = 0; i < sizeof(MACRO_CONSTS) / sizeof(*MACRO_CONSTS); i++)
 		if (!strcmp(n->name, MACRO_CONSTS[i].name)) {
@@ -386,13 +417,13 @@ static void ident(struct sema *s, struct node *n)
 		snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
 	err(s, &n->loc, sug ? hint : "variables start with $ ($x), maps with @ (@x); enum constants come from kernel BTF",
 	    "Unknown identifier: '%s'", n->name);
-	n->ty = ty_int(8, true);
+	n->ty = ty_none();
 }
 
 static void check_int_arg(struct sema *s, struct node *call, struct node *a, const char *what)
 {
 	if (a->ty && !is_intlike(a->ty) && a->ty->kind != TY_NONE)
-		err(s, &a->loc, NULL, "%s() expects an integer %s (%s provided)", call->name, what, tn(s, a->ty));
+		err(s, &a->loc, NULL, "%s() only supports integer arguments (%s provided)", call->name, tn(s, a->ty));
 }
 
 static bool const_arg(struct sema *s, struct node *call, struct node *a, const char *what, int64_t *out)
@@ -495,7 +526,7 @@ static void call_printf(struct sema *s, struct node *n)
 	struct node *f = n->args;
 	if (!f || f->kind != N_STR) {
 		err(s, f ? &f->loc : &n->loc, "write the format as a string literal: printf(\"%d\\n\", pid)",
-		    "printf() expects a string literal as its first argument");
+		    "printf() expects a string literal (%s provided)", f && f->ty ? kind_word(f->ty) : "none");
 		return;
 	}
 	struct fmt fmt;
@@ -518,7 +549,25 @@ static void call_printf(struct sema *s, struct node *n)
 		return;
 	}
 	if (nargs > fmt.nargs) {
-		err(s, &n->loc, "remove the extra arguments or add % conversions for them",
+		/* bpftrace 0.17 prints an unknown %y as text: say so, it is
+		 * the likely reason for the surplus */
+		const char *hint = "remove the extra arguments or add % conversions for them";
+		for (size_t i = 0; i + 1 < f->slen; i++) {
+			if (f->str[i] != '%')
+				continue;
+			size_t j = i + 1;
+			while (j < f->slen && strchr("-+ #0123456789.hljzt", f->str[j]))
+				j++;
+			if (j < f->slen && f->str[j] == '%') {
+				i = j;
+			} else if (j < f->slen && !strchr("diuoxXcsprl", f->str[j])) {
+				hint = arena_printf(s->a, "'%%%.*s' is not a conversion and prints as text; "
+						   "conversions: %%d %%u %%x %%X %%o %%c %%s %%p %%r",
+						   (int)(j - i), f->str + i + 1);
+				break;
+			}
+		}
+		err(s, &n->loc, hint,
 		    "printf: Too many arguments for format string (%d supplied, %d expected)", nargs, fmt.nargs);
 		return;
 	}
@@ -528,8 +577,9 @@ static void call_printf(struct sema *s, struct node *n)
 		if (fmt.p[i].conv == FC_LIT)
 			continue;
 		if (a->ty && a->ty->kind != TY_NONE && !fmt_arg_ok(fmt.p[i].conv, a->ty))
-			err(s, &n->loc, fmt.p[i].conv == FC_STR && is_int(a->ty) ? "convert it first: %d prints integers" :
-			    fmt.p[i].conv != FC_STR && a->ty->kind == TY_STR ? "%s prints strings" : NULL,
+			err(s, &a->loc, fmt.p[i].conv == FC_STR && is_intlike(a->ty) ?
+			    "print integers with %d; read a string from a kernel pointer with str(ptr)" :
+			    fmt.p[i].conv != FC_STR && a->ty->kind == TY_STR ? "print strings with %s" : NULL,
 			    "printf: %%%s specifier expects a value of type %s (%s supplied)",
 			    fmt.p[i].conv == FC_INT ? "d" : fmt.p[i].conv == FC_UINT ? "u" : fmt.p[i].conv == FC_HEX ? "x" :
 			    fmt.p[i].conv == FC_HEXU ? "X" : fmt.p[i].conv == FC_OCT ? "o" : fmt.p[i].conv == FC_CHAR ? "c" :
@@ -641,7 +691,8 @@ static void call_getopt(struct sema *s, struct node *n)
 static void need_map_arg(struct sema *s, struct node *n, struct node *a)
 {
 	if (!a || a->kind != N_MAP)
-		err(s, a ? &a->loc : &n->loc, "pass a map, e.g. %s(@x)", "%s() expects a map argument", n->name);
+		err(s, a ? &a->loc : &n->loc, arena_printf(s->a, "pass a map, e.g. %s(@x)", n->name),
+		    "%s() expects a map to be provided", n->name);
 }
 
 /*
@@ -731,8 +782,91 @@ static void call_printmap(struct sema *s, struct node *n)
 	n->event = e->id;
 }
 
+/* a kernel symbol's address from /proc/kallsyms; false if absent or hidden */
+static bool kallsyms_addr(const char *name, uint64_t *addr)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return false;
+	char line[512];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long a;
+		char type, sym[256];
+		if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && !strcmp(sym, name)) {
+			*addr = a;
+			found = a != 0;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void fold_to_int(struct node *n, uint64_t v)
+{
+	n->kind = N_INT;
+	n->ival = (int64_t)v;
+	n->ty = ty_int(8, false);
+	set_const(n, (int64_t)v);
+}
+
+/*
+** Calls whose value is known at compile time become an N_INT, as getopt()
+** does: sizeof(type or expression), from type sizes and BTF, and
+** kaddr("symbol"), from /proc/kallsyms (bpftrace 0.17 resolves it while
+** compiling too). Returns false for any other call.
+*/
+static bool fold_call(struct sema *s, struct node *n)
+{
+	if (!strcmp(n->name, "sizeof")) {
+		const struct type *t;
+		n->ty = ty_int(8, false);
+		if (n->cast) {
+			t = resolve_ctype(s, n->cast);
+		} else {
+			expr(s, n->args);
+			t = n->args->ty;
+		}
+		if (!t || t->kind == TY_NONE)
+			return true; /* error given, or typed by a later pass */
+		if (t->kind == TY_VOID || ty_is_agg(t) || (t->kind == TY_RECORD && !t->size)) {
+			err(s, &n->loc, NULL, "sizeof(): '%s' has no size", tn(s, t));
+			return true;
+		}
+		fold_to_int(n, t->size);
+		return true;
+	}
+	if (!strcmp(n->name, "kaddr")) {
+		struct node *a = n->args;
+		n->ty = ty_none();
+		if (n->nargs != 1) {
+			err(s, &n->loc, NULL, "kaddr() requires 1 argument (%d provided)", n->nargs);
+			return true;
+		}
+		if (a->kind != N_STR) {
+			expr(s, a);
+			err(s, &n->loc, "name the symbol: kaddr(\"avenrun\")",
+			    "kaddr() expects a string literal (%s provided)", kind_word(a->ty));
+			return true;
+		}
+		uint64_t addr;
+		if (!kallsyms_addr(a->str, &addr)) {
+			err(s, &a->loc, "the symbol must be listed in /proc/kallsyms, with addresses visible to root",
+			    "Failed to resolve kernel symbol: %s", a->str);
+			n->ty = ty_int(8, false);
+			return true;
+		}
+		fold_to_int(n, addr);
+		return true;
+	}
+	return false;
+}
+
 static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
 {
+	if (fold_call(s, n))
+		return;
 	enum func_id f = FUNC__COUNT;
 	for (int i = 0; i < FUNC__COUNT; i++)
 		if (!strcmp(n->name, func_names[i]))
@@ -741,11 +875,12 @@ static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
 	n->ty = ty_void();
 	if (f == FUNC__COUNT) {
 		static const char *const unsupported[] = {
-			"ustack", "usym", "uaddr", "kaddr", "uptr", "kptr", "system", "cat", "join",
+			"ustack", "usym", "uaddr", "uptr", "kptr", "system", "cat", "join",
 			"reg", "sizeof", "signal", "override", "buf", "macaddr", "cgroupid", "path",
 			"strncmp", "strcontains", "skboutput", "pton", "unwatch", "len", "has_key",
 			"offsetof", "printf_", "debugf", "strftime", "cgroup_path",
 		};
+		n->ty = ty_none();
 		for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)
 			if (!strcmp(n->name, unsupported[i])) {
 				err(s, &n->loc, NULL, "not supported by minibt: %s()", n->name);
@@ -757,10 +892,10 @@ static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
 		char hint[128];
 		if (sug)
 			snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
-		struct loc l = n->loc;
-		l.end_line = l.line;
-		l.end_col = l.col + (int)strlen(n->name);
-		err(s, &l, sug ? hint : NULL, "Unknown function: %s", n->name);
+		err(s, &n->name_loc, sug ? hint : NULL, "Unknown function: %s", n->name);
+		for (struct node *a = n->args; a; a = a->next)
+			if (a->kind != N_MAP)
+				expr(s, a);
 		return;
 	}
 	static const int minargs[] = {
@@ -774,12 +909,22 @@ static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
 #undef FUNC
 	};
 	if (n->nargs < minargs[f] || n->nargs > maxargs[f]) {
-		if (minargs[f] == maxargs[f])
+		/* bpftrace 0.17's words */
+		if (maxargs[f] == 0)
+			err(s, &n->loc, NULL, "%s() requires no arguments (%d provided)", n->name, n->nargs);
+		else if (minargs[f] == maxargs[f])
 			err(s, &n->loc, NULL, "%s() requires %d argument%s (%d provided)", n->name, minargs[f],
 			    minargs[f] == 1 ? "" : "s", n->nargs);
+		else if (n->nargs < minargs[f])
+			err(s, &n->loc, NULL, "%s() requires at least %d argument%s (%d provided)", n->name,
+			    minargs[f], minargs[f] == 1 ? "" : "s", n->nargs);
 		else
-			err(s, &n->loc, NULL, "%s() takes %d to %d arguments (%d provided)", n->name, minargs[f],
-			    maxargs[f], n->nargs);
+			err(s, &n->loc, NULL, "%s() can take at most %d argument%s (%d provided)", n->name,
+			    maxargs[f], maxargs[f] == 1 ? "" : "s", n->nargs);
+		for (struct node *a = n->args; a; a = a->next)
+			if (a->kind != N_MAP && a->kind != N_IDENT)
+				expr(s, a);
+		n->ty = ty_none();
 		return;
 	}
 	/* arguments first (kstack's mode and print's map are not values) */
@@ -800,7 +945,8 @@ static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
 	bool is_agg = f == F_COUNT || f == F_SUM || f == F_MIN || f == F_MAX || f == F_AVG ||
 		      f == F_STATS || f == F_HIST || f == F_LHIST;
 	if (is_agg && !map_rhs)
-		err(s, &n->loc, "write @name = %s(...)", "%s() should be directly assigned to a map", n->name);
+		err(s, &n->loc, arena_printf(s->a, "write @name = %s(...)", n->name),
+		    "%s() should be directly assigned to a map", n->name);
 	switch (f) {
 	case F_PRINTF:
 		call_printf(s, n);
@@ -810,7 +956,7 @@ static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
 		if (n->args) {
 			if (n->args->kind != N_STR)
 				err(s, &n->args->loc, "write the format as a string literal, e.g. time(\"%H:%M:%S \")",
-				    "time() expects a string literal");
+				    "time() expects a string literal (%s provided)", kind_word(n->args->ty));
 			else
 				tf = n->args->str;
 		}
@@ -955,7 +1101,8 @@ static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
 		if (f != F_PRINT || a->kind == N_MAP) {
 			need_map_arg(s, n, a);
 			if (a->kind == N_MAP && a->args)
-				err(s, &a->loc, "pass the whole map: %s(@m)", "%s() expects a map without a key", n->name);
+				err(s, &a->loc, arena_printf(s->a, "pass the whole map: %s(@m)", n->name),
+				    "%s() expects a map without a key", n->name);
 			struct event *e = new_event(s, f == F_CLEAR ? EV_CLEAR : f == F_ZERO ? EV_ZERO : EV_PRINT, &n->loc);
 			if (e && a->kind == N_MAP && a->map) {
 				e->map = a->map->id;
@@ -1006,8 +1153,9 @@ static void binop(struct sema *s, struct node *n)
 	}
 	if (l->kind == TY_STR && r->kind == TY_STR) {
 		if (n->op != OP_EQ && n->op != OP_NE)
-			err(s, &n->loc, "strings compare with == and != only", "Invalid operator '%s' for strings",
-			    op_names[n->op]);
+			err(s, &n->loc, "strings compare with == and != only",
+			    "The %s operator can not be used on expressions of types %s, %s", op_names[n->op],
+			    tn(s, l), tn(s, r));
 		n->ty = ty_int(8, true);
 		return;
 	}
@@ -1087,11 +1235,11 @@ static void field(struct sema *s, struct node *n)
 		if (t->kind != TY_PTR || t->sub->kind != TY_RECORD) {
 			if (t->kind == TY_RECORD)
 				err(s, &n->loc, "it is a struct, not a pointer: use '.'",
-				    "Can not access field '%s' on type '%s'. Try using '.'", n->name, tn(s, t));
+				    "Can not dereference struct/union of type '%s'. It is not a pointer.", tn(s, t));
 			else
 				err(s, &n->loc, is_int(t) ? "cast it to a struct pointer first, e.g. ((struct sock *)arg0)->sk_state" : NULL,
-				    "Can not access field '%s' on type '%s'. Try casting it to a struct pointer first",
-				    n->name, tn(s, t));
+				    "Can not access field '%s' on expression of type '%s'", n->name, tn(s, t));
+			n->ty = ty_none();
 			return;
 		}
 		rec = t->sub;
@@ -1101,6 +1249,7 @@ static void field(struct sema *s, struct node *n)
 			    n->name, tn(s, t));
 		else
 			err(s, &n->loc, NULL, "Can not access field '%s' on expression of type '%s'", n->name, tn(s, t));
+		n->ty = ty_none();
 		return;
 	}
 	uint32_t off = 0;
@@ -1112,13 +1261,14 @@ static void field(struct sema *s, struct node *n)
 		char hint[160];
 		if (sug)
 			snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
-		struct loc l = n->loc;
+		struct loc l = n->name_loc;
 		if (rec->fnames)
 			err(s, &l, sug ? hint : NULL, "Struct/union of type '%s' does not contain a field named '%s'",
 			    rec->name ? rec->name : "args", n->name);
 		else
 			err(s, &l, sug ? hint : NULL, "Struct/union of type '%s' does not contain a field named '%s'",
 			    tn(s, rec), n->name);
+		n->ty = ty_none();
 		return;
 	}
 	n->field_off = off;
@@ -1188,6 +1338,7 @@ static void expr(struct sema *s, struct node *n)
 			}
 			n->key_ty = kt;
 		}
+		map_key(s, n, m);
 		if (m->val->kind == TY_HIST || m->val->kind == TY_LHIST || m->val->kind == TY_STATS)
 			err(s, &n->loc, "print it with print(@m)", "%s of type %s can not be read in a probe",
 			    map_disp(s, m), tn(s, m->val));
@@ -1214,6 +1365,13 @@ static void expr(struct sema *s, struct node *n)
 	}
 	case N_IDENT:
 		ident(s, n);
+		break;
+	case N_INCDEC:
+		expr(s, n->lhs);
+		err(s, &n->loc, arena_printf(s->a, "make it a statement of its own (%s%s%s;) and use the new value after it",
+					     n->lhs->kind == N_VAR ? "$" : "@", n->lhs->name ? n->lhs->name : "", op_names[n->op]),
+		    "not supported by minibt: %s inside an expression", op_names[n->op]);
+		n->ty = n->lhs->ty->kind == TY_INT ? ty_int(8, n->lhs->ty->sign) : ty_none();
 		break;
 	case N_BINOP:
 		binop(s, n);
@@ -1243,7 +1401,7 @@ static void expr(struct sema *s, struct node *n)
 				n->ty = ty_int(8, false);
 			} else {
 				if (t->kind != TY_NONE)
-					err(s, &n->loc, NULL, "Can not dereference type '%s'", tn(s, t));
+					err(s, &n->loc, NULL, "The dereference operator can not be used on expressions of type '%s'", tn(s, t));
 				n->ty = ty_int(8, false);
 			}
 			break;
@@ -1273,8 +1431,8 @@ static void expr(struct sema *s, struct node *n)
 		} else {
 			if (n->lhs->ty->kind != TY_NONE && n->rhs->ty->kind != TY_NONE)
 				err(s, &n->loc, "give both branches the same type",
-				    "Ternary operator branches have different types: '%s' and '%s'",
-				    tn(s, n->lhs->ty), tn(s, n->rhs->ty));
+				    "Ternary operator must return the same type: have '%s' and '%s'",
+				    kind_word(n->lhs->ty), kind_word(n->rhs->ty));
 			n->ty = n->lhs->ty;
 		}
 		if (n->cond->ty->kind != TY_NONE && !is_intlike(n->cond->ty))
@@ -1314,12 +1472,13 @@ static void expr(struct sema *s, struct node *n)
 		expr(s, n->lhs);
 		const struct type *t = resolve_ctype(s, n->cast);
 		if (!t) {
-			n->ty = ty_int(8, false);
+			n->ty = ty_none(); /* error given */
 			break;
 		}
 		const struct type *from = n->lhs->ty;
 		if (t->kind == TY_RECORD) {
-			err(s, &n->loc, "cast to a pointer: (struct x *)", "Cannot cast to \"%s\"", tn(s, t));
+			err(s, &n->loc, arena_printf(s->a, "cast to a pointer: (%s *)", tn(s, t)),
+			    "Cannot cast to struct type \"%s\"", tn(s, t));
 			n->ty = ty_int(8, false);
 			break;
 		}
@@ -1372,12 +1531,17 @@ static void expr(struct sema *s, struct node *n)
 static void assign_var(struct sema *s, struct node *n, struct node *lhs, const struct type *t)
 {
 	struct varinfo *v = var_find(s, lhs->name);
-	if (t->kind == TY_VOID || t->kind == TY_NONE) {
-		if (t->kind == TY_VOID)
-			err(s, &n->rhs->loc, NULL, "Value '%s' cannot be assigned to a scratch variable.", n->rhs->name ? n->rhs->name : "void");
-		if (!v)
-			return;
+	if (t->kind == TY_VOID) {
+		err(s, &n->rhs->loc, NULL, "Value '%s' cannot be assigned to a scratch variable.", n->rhs->name ? n->rhs->name : "void");
+		t = ty_none();
 	}
+	if (t->kind == TY_NONE && v) {
+		lhs->var = v;
+		lhs->ty = v->ty;
+		return;
+	}
+	/* an unknown type (an error already given, or a map typed by a later
+	 * pass) still declares the variable, so its uses raise nothing more */
 	if (ty_is_agg(t)) {
 		/* error given at the call */
 		return;
@@ -1404,7 +1568,7 @@ static void assign_var(struct sema *s, struct node *n, struct node *lhs, const s
 		v->ty = t;
 		s->changed = true;
 	} else if (!ty_equal(v->ty, t) && !(v->ty->kind == TY_PTR && t->kind == TY_INT)) {
-		err(s, &n->loc, "use a new variable for a value of another type",
+		err(s, &n->rhs->loc, "use a new variable for a value of another type",
 		    "Type mismatch for $%s: trying to assign value of type '%s' when variable already contains a value of type '%s'",
 		    lhs->name, tn(s, t), tn(s, v->ty));
 	}
@@ -1412,24 +1576,58 @@ static void assign_var(struct sema *s, struct node *n, struct node *lhs, const s
 	lhs->ty = v->ty;
 }
 
+static bool loc_before(const struct loc *a, const struct loc *b)
+{
+	return a->line < b->line || (a->line == b->line && a->col < b->col);
+}
+
+/*
+** A map is used with a key everywhere or nowhere. Every pass records the
+** first use of each kind in the source; the report pass blames the first
+** use of the kind that came second, once.
+*/
+static void map_use(struct sema *s, struct node *mn, struct mapinfo *m)
+{
+	struct loc *first = mn->args ? &m->key_use : &m->nokey_use;
+	if (!first->line || loc_before(&mn->loc, first))
+		*first = mn->loc;
+	*(mn->args ? &m->has_key_use : &m->has_nokey_use) = true;
+	if (!m->key_use.line || !m->nokey_use.line || memcmp(first, &mn->loc, sizeof(*first)))
+		return;
+	if (mn->args && loc_before(&m->nokey_use, &m->key_use))
+		err(s, &mn->loc, arena_printf(s->a, "use %s without a key everywhere, or with one everywhere",
+					      map_disp(s, m)),
+		    "%s used as a map with an explicit key (non-scalar map), previously used without an explicit key (scalar map)",
+		    map_disp(s, m));
+	else if (!mn->args && loc_before(&m->key_use, &m->nokey_use))
+		err(s, &mn->loc, arena_printf(s->a, "%s was used with a key before: write %s[key]", map_disp(s, m),
+					      map_disp(s, m)),
+		    "%s used as a map without an explicit key (scalar map), previously used with an explicit key (non-scalar map)",
+		    map_disp(s, m));
+}
+
+/* keys match if equal but for integer signs (all are stored as 64 bits) */
+static bool key_compatible(const struct type *a, const struct type *b)
+{
+	if (a->kind == TY_INT && b->kind == TY_INT)
+		return a->size == b->size;
+	if (a->kind == TY_TUPLE && b->kind == TY_TUPLE && a->nfields == b->nfields) {
+		for (int i = 0; i < a->nfields; i++)
+			if (!key_compatible(a->fields[i], b->fields[i]))
+				return false;
+		return true;
+	}
+	return ty_equal(a, b);
+}
+
 static void map_key(struct sema *s, struct node *mn, struct mapinfo *m)
 {
-	if (!mn->args) {
-		if (m->key) {
-			err(s, &mn->loc, arena_printf(s->a, "%s was used with a key elsewhere: write %s[key]", map_disp(s, m), map_disp(s, m)),
-			    "%s used as a map without an explicit key (scalar map), previously used with an explicit key (non-scalar map)",
-			    map_disp(s, m));
-		}
-		m->has_nokey_use = true;
+	map_use(s, mn, m);
+	if (!mn->args)
 		return;
-	}
 	for (struct node *k = mn->args; k; k = k->next)
 		if (k->ty->kind == TY_VOID || k->ty->kind == TY_RECORD || ty_is_agg(k->ty))
 			err(s, &k->loc, NULL, "%s: '%s' can not be a map key", map_disp(s, m), tn(s, k->ty));
-	if (m->has_nokey_use && !m->key)
-		err(s, &mn->loc, arena_printf(s->a, "use %s consistently with or without a key", map_disp(s, m)),
-		    "%s used as a map with an explicit key (non-scalar map), previously used without an explicit key (scalar map)",
-		    map_disp(s, m));
 	const struct type *kt = mn->key_ty;
 	for (struct node *k = mn->args; k; k = k->next)
 		if (k->ty->kind == TY_NONE)
@@ -1437,7 +1635,7 @@ static void map_key(struct sema *s, struct node *mn, struct mapinfo *m)
 	if (!m->key) {
 		m->key = kt;
 		s->changed = true;
-	} else if (!ty_equal(m->key, kt)) {
+	} else if (!key_compatible(m->key, kt)) {
 		/* strings of another size fit: keys are resized to the largest */
 		err(s, &mn->loc, "use the same key types everywhere the map is used",
 		    "Argument mismatch for %s: trying to access with arguments: [%s] when map expects arguments: [%s]",
@@ -1446,7 +1644,6 @@ static void map_key(struct sema *s, struct node *mn, struct mapinfo *m)
 		m->key = kt;
 		s->changed = true;
 	}
-	m->has_key_use = true;
 }
 
 static void assign_map(struct sema *s, struct node *n, struct node *lhs, const struct type *t)
@@ -1454,6 +1651,7 @@ static void assign_map(struct sema *s, struct node *n, struct node *lhs, const s
 	struct mapinfo *m = map_get(s, lhs);
 	lhs->map = m;
 	map_key(s, lhs, m);
+	m->assigned = true;
 	if (t->kind == TY_VOID) {
 		err(s, &n->rhs->loc, NULL, "Value '%s' cannot be assigned to a map.", n->rhs->name ? n->rhs->name : "void");
 		return;
@@ -1476,7 +1674,7 @@ static void assign_map(struct sema *s, struct node *n, struct node *lhs, const s
 	} else if (m->val->kind == TY_INT && vt->kind == TY_INT) {
 		/* either sign: stored as 64 bits */
 	} else if (!ty_equal(m->val, vt)) {
-		err(s, &n->loc, NULL,
+		err(s, &n->rhs->loc, arena_printf(s->a, "a map holds one type of value: store this one in another map"),
 		    "Type mismatch for %s: trying to assign value of type '%s' when map already contains a value of type '%s'",
 		    map_disp(s, m), tn(s, vt), tn(s, m->val));
 	}
@@ -1589,7 +1787,8 @@ static void stmt(struct sema *s, struct node *n)
 		if (!n->cond->is_const)
 			err(s, &n->cond->loc, "write a number: unroll(5)", "unroll() expects a constant integer");
 		else if (n->cond->cval < 1 || n->cond->cval > 100)
-			err(s, &n->cond->loc, NULL, "unroll() iteration count must be in 1..100 (%lld given)", (long long)n->cond->cval);
+			err(s, &n->cond->loc, "unroll runs its block 1 to 100 times",
+			    n->cond->cval < 1 ? "unroll minimum value is 1" : "unroll maximum value is 100");
 		block(s, n->then);
 		break;
 	case N_RETURN:
@@ -1604,7 +1803,21 @@ static void stmt(struct sema *s, struct node *n)
 
 /* ------------------------------------------------------------- probes */
 
+static void probe_body(struct sema *s, struct probe *p);
+
+/* a probe whose provider is unknown is typed (its maps get types) but
+ * says nothing more: its header error says it all */
 static void probe(struct sema *s, struct probe *p)
+{
+	bool report = s->report;
+	for (int i = 0; i < p->naps; i++)
+		if (p->aps[i].bad)
+			s->report = false;
+	probe_body(s, p);
+	s->report = report;
+}
+
+static void probe_body(struct sema *s, struct probe *p)
 {
 	s->probe = p;
 	s->vars.n = 0;
@@ -1694,6 +1907,123 @@ static bool drop_missing(struct sema *s, struct probe *p)
 	return false;
 }
 
+/* tracepoints matching cat:name (wildcards allowed) in tracefs, as
+ * "cat:name" strings; -1 when there is no tracefs to look in */
+static int list_tracepoints(struct sema *s, const char *cat, const char *name, char ***out)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	for (size_t r = 0; r < sizeof(roots) / sizeof(*roots); r++) {
+		const char *root = r == 0 && s->o->tracefs ? s->o->tracefs : roots[r];
+		char *dir = arena_printf(s->a, "%s/events", root);
+		if (access(dir, R_OK) != 0)
+			continue;
+		glob_t g;
+		int n = 0;
+		if (glob(arena_printf(s->a, "%s/%s/%s/format", dir, cat, name), 0, NULL, &g) == 0) {
+			*out = arena_alloc(s->a, sizeof(char *) * (g.gl_pathc + 1));
+			size_t dl = strlen(dir) + 1;
+			for (size_t i = 0; i < g.gl_pathc; i++) {
+				char *tp = arena_strdup(s->a, g.gl_pathv[i] + dl);
+				*strrchr(tp, '/') = 0; /* drop "/format" */
+				*strchr(tp, '/') = ':';
+				(*out)[n++] = tp;
+			}
+			globfree(&g);
+		}
+		return n;
+	}
+	return -1;
+}
+
+/*
+** A tracepoint probe that reads args and names several tracepoints, or a
+** wildcard, becomes one probe per tracepoint, as bpftrace 0.17 expands
+** it: each copy of the body reads its own record layout (sys_enter_open
+** and sys_enter_openat put filename at different offsets). Without
+** tracefs to expand wildcards in, check_probe_header says it cannot.
+*/
+static void split_tracepoint_probes(struct sema *s)
+{
+	struct program *p = s->p;
+	struct probe **out = NULL;
+	int n = 0, cap = 0;
+	for (int i = 0; i < p->nprobes; i++) {
+		struct probe *pr = p->probes[i];
+		for (int k = 0; k < pr->naps; k++)
+			parse_attach(s, &pr->aps[k]);
+		bool split = pr->aps[0].type == PROBE_TRACEPOINT && (uses_args(pr->body) || uses_args(pr->pred));
+		for (int k = 0; split && k < pr->naps; k++)
+			split = pr->aps[k].type == PROBE_TRACEPOINT && *pr->aps[k].func;
+		bool wild = false;
+		for (int k = 0; k < pr->naps; k++)
+			wild |= has_wildcard(pr->aps[k].target) || has_wildcard(pr->aps[k].func);
+		if (!split || (pr->naps == 1 && !wild)) {
+			arena_vec_push(s->a, (void ***)&out, &n, &cap, pr);
+			continue;
+		}
+		/* the concrete attach points, in order, without duplicates */
+		struct attach_point *aps = NULL;
+		int naps = 0, capaps = 0;
+		bool ok = true;
+		for (int k = 0; k < pr->naps; k++) {
+			struct attach_point *ap = &pr->aps[k];
+			char **tps = NULL;
+			int m = 1;
+			if (has_wildcard(ap->target) || has_wildcard(ap->func)) {
+				m = list_tracepoints(s, ap->target, ap->func, &tps);
+				if (m < 0) {
+					ok = false; /* no tracefs: check_probe_header explains */
+					break;
+				}
+				if (m == 0 && !ap->optional) {
+					diag_error(s->d, &ap->loc, "list tracepoints with: minibt -l 'tracepoint:*'",
+						   "tracepoint not found: %s:%s", ap->target, ap->func);
+					continue;
+				}
+			}
+			for (int j = 0; j < m; j++) {
+				struct attach_point c = *ap;
+				if (tps) {
+					c.target = arena_strdup(s->a, tps[j]);
+					*strchr(c.target, ':') = 0;
+					c.func = strchr(tps[j], ':') + 1;
+					c.raw = arena_printf(s->a, "tracepoint:%s", tps[j]);
+				}
+				bool dup = false;
+				for (int d = 0; d < naps; d++)
+					dup |= !strcmp(aps[d].target, c.target) && !strcmp(aps[d].func, c.func);
+				if (dup)
+					continue;
+				if (naps == capaps) {
+					capaps = capaps ? capaps * 2 : 8;
+					struct attach_point *na = arena_alloc(s->a, sizeof(*na) * (size_t)capaps);
+					if (naps)
+						memcpy(na, aps, sizeof(*na) * (size_t)naps);
+					aps = na;
+				}
+				aps[naps++] = c;
+			}
+		}
+		if (!ok) {
+			arena_vec_push(s->a, (void ***)&out, &n, &cap, pr);
+			continue;
+		}
+		for (int k = 0; k < naps; k++) {
+			struct probe *c = arena_alloc(s->a, sizeof(*c));
+			*c = *pr;
+			c->aps = arena_alloc(s->a, sizeof(struct attach_point));
+			c->aps[0] = aps[k];
+			c->naps = 1;
+			c->pred = k ? ast_clone(s->a, pr->pred) : pr->pred;
+			c->body = k ? ast_clone(s->a, pr->body) : pr->body;
+			arena_vec_push(s->a, (void ***)&out, &n, &cap, c);
+		}
+	}
+	p->probes = out;
+	p->nprobes = n;
+	p->capprobes = cap;
+}
+
 static void check_probe_header(struct sema *s, struct probe *p)
 {
 	for (int i = 0; i < p->naps; i++)
@@ -1707,6 +2037,30 @@ static void check_probe_header(struct sema *s, struct probe *p)
 				   probe_type_names[t0], probe_type_names[t]);
 	}
 	if (drop_missing(s, p))
+		return;
+	/* attach points that are not there: an error for tracepoints (as
+	 * bpftrace 0.17), a warning for kprobe functions (they may be
+	 * inlined, or load with a module later) */
+	bool gone = false;
+	for (int i = 0; i < p->naps; i++) {
+		struct attach_point *ap = &p->aps[i];
+		if (ap->optional || ap->type != t0)
+			continue;
+		if (ap->type == PROBE_TRACEPOINT && *ap->func) {
+			char **tps;
+			if (list_tracepoints(s, ap->target, ap->func, &tps) == 0) {
+				diag_error(s->d, &ap->loc, "list tracepoints with: minibt -l 'tracepoint:*'",
+					   "tracepoint not found: %s:%s", ap->target, ap->func);
+				gone = true;
+			}
+		} else if ((ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE) && *ap->func &&
+			   s->o->probe_exists && !s->o->probe_exists(ap, s->o->probe_exists_arg)) {
+			diag_warn(s->d, &ap->loc, "list kernel functions with: minibt -l 'kprobe:*'",
+				  "%s is not traceable (either non-existing, inlined, or marked as \"notrace\"); "
+				  "attaching to it will likely fail", ap->func);
+		}
+	}
+	if (gone)
 		return;
 	if (t0 == PROBE_TRACEPOINT && uses_args(p->body) + uses_args(p->pred)) {
 		bool wild = false;
@@ -1741,10 +2095,10 @@ int sema_check(struct program *p, const struct sema_opts *o, struct diags *d)
 	s.o = o;
 	p->btf = o->btf;
 	int errs0 = d->nerrors;
+	split_tracepoint_probes(&s);
 	for (int i = 0; i < p->nprobes; i++)
 		check_probe_header(&s, p->probes[i]);
-	if (d->nerrors > errs0)
-		return -1;
+	/* bodies are checked even after a bad header: all errors in one run */
 	/* probes left without an attach point on this kernel go */
 	int kept = 0;
 	bool live = false;
@@ -1781,7 +2135,7 @@ int sema_check(struct program *p, const struct sema_opts *o, struct diags *d)
 		probe(&s, p->probes[i]);
 	for (int i = 0; i < p->nmaps; i++) {
 		struct mapinfo *m = p->maps[i];
-		if (m->val->kind == TY_NONE)
+		if (m->val->kind == TY_NONE && !m->assigned)
 			diag_error(d, &m->first, "assign a value to it somewhere in the script: @x = ...",
 				   "Undefined map: @%s", m->name);
 	}

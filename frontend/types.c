@@ -203,6 +203,14 @@ struct btf_ctx {
 	char err[256];
 	const struct type **cache; /* by type id */
 	uint32_t ntypes;
+	struct enumval *enums; /* every enumerator, sorted by name (built on first lookup) */
+	size_t nenums;
+};
+
+struct enumval {
+	const char *name;
+	int64_t val;
+	uint32_t order; /* the first in BTF order wins among equal names */
 };
 
 struct btf_ctx *btfc_open(struct arena *a, const char *path, char *err, size_t errlen)
@@ -221,6 +229,9 @@ void btfc_close(struct btf_ctx *b)
 		return;
 	btf__free(b->btf);
 	free(b->cache);
+	free(b->enums);
+	b->enums = NULL;
+	b->nenums = 0;
 	b->btf = NULL;
 	b->cache = NULL;
 }
@@ -466,21 +477,60 @@ int btfc_member_names(struct btf_ctx *b, const struct type *rec, const char **ou
 	return n;
 }
 
+static int enumval_cmp(const void *x, const void *y)
+{
+	const struct enumval *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+	return c ? c : (a->order > b->order) - (a->order < b->order);
+}
+
+/*
+** Enumerator by name. The first lookup indexes all of them (kernels have
+** tens of thousands), so a script full of unknown identifiers does not
+** walk the whole of BTF for each.
+*/
 bool btfc_enum_value(struct btf_ctx *b, const char *name, int64_t *val)
 {
 	struct btf *btf = get_btf(b);
 	if (!btf)
 		return false;
-	for (uint32_t id = 1; id < b->ntypes; id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-		if (btf_is_enum(t)) {
+	if (!b->enums) {
+		size_t n = 0, cap = 1024;
+		b->enums = malloc(sizeof(*b->enums) * cap);
+		if (!b->enums)
+			abort();
+		for (uint32_t id = 1; id < b->ntypes; id++) {
+			const struct btf_type *t = btf__type_by_id(btf, id);
+			if (!btf_is_enum(t))
+				continue;
 			const struct btf_enum *e = btf_enum(t);
-			for (int i = 0; i < btf_vlen(t); i++, e++)
-				if (!strcmp(btf__name_by_offset(btf, e->name_off), name)) {
-					*val = btf_kflag(t) ? (int64_t)e->val : (int64_t)(uint32_t)e->val;
-					return true;
+			for (int i = 0; i < btf_vlen(t); i++, e++) {
+				if (n == cap) {
+					cap *= 2;
+					b->enums = realloc(b->enums, sizeof(*b->enums) * cap);
+					if (!b->enums)
+						abort();
 				}
+				b->enums[n] = (struct enumval){
+					btf__name_by_offset(btf, e->name_off),
+					btf_kflag(t) ? (int64_t)e->val : (int64_t)(uint32_t)e->val, (uint32_t)n };
+				n++;
+			}
 		}
+		qsort(b->enums, n, sizeof(*b->enums), enumval_cmp);
+		b->nenums = n;
+	}
+	size_t lo = 0, hi = b->nenums;
+	while (lo < hi) { /* first entry >= name */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(b->enums[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < b->nenums && !strcmp(b->enums[lo].name, name)) {
+		*val = b->enums[lo].val;
+		return true;
 	}
 	return false;
 }
@@ -666,7 +716,7 @@ const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,
 			const struct type *r = tp_from_format(b, f);
 			fclose(f);
 			struct type *rr = (struct type *)r;
-			rr->name = arena_printf(b->arena, "struct %s_%s_args", cat, name);
+			rr->name = arena_printf(b->arena, "struct _tracepoint_%s_%s", cat, name); /* bpftrace 0.17 */
 			return r;
 		}
 	}

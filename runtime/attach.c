@@ -108,7 +108,8 @@ static int kernel_funcs(const char *pattern, struct names *out)
 			names_add(out, name);
 	}
 	fclose(f);
-	qsort(out->v, (size_t)out->n, sizeof(char *), cmp_str);
+	if (out->n) /* qsort(NULL, 0) is undefined */
+		qsort(out->v, (size_t)out->n, sizeof(char *), cmp_str);
 	int k = 0;
 	for (int i = 0; i < out->n; i++) {
 		if (k && !strcmp(out->v[k - 1], out->v[i])) {
@@ -151,7 +152,8 @@ static int tracepoints(const char *cat, const char *name, struct names *out)
 		closedir(d2);
 	}
 	closedir(d);
-	qsort(out->v, (size_t)out->n, sizeof(char *), cmp_str);
+	if (out->n) /* qsort(NULL, 0) is undefined */
+		qsort(out->v, (size_t)out->n, sizeof(char *), cmp_str);
 	return 0;
 }
 

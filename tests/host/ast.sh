@@ -1,0 +1,32 @@
+#!/bin/bash
+# tests/host/ast.sh: golden AST dumps. For each tests/ast/NAME.bt, the
+# output of `minibt -d ast NAME.bt` (stdout and stderr) must equal
+# NAME.ast byte for byte, and minibt must exit 0.
+#   tests/host/ast.sh            check
+#   tests/host/ast.sh --update   rewrite every .ast from the current build
+set -u
+cd "$(dirname "$0")/../.."
+B=${MINIBT:-./minibt}
+update=0
+[ "${1:-}" = "--update" ] && update=1
+pass=0 fail=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+for bt in tests/ast/*.bt; do
+	golden=${bt%.bt}.ast
+	"$B" -d ast "$bt" >"$out" 2>&1
+	rc=$?
+	if [ $update -eq 1 ]; then
+		cp "$out" "$golden"
+		echo "updated $golden (exit $rc)"
+	fi
+	if [ $rc -eq 0 ] && cmp -s "$out" "$golden"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $bt (exit $rc)"
+		diff -u "$golden" "$out" | head -40
+	fi
+done
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
