@@ -202,7 +202,7 @@ LLVMValueRef cg_map_key(struct cg *g, const struct mapinfo *m, const struct node
 		const struct type *kt = m->key;
 		int i = 0;
 		for (const struct node *k = mn->args; k; k = k->next, i++) {
-			if (kt->kind == TY_TUPLE)
+			if (mn->nargs > 1) /* @m[a, b]: the key is the tuple of them */
 				cg_expr_into(g, k, cg_gep(g, key, kt->offsets[i]), kt->fields[i]);
 			else
 				cg_expr_into(g, k, key, kt);
