@@ -109,6 +109,17 @@ static const char *const UNSUPPORTED_PROVIDERS[] = {
 	"iter", "u", "ur", "U", "f", "fr", "s", "h", "w",
 };
 
+/* the location of one ':'-separated part of an attach point (for carets) */
+static struct loc part_loc(const struct attach_point *ap, const char *raw, const char *part)
+{
+	struct loc l = ap->loc;
+	if (l.line != l.end_line)
+		return l;
+	l.col += (int)(part - raw);
+	l.end_col = l.col + (int)(strlen(part) ? strlen(part) : 1);
+	return l;
+}
+
 static void parse_attach(struct sema *s, struct attach_point *ap)
 {
 	if (ap->type != PROBE__COUNT)
@@ -155,7 +166,8 @@ static void parse_attach(struct sema *s, struct attach_point *ap)
 		char hint[128];
 		if (sug)
 			snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
-		diag_error(s->d, &ap->loc, sug ? hint : "probe types: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile",
+		struct loc pl = part_loc(ap, raw, prov);
+		diag_error(s->d, &pl, sug ? hint : "probe types: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile",
 			   "Invalid probe type: %s", prov);
 		ap->type = PROBE_BEGIN;
 		ap->bad = true;
@@ -213,9 +225,15 @@ static void parse_attach(struct sema *s, struct attach_point *ap)
 		char ibuf[96];
 		const char *ierr = lex_parse_int(parts[2], strlen(parts[2]), &v, &ihint, ibuf, sizeof(ibuf));
 		if (strcmp(parts[1], "s") && strcmp(parts[1], "ms") && strcmp(parts[1], "us") && strcmp(parts[1], "hz"))
-			diag_error(s->d, &ap->loc, hint, "%s is not an accepted unit of time", parts[1]);
+		{
+			struct loc ul = part_loc(ap, raw, parts[1]);
+			diag_error(s->d, &ul, hint, "%s is not an accepted unit of time", parts[1]);
+		}
 		else if (ierr || v == 0 || v > INT64_MAX)
-			diag_error(s->d, &ap->loc, ierr && *parts[2] ? ihint : hint, "%s: invalid count '%s'", prov, parts[2]);
+		{
+			struct loc cl = part_loc(ap, raw, parts[2]);
+			diag_error(s->d, &cl, ierr && *parts[2] ? ihint : hint, "%s: invalid count '%s'", prov, parts[2]);
+		}
 		ap->freq = (int64_t)v;
 		break;
 	}
