@@ -12,6 +12,7 @@
 }
 
 %code {
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #define yylex lex_next
@@ -450,6 +451,18 @@ static bool in_list(const char *name, const char *const *list)
 	return false;
 }
 
+/* does this line of the (preprocessed) text start with a word at column 1? */
+static bool line_starts_flush(const struct lexstate *ls, int line)
+{
+	if (!ls->pp || line < 1)
+		return false;
+	const char *t = ls->pp->text, *end = t + ls->pp->len;
+	for (int k = 1; k < line && t < end; t++)
+		if (*t == '\n')
+			k++;
+	return t < end && (isalpha((unsigned char)*t) || *t == '_');
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexstate *ls)
 {
 	static const char *const expr_start[] = {
@@ -509,6 +522,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexstate *ls)
 		}
 	} else if (tok == YYSYMBOL_T_ATTACH) {
 		hint = "separate statements with ';' and check that every '{' has its '}'";
+	} else if (ls->nbraces > 0 && line_starts_flush(ls, l.line) && l.line > ls->braces[0].line) {
+		/* text at column 1 inside a body: likely the next probe */
+		snprintf(hbuf, sizeof(hbuf), "is a '}' missing before line %d? The '{' at line %d column %d is still open",
+			 l.line, ls->braces[0].line, ls->braces[0].col);
+		hint = hbuf;
 	} else if (want_rbrace && has_op && !has_expr) {
 		hint = "separate statements with ';'";
 	}
