@@ -234,7 +234,7 @@ stmt
 	| expr T_COMPOUND expr {
 		$$.n = mk(ls, N_ASSIGN, &@$);
 		$$.n->op = $2.op;
-		$$.n->lhs = lvalue(ls, $1.n, op_names[$2.op]);
+		$$.n->lhs = lvalue(ls, $1.n, arena_printf(ls->arena, "%s=", op_names[$2.op]));
 		$$.n->rhs = $3.n;
 	}
 	| T_RETURN { $$.n = mk(ls, N_RETURN, &@$); }
@@ -396,9 +396,21 @@ static struct attach_point *mkap(struct lexstate *ls, char *raw, const struct lo
 /* the target of an assignment: a variable or a map */
 static struct node *lvalue(struct lexstate *ls, struct node *n, const char *op)
 {
-	if (n->kind != N_VAR && n->kind != N_MAP)
+	if (n->kind == N_IDENT) {
+		char hint[160];
+		snprintf(hint, sizeof(hint), "variables start with $ and maps with @: write $%s %s ... or @%s %s ...",
+			 n->name, op, n->name, op);
+		diag_error(ls->diags, &n->loc, hint, "The %s operator can only assign to a map or variable", op);
+	} else if (n->kind == N_BUILTIN) {
+		char hint[160];
+		const char *b = n->builtin == B_ARG ? arena_printf(ls->arena, "arg%lld", (long long)n->ival)
+						    : builtin_names[n->builtin];
+		snprintf(hint, sizeof(hint), "%s is a read-only builtin: copy it into a variable first ($%s = %s;)", b, b, b);
+		diag_error(ls->diags, &n->loc, hint, "The %s operator can only assign to a map or variable", op);
+	} else if (n->kind != N_VAR && n->kind != N_MAP) {
 		diag_error(ls->diags, &n->loc, "assign to a variable ($x = ...) or a map (@x = ...)",
 			   "The %s operator can only assign to a map or variable", op);
+	}
 	return n;
 }
 
@@ -408,9 +420,15 @@ static struct node *incdec(struct lexstate *ls, enum op op, struct node *x, int 
 	n->op = op;
 	n->lhs = x;
 	n->ival = prefix;
-	if (x->kind != N_VAR && x->kind != N_MAP)
+	if (x->kind == N_IDENT) {
+		char hint[160];
+		snprintf(hint, sizeof(hint), "variables start with $ and maps with @: write $%s%s or @%s%s",
+			 x->name, op_names[op], x->name, op_names[op]);
+		diag_error(ls->diags, &x->loc, hint, "The %s operator must be applied to a map or variable", op_names[op]);
+	} else if (x->kind != N_VAR && x->kind != N_MAP) {
 		diag_error(ls->diags, &x->loc, "increment a variable ($x++) or a map (@x++)",
 			   "The %s operator must be applied to a map or variable", op_names[op]);
+	}
 	return n;
 }
 
