@@ -407,12 +407,15 @@ static void ident(struct sema *s, struct node *n)
 		{ "numaid", NULL },
 		{ "ctx", "read probe arguments with arg0..arg5 or args->NAME" },
 		{ "jiffies", "use nsecs" },
+		{ "break", "there are no while loops in minibt; leave an unroll block with if/else" },
+		{ "continue", "there are no while loops in minibt; skip the rest of an unroll iteration with if/else" },
 	};
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)
 		if (!strcmp(n->name, unsupported[i].name) ||
 		    (!strncmp(n->name, "sarg", 4) && isdigit((unsigned char)n->name[4]) && i == 0)) {
 			const char *nm = strncmp(n->name, "sarg", 4) ? unsupported[i].name : n->name;
 			err(s, &n->loc, strncmp(n->name, "sarg", 4) ? unsupported[i].hint : "minibt has no stack arguments",
+			    !strcmp(nm, "break") || !strcmp(nm, "continue") ? "not supported by minibt: %s" :
 			    "not supported by minibt: the %s builtin", nm);
 			n->ty = ty_none();
 			return;
