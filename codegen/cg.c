@@ -187,15 +187,12 @@ LLVMValueRef cg_map_key(struct cg *g, const struct mapinfo *m, const struct node
 {
 	uint32_t ks = map_key_size(m);
 	LLVMValueRef key = cg_alloca(g, (ks + 7) & ~7u, "key");
-	/* keys compare as bytes: zero them, unless one value fills the key
-	** (an integer; comm, whose helper pads to 16) */
+	/* keys compare as bytes: zero them, unless one integer fills the key
+	** (not comm: before 6.3 bpf_get_current_comm does not pad) */
 	const struct node *k1 = mn ? mn->args : NULL;
 	bool bucket = m->val->kind == TY_HIST || m->val->kind == TY_LHIST;
 	bool full = (extra != NULL) == bucket &&
-		    (!m->key ? extra != NULL
-			     : k1 && !k1->next && m->key->size % 8 == 0 &&
-				       (m->key->kind == TY_INT ||
-					(k1->kind == N_BUILTIN && k1->builtin == B_COMM && m->key->size == 16)));
+		    (!m->key ? extra != NULL : k1 && !k1->next && m->key->kind == TY_INT && m->key->size == 8);
 	if (!full)
 		cg_zero(g, key, (ks + 7) & ~7u);
 	if (m->key && mn && mn->args) {
@@ -315,13 +312,39 @@ static void agg_update(struct cg *g, const struct node *lhs, const struct node *
 		extra = lhist_index(g, x, call->ty);
 	LLVMValueRef key = cg_map_key(g, m, lhs, extra);
 	LLVMValueRef map = g->mapg[m->id];
-	LLVMValueRef p = cg_lookup(g, map, key);
+	LLVMValueRef p0 = cg_lookup(g, map, key);
+	LLVMBasicBlockRef from = LLVMGetInsertBlock(g->B);
 	LLVMBasicBlockRef have = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.have");
 	LLVMBasicBlockRef none = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.new");
+	LLVMBasicBlockRef retry = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.retry");
 	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.done");
-	LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p, ""), have, none);
+	LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p0, ""), have, none);
+
+	/*
+	** First use of the key: insert it only if absent (BPF_NOEXIST). When
+	** another CPU inserted it meanwhile, an overwrite would zero that
+	** CPU's slot; instead look it up again and update our slot in place.
+	*/
+	LLVMPositionBuilderAtEnd(g->B, none);
+	uint32_t vs = map_value_size(m);
+	LLVMValueRef nv = cg_alloca(g, vs, "aggv");
+	cg_zero(g, nv, vs);
+	LLVMValueRef first = (k == TY_COUNT || k == TY_HIST || k == TY_LHIST) ? LLVMConstInt(g->i64, 1, 0) : x;
+	LLVMBuildStore(g->B, first, nv);
+	if (vs >= 16)
+		LLVMBuildStore(g->B, LLVMConstInt(g->i64, 1, 0), cg_gep(g, nv, 8));
+	LLVMValueRef uargs[] = { map, key, nv, LLVMConstInt(g->i64, 1 /* BPF_NOEXIST */, 0) };
+	LLVMValueRef rc = cg_helper(g, H_MAP_UPDATE, g->i64, uargs, 4);
+	LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, rc, LLVMConstInt(g->i64, 0, 0), ""), done, retry);
+	LLVMPositionBuilderAtEnd(g->B, retry);
+	LLVMValueRef p2 = cg_lookup(g, map, key);
+	LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p2, ""), have, done);
 
 	LLVMPositionBuilderAtEnd(g->B, have);
+	LLVMValueRef p = LLVMBuildPhi(g->B, g->ptr, "");
+	LLVMValueRef inv[] = { p0, p2 };
+	LLVMBasicBlockRef inb[] = { from, retry };
+	LLVMAddIncoming(p, inv, inb, 2);
 	LLVMValueRef v0 = LLVMBuildLoad2(g->B, g->i64, p, "");
 	LLVMValueRef p1 = cg_gep(g, p, 8);
 	bool sign = m->val->sign;
@@ -355,17 +378,6 @@ static void agg_update(struct cg *g, const struct node *lhs, const struct node *
 	default:
 		break;
 	}
-	LLVMBuildBr(g->B, done);
-
-	LLVMPositionBuilderAtEnd(g->B, none);
-	uint32_t vs = map_value_size(m);
-	LLVMValueRef nv = cg_alloca(g, vs, "aggv");
-	cg_zero(g, nv, vs);
-	LLVMValueRef first = (k == TY_COUNT || k == TY_HIST || k == TY_LHIST) ? LLVMConstInt(g->i64, 1, 0) : x;
-	LLVMBuildStore(g->B, first, nv);
-	if (vs >= 16)
-		LLVMBuildStore(g->B, LLVMConstInt(g->i64, 1, 0), cg_gep(g, nv, 8));
-	map_update(g, map, key, nv);
 	LLVMBuildBr(g->B, done);
 	LLVMPositionBuilderAtEnd(g->B, done);
 }

@@ -131,9 +131,12 @@ static char *annotate_asm(struct cg *g, const char *as, size_t len)
 			const char *sl = src->text + src->line_start[lno - 1];
 			size_t sn = strcspn(sl, "\n");
 			size_t c0 = col > 0 && (size_t)col <= sn ? (size_t)col - 1 : 0;
-			if (lno != last_line && (c0 > 0 || col <= 0)) /* a new line: all of it first */
+			size_t lead = strspn(sl, " \t");
+			/* a new line: all of it; then, unless the statement starts
+			** the line, the text from the column */
+			if (lno != last_line)
 				sb_printf(&out, "; %d: %.*s\n", lno, (int)(sn > 200 ? 200 : sn), sl);
-			if (col > 0)
+			if (col > 0 && (lno == last_line || c0 > lead))
 				sb_printf(&out, "; %d:%d: %.*s\n", lno, col, (int)(sn - c0 > 72 ? 72 : sn - c0), sl + c0);
 			last_line = lno;
 			last_col = col;

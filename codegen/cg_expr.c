@@ -290,8 +290,9 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 	case B_CGROUP: return cg_helper(g, H_CGROUP_ID, g->i64, NULL, 0);
 	case B_CURTASK: return pure_helper(g, H_CUR_TASK, g->i64);
 	case B_COMM: {
-		/* the helper writes all 16 bytes (NUL-padded) */
+		/* zeroed: before 6.3 the helper stops at the NUL (strscpy) */
 		LLVMValueRef buf = cg_alloca(g, 16, "comm");
+		cg_zero(g, buf, 16);
 		LLVMValueRef args[] = { buf, LLVMConstInt(g->i32, 16, 0) };
 		cg_helper(g, H_COMM, g->i64, args, 2);
 		return buf;
@@ -430,7 +431,12 @@ static void ntop_into(struct cg *g, const struct node *n, LLVMValueRef buf)
 		a = a->next;
 	}
 	const struct type *t = a->ty;
-	if (t->kind == TY_INT) {
+	if (t->kind == TY_INT && t->size == 4 && !t->bit_size && is_place(a) && !t->ctx) {
+		/* a 32-bit address in kernel memory: read into place */
+		read_kernel(g, cg_gep(g, buf, 8), 4, cg_addr(g, a).v);
+		if (!af)
+			af = c64(g, 2);
+	} else if (t->kind == TY_INT) {
 		LLVMValueRef v = cg_expr(g, a);
 		LLVMBuildStore(g->B, int_as(g, v, t, g->i32), cg_gep(g, buf, 8));
 		if (!af)

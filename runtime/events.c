@@ -270,6 +270,10 @@ int events_run(struct session *s)
 	/* detach first so no new events race END's output */
 	events_drain(s);
 	detach_all(s);
+	/* after exit(), records that raced the detach are dropped too, as
+	** bpftrace ignores events once it finalizes */
+	if (s->exiting)
+		events_drain(s);
 	s->exiting = false;
 	run_special(s, PROBE_END);
 	events_drain(s);
