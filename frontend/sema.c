@@ -1713,6 +1713,13 @@ static void stmt(struct sema *s, struct node *n)
 {
 	switch (n->kind) {
 	case N_EXPRSTMT:
+		if (n->ival == 2) { /* see N_ASSIGN */
+			struct varinfo *v = var_find(s, n->name);
+			const char *vt = v ? (v->ty->name ? v->ty->name : tn(s, v->ty)) : "?";
+			warn(s, &n->loc, arena_printf(s->a, "cast the value to keep it: $%s = (%s)(...)", n->name, vt),
+			     "this assignment stores nothing, as in bpftrace 0.17: the value is wider than $%s (%s, "
+			     "the type of its first assignment)", n->name, vt);
+		}
 		if (n->lhs->kind == N_CALL) {
 			call(s, n->lhs, true, false);
 		} else {
@@ -1742,6 +1749,24 @@ static void stmt(struct sema *s, struct node *n)
 				t = ty_int(8, true);
 			else
 				t = lhs->ty->kind == TY_INT ? ty_int(8, lhs->ty->sign) : lhs->ty;
+		}
+		/*
+		** bpftrace 0.17 stores nothing when an integer wider than a
+		** scratch variable (typed by its first assignment) is assigned
+		** to it, plainly or with op=: `$p = skc_dport (uint16); $p = ($p
+		** >> 8) | ...` leaves $p as it was. The 2018 tcpretrans.bt and
+		** tcpdrop.bt print their ports that way; minibt does the same,
+		** with a warning. The value is still evaluated.
+		*/
+		struct varinfo *ov = lhs->kind == N_VAR ? var_find(s, lhs->name) : NULL;
+		if (ov && ov->ty->kind == TY_INT && t->kind == TY_INT && t->size > ov->ty->size) {
+			n->kind = N_EXPRSTMT;
+			n->name = lhs->name;
+			n->lhs = n->rhs;
+			n->rhs = NULL;
+			n->ival = 2; /* a dropped store: warned about in the final pass */
+			stmt(s, n);
+			break;
 		}
 		if (lhs->kind == N_VAR) {
 			if (n->op != OP_ASSIGN && !var_find(s, lhs->name))
