@@ -109,15 +109,24 @@ fuzz: deps
 clean:
 	rm -rf build minibt minibt-asan
 
+# install: minibt in PREFIX/bin; the tools (scripts/*.bt) in PREFIX/sbin as
+# executables whose #! line is the installed minibt (a path, not env: it works
+# without PREFIX/bin in PATH, under sudo); man pages in PREFIX/share/man/man8;
+# the tools' example files in PREFIX/share/doc/minibt. DESTDIR stages it all.
 install: minibt
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/minibt/scripts $(DESTDIR)$(PREFIX)/share/man/man8
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/doc/minibt
 	install -m 755 minibt $(DESTDIR)$(PREFIX)/bin/minibt
-	for s in scripts/*.bt; do \
-	  sed '1s|^#!.*|#!$(PREFIX)/bin/minibt|' $$s > $(DESTDIR)$(PREFIX)/share/minibt/scripts/$$(basename $$s); \
-	  chmod 755 $(DESTDIR)$(PREFIX)/share/minibt/scripts/$$(basename $$s); done
-	-install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	set -e; for s in scripts/*.bt; do \
+	  sed '1s|^#!.*|#!$(PREFIX)/bin/minibt|' $$s > $(DESTDIR)$(PREFIX)/sbin/.$$(basename $$s).tmp; \
+	  chmod 755 $(DESTDIR)$(PREFIX)/sbin/.$$(basename $$s).tmp; \
+	  mv -f $(DESTDIR)$(PREFIX)/sbin/.$$(basename $$s).tmp $(DESTDIR)$(PREFIX)/sbin/$$(basename $$s); done
+	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 scripts/*_example.txt $(DESTDIR)$(PREFIX)/share/doc/minibt/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/minibt
-	rm -rf $(DESTDIR)$(PREFIX)/share/minibt
+	for s in scripts/*.bt; do rm -f $(DESTDIR)$(PREFIX)/sbin/$$(basename $$s); done
 	for m in man/*.8; do rm -f $(DESTDIR)$(PREFIX)/share/man/man8/$$(basename $$m); done
+	for e in scripts/*_example.txt; do rm -f $(DESTDIR)$(PREFIX)/share/doc/minibt/$$(basename $$e); done
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/minibt 2>/dev/null
