@@ -399,24 +399,6 @@ static void map_store(struct cg *g, const struct node *lhs, const struct node *r
 	map_update(g, g->mapg[m->id], key, buf);
 }
 
-static LLVMValueRef arith(struct cg *g, enum op op, LLVMValueRef a, LLVMValueRef b, bool sign)
-{
-	switch (op) {
-	case OP_ADD: return LLVMBuildAdd(g->B, a, b, "");
-	case OP_SUB: return LLVMBuildSub(g->B, a, b, "");
-	case OP_MUL: return LLVMBuildMul(g->B, a, b, "");
-	/* unsigned whatever the sign, as bpftrace 0.17 (BPF before cpu v4 has no sdiv) */
-	case OP_DIV: return LLVMBuildUDiv(g->B, a, b, "");
-	case OP_MOD: return LLVMBuildURem(g->B, a, b, "");
-	case OP_BAND: return LLVMBuildAnd(g->B, a, b, "");
-	case OP_BOR: return LLVMBuildOr(g->B, a, b, "");
-	case OP_BXOR: return LLVMBuildXor(g->B, a, b, "");
-	case OP_SHL: return LLVMBuildShl(g->B, a, b, "");
-	case OP_SHR: return sign ? LLVMBuildAShr(g->B, a, b, "") : LLVMBuildLShr(g->B, a, b, "");
-	default: return a;
-	}
-}
-
 /* ------------------------------------------------------------ statements */
 
 static void stmts(struct cg *g, const struct node *n);
@@ -529,7 +511,7 @@ static void stmt1(struct cg *g, const struct node *n)
 			LLVMValueRef cur = cg_to_i64(g, cg_expr(g, lhs), lhs->ty);
 			LLVMValueRef r = cg_to_i64(g, cg_expr(g, n->rhs), n->rhs->ty);
 			bool sign = lhs->ty->kind == TY_INT ? lhs->ty->sign : true;
-			v = arith(g, n->op, cur, r, sign);
+			v = cg_arith(g, n->op, cur, r, sign);
 			vt = ty_int(8, sign);
 		} else {
 			v = cg_expr(g, n->rhs);

@@ -571,6 +571,25 @@ static LLVMValueRef logical(struct cg *g, const struct node *n)
 	return LLVMBuildLoad2(g->B, g->i64, res, "");
 }
 
+/* the integer operators on two i64 values (also for compound assignments) */
+LLVMValueRef cg_arith(struct cg *g, enum op op, LLVMValueRef a, LLVMValueRef b, bool sign)
+{
+	switch (op) {
+	case OP_ADD: return LLVMBuildAdd(g->B, a, b, "");
+	case OP_SUB: return LLVMBuildSub(g->B, a, b, "");
+	case OP_MUL: return LLVMBuildMul(g->B, a, b, "");
+	/* unsigned whatever the sign, as bpftrace 0.17 (BPF before cpu v4 has no sdiv) */
+	case OP_DIV: return LLVMBuildUDiv(g->B, a, b, "");
+	case OP_MOD: return LLVMBuildURem(g->B, a, b, "");
+	case OP_BAND: return LLVMBuildAnd(g->B, a, b, "");
+	case OP_BOR: return LLVMBuildOr(g->B, a, b, "");
+	case OP_BXOR: return LLVMBuildXor(g->B, a, b, "");
+	case OP_SHL: return LLVMBuildShl(g->B, a, b, "");
+	case OP_SHR: return sign ? LLVMBuildAShr(g->B, a, b, "") : LLVMBuildLShr(g->B, a, b, "");
+	default: return a;
+	}
+}
+
 static LLVMValueRef binop(struct cg *g, const struct node *n)
 {
 	if (n->op == OP_LAND || n->op == OP_LOR)
@@ -590,24 +609,13 @@ static LLVMValueRef binop(struct cg *g, const struct node *n)
 	}
 	LLVMIntPredicate pr;
 	switch (n->op) {
-	case OP_ADD: return LLVMBuildAdd(g->B, a, b, "");
-	case OP_SUB: return LLVMBuildSub(g->B, a, b, "");
-	case OP_MUL: return LLVMBuildMul(g->B, a, b, "");
-	/* unsigned whatever the sign, as bpftrace 0.17 (BPF before cpu v4 has no sdiv) */
-	case OP_DIV: return LLVMBuildUDiv(g->B, a, b, "");
-	case OP_MOD: return LLVMBuildURem(g->B, a, b, "");
-	case OP_BAND: return LLVMBuildAnd(g->B, a, b, "");
-	case OP_BOR: return LLVMBuildOr(g->B, a, b, "");
-	case OP_BXOR: return LLVMBuildXor(g->B, a, b, "");
-	case OP_SHL: return LLVMBuildShl(g->B, a, b, "");
-	case OP_SHR: return sign ? LLVMBuildAShr(g->B, a, b, "") : LLVMBuildLShr(g->B, a, b, "");
 	case OP_EQ: pr = LLVMIntEQ; break;
 	case OP_NE: pr = LLVMIntNE; break;
 	case OP_LT: pr = sign ? LLVMIntSLT : LLVMIntULT; break;
 	case OP_LE: pr = sign ? LLVMIntSLE : LLVMIntULE; break;
 	case OP_GT: pr = sign ? LLVMIntSGT : LLVMIntUGT; break;
 	case OP_GE: pr = sign ? LLVMIntSGE : LLVMIntUGE; break;
-	default: return a;
+	default: return cg_arith(g, n->op, a, b, sign);
 	}
 	return LLVMBuildZExt(g->B, LLVMBuildICmp(g->B, pr, a, b, ""), g->i64, "");
 }

@@ -195,6 +195,8 @@ const char *btfc_enum_name(struct btf_ctx *b, const char *enum_type, int64_t val
 /* kernel function prototype: number of params, their types; false if none */
 bool btfc_func(struct btf_ctx *b, const char *func, int *nparams,
 	       const struct type **params, int max, const struct type **ret);
+/* the mounted tracefs (mounted on first use when root may), or NULL */
+const char *tracefs_root(void);
 /* tracepoint record "args": a TY_RECORD describing the raw record */
 const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,
 				   const char *name, char *err, size_t errlen);
@@ -461,7 +463,6 @@ struct sema_opts {
 	int npos;
 	char **named; /* named parameters: "name" or "name=value" (-x / --name) */
 	int nnamed;
-	const char *tracefs; /* NULL: /sys/kernel/tracing */
 	/* does this kernel have the kprobe function / tracepoint of ap? NULL
 	 * or a "don't know" answer (true): assume it does */
 	bool (*probe_exists)(const struct attach_point *ap, void *arg);

@@ -99,6 +99,22 @@ static const struct type *widen(const struct type *t)
 	return t;
 }
 
+/* the key type of a map access @m[k1, ...]: one widened value or a tuple */
+static void set_key_type(struct sema *s, struct node *m)
+{
+	if (!m->args)
+		return;
+	if (m->nargs == 1) {
+		m->key_ty = widen(m->args->ty);
+		return;
+	}
+	const struct type *fs[16];
+	int i = 0;
+	for (struct node *k = m->args; k && i < 16; k = k->next)
+		fs[i++] = widen(k->ty);
+	m->key_ty = ty_tuple(s->a, fs, i);
+}
+
 /* ------------------------------------------------------------ attach points */
 
 struct provider_alias { const char *name; enum probe_type type; };
@@ -1098,20 +1114,8 @@ static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
 			if (m->key && !a->args)
 				err(s, &a->loc, "delete one element: delete(@m[key]); all of them: clear(@m)",
 				    "delete() expects a map element, %s has keys", map_disp(s, m));
-			else if (a->args) {
-				/* key type checked as for a read */
-				const struct type *kt;
-				if (a->nargs == 1)
-					kt = widen(a->args->ty);
-				else {
-					const struct type *fs[16];
-					int i = 0;
-					for (struct node *k = a->args; k && i < 16; k = k->next)
-						fs[i++] = widen(k->ty);
-					kt = ty_tuple(s->a, fs, i);
-				}
-				a->key_ty = kt;
-			}
+			else
+				set_key_type(s, a); /* checked as for a read */
 		}
 		break;
 	}
@@ -1346,19 +1350,7 @@ static void expr(struct sema *s, struct node *n)
 		n->ty = m->val;
 		if (m->val->kind == TY_NONE)
 			n->ty = ty_none();
-		if (n->args) {
-			const struct type *kt;
-			if (n->nargs == 1)
-				kt = widen(n->args->ty);
-			else {
-				const struct type *fs[16];
-				int i = 0;
-				for (struct node *k = n->args; k && i < 16; k = k->next)
-					fs[i++] = widen(k->ty);
-				kt = ty_tuple(s->a, fs, i);
-			}
-			n->key_ty = kt;
-		}
+		set_key_type(s, n);
 		map_key(s, n, m);
 		if (m->val->kind == TY_HIST || m->val->kind == TY_LHIST || m->val->kind == TY_STATS)
 			err(s, &n->loc, "print it with print(@m)", "%s of type %s can not be read in a probe",
@@ -1773,19 +1765,7 @@ static void stmt(struct sema *s, struct node *n)
 				break; /* error given by expr() */
 			assign_var(s, n, lhs, n->op == OP_ASSIGN ? t : lhs->ty);
 		} else {
-			if (lhs->args) {
-				const struct type *kt;
-				if (lhs->nargs == 1)
-					kt = widen(lhs->args->ty);
-				else {
-					const struct type *fs[16];
-					int i = 0;
-					for (struct node *k = lhs->args; k && i < 16; k = k->next)
-						fs[i++] = widen(k->ty);
-					kt = ty_tuple(s->a, fs, i);
-				}
-				lhs->key_ty = kt;
-			}
+			set_key_type(s, lhs);
 			assign_map(s, n, lhs, t);
 		}
 		break;
@@ -1799,19 +1779,7 @@ static void stmt(struct sema *s, struct node *n)
 		} else {
 			for (struct node *k = lhs->args; k; k = k->next)
 				expr(s, k);
-			if (lhs->args) {
-				const struct type *kt;
-				if (lhs->nargs == 1)
-					kt = widen(lhs->args->ty);
-				else {
-					const struct type *fs[16];
-					int i = 0;
-					for (struct node *k = lhs->args; k && i < 16; k = k->next)
-						fs[i++] = widen(k->ty);
-					kt = ty_tuple(s->a, fs, i);
-				}
-				lhs->key_ty = kt;
-			}
+			set_key_type(s, lhs);
 			struct mapinfo *m = map_get(s, lhs);
 			const struct type *cur = m->val->kind == TY_NONE ? ty_int(8, true) : m->val;
 			if (cur->kind != TY_INT)
@@ -1957,12 +1925,9 @@ static bool drop_missing(struct sema *s, struct probe *p)
  * "cat:name" strings; -1 when there is no tracefs to look in */
 static int list_tracepoints(struct sema *s, const char *cat, const char *name, char ***out)
 {
-	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	for (size_t r = 0; r < sizeof(roots) / sizeof(*roots); r++) {
-		const char *root = r == 0 && s->o->tracefs ? s->o->tracefs : roots[r];
+	const char *root = tracefs_root();
+	if (root) {
 		char *dir = arena_printf(s->a, "%s/events", root);
-		if (access(dir, R_OK) != 0)
-			continue;
 		glob_t g;
 		int n = 0;
 		if (glob(arena_printf(s->a, "%s/%s/%s/format", dir, cat, name), 0, NULL, &g) == 0) {

@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "ast.h"
@@ -704,13 +706,37 @@ static const struct type *tp_from_format(struct btf_ctx *b, FILE *f)
 	return rec;
 }
 
+/*
+** The tracefs root with an events/ directory, or NULL. When none is
+** mounted and we may mount it (root), it is mounted where the kernel
+** documents it, once, as perf does: a fresh boot or a container often has
+** no tracefs, and every tracepoint and kprobe list lives there.
+*/
+const char *tracefs_root(void)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	static int tried;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < sizeof(roots) / sizeof(*roots); i++) {
+			char p[64];
+			snprintf(p, sizeof(p), "%s/events", roots[i]);
+			if (access(p, R_OK) == 0)
+				return roots[i];
+		}
+		if (pass || tried++ || geteuid() != 0 ||
+		    mount("nodev", roots[0], "tracefs", 0, NULL) != 0)
+			break;
+	}
+	return NULL;
+}
+
 const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,
 				   const char *name, char *err, size_t errlen)
 {
-	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+	const char *root = tracefs_root();
+	if (root) {
 		char path[512];
-		snprintf(path, sizeof(path), "%s/events/%s/%s/format", roots[i], cat, name);
+		snprintf(path, sizeof(path), "%s/events/%s/%s/format", root, cat, name);
 		FILE *f = fopen(path, "r");
 		if (f) {
 			const struct type *r = tp_from_format(b, f);
@@ -719,6 +745,8 @@ const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,
 			rr->name = arena_printf(b->arena, "struct _tracepoint_%s_%s", cat, name); /* bpftrace 0.17 */
 			return r;
 		}
+		snprintf(err, errlen, "tracepoint not found: %s:%s", cat, name);
+		return NULL;
 	}
 	/* no tracefs: BTF's trace_event_raw_<name> (dry runs) */
 	char sname[256];
@@ -726,7 +754,9 @@ const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,
 	const struct type *r = btfc_record(b, "struct", sname);
 	if (r)
 		return r;
-	snprintf(err, errlen, "tracepoint not found: %s:%s", cat, name);
+	snprintf(err, errlen, "the format of tracepoint %s:%s is in tracefs, which is not mounted "
+		 "(kernel BTF has no trace_event_raw_%s); mount it: mount -t tracefs nodev /sys/kernel/tracing",
+		 cat, name, name);
 	return NULL;
 }
 

@@ -21,19 +21,6 @@
 #include <bpf/libbpf.h>
 #include "runtime.h"
 
-static const char *const TRACEFS_ROOTS[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-
-static const char *tracefs(void)
-{
-	for (size_t i = 0; i < sizeof(TRACEFS_ROOTS) / sizeof(*TRACEFS_ROOTS); i++) {
-		char p[256];
-		snprintf(p, sizeof(p), "%s/events", TRACEFS_ROOTS[i]);
-		if (access(p, R_OK) == 0)
-			return TRACEFS_ROOTS[i];
-	}
-	return NULL;
-}
-
 static bool wild(const char *s)
 {
 	return s && strpbrk(s, "*?[") != NULL;
@@ -77,7 +64,7 @@ static int cmp_str(const void *a, const void *b)
 */
 static int kernel_funcs(const char *pattern, struct names *out)
 {
-	const char *root = tracefs();
+	const char *root = tracefs_root();
 	char path[256];
 	FILE *f = NULL;
 	bool kallsyms = false;
@@ -124,7 +111,7 @@ static int kernel_funcs(const char *pattern, struct names *out)
 
 static int tracepoints(const char *cat, const char *name, struct names *out)
 {
-	const char *root = tracefs();
+	const char *root = tracefs_root();
 	if (!root)
 		return -1;
 	char path[512];
