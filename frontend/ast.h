@@ -436,7 +436,8 @@ struct program {
 	int ngetopt, capgetopt;
 	struct btf_ctx *btf;
 	/* probes whose optional attach points are all missing on this kernel:
-	 * taken out of probes[] by sema (reasons in their aps[].missing) */
+	 * taken out of probes[] by sema (reasons in their aps[].missing), and
+	 * probes whose predicate is always false */
 	struct probe **skipped;
 	int nskipped, capskipped;
 };

@@ -2150,6 +2150,21 @@ int sema_check(struct program *p, const struct sema_opts *o, struct diags *d)
 			diag_error(d, &m->first, "assign a value to it somewhere in the script: @x = ...",
 				   "Undefined map: @%s", m->name);
 	}
+	/* a probe whose predicate is always false (getopt, $1, a #define)
+	 * is not attached: a kprobe that can never do anything still costs
+	 * every call of its function a trap */
+	kept = 0;
+	for (int i = 0; i < p->nprobes; i++) {
+		struct probe *pr = p->probes[i];
+		if (pr->pred && pr->pred->is_const && !pr->pred->cval) {
+			for (int k = 0; k < pr->naps; k++)
+				pr->aps[k].missing = "its predicate is always false";
+			arena_vec_push(s.a, (void ***)&p->skipped, &p->nskipped, &p->capskipped, pr);
+			continue;
+		}
+		p->probes[kept++] = pr;
+	}
+	p->nprobes = kept;
 	p->need_ringbuf = true;
 	return d->nerrors > errs0 ? -1 : 0;
 }

@@ -89,7 +89,11 @@ static int kernel_funcs(const char *pattern, struct names *out)
 			name = line + off;
 		}
 		name[strcspn(name, " \t\n")] = 0;
-		if (!*name || strchr(name, '.')) /* skip .cold/.isra clones */
+		/* a wildcard leaves out .cold/.isra/.constprop clones unless it
+		 * asks for them (kprobe:lookup_fast.constprop.*): 'tcp_*' would
+		 * otherwise attach to a function and to its clone; a listing
+		 * (NULL) and exact names see them all */
+		if (!*name || (pattern && strchr(name, '.') && !strchr(pattern, '.')))
 			continue;
 		if (!pattern || !fnmatch(pattern, name, 0))
 			names_add(out, name);

@@ -130,7 +130,7 @@ int session_compile(struct session *s)
 		goto out;
 	for (int i = 0; o->verbose && i < s->prog->nskipped; i++)
 		for (int k = 0; k < s->prog->skipped[i]->naps; k++)
-			fprintf(stderr, "skipping optional probe %s: %s\n", s->prog->skipped[i]->aps[k].raw,
+			fprintf(stderr, "skipping probe %s: %s\n", s->prog->skipped[i]->aps[k].raw,
 				s->prog->skipped[i]->aps[k].missing);
 	struct cg_opts co = { .opt_level = 2 };
 	const char *bad = getenv("MINIBT_DEBUG_VERIFIER_LINE"); /* tests of the report below */

@@ -45,6 +45,7 @@ for B in ./minibt ./minibt-asan; do
 	check "$b program on stdin" 0 'Program' '' -- sh -c "echo 'BEGIN { exit(); }' | $B -d ast -"
 	check "$b positional params" 0 'param \$1' '' -- "$B" -d ast -e 'BEGIN { printf("%d\n", $1); }' 5
 	check "$b unknown named option" 1 '' "unknown option '--nope'" -- "$B" --dry-run -e 'BEGIN { exit(); }' --nope
+	check "$b always-false predicate skips its probe" 0 '' 'skipping probe kprobe:tcp_send_loss_probe: its predicate is always false' -- "$B" -v --dry-run scripts/tcpretrans.bt
 	check "$b getopt folds" 0 '' '' -- "$B" --dry-run -e 'BEGIN { printf("%d\n", getopt("n", 1)); exit(); }' --n=3
 	check "$b not root" 1 '' 'needs root' -- setpriv --reuid=65534 --regid=65534 --clear-groups "$B" -e 'BEGIN { exit(); }'
 	check "$b runs BEGIN on the host" 0 '^hi 42$' '' -- "$B" -e 'BEGIN { printf("hi %d\n", 42); exit(); }'
