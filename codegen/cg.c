@@ -444,6 +444,24 @@ static void call_stmt(struct cg *g, const struct node *n)
 	}
 }
 
+/* $x++ / ++@m[k]: stores the new value; yields the old one (post) or
+ * the new one (pre, ival 1) */
+LLVMValueRef cg_incdec(struct cg *g, const struct node *n)
+{
+	const struct node *lhs = n->lhs;
+	LLVMValueRef cur = cg_to_i64(g, cg_expr(g, lhs), lhs->ty);
+	uint64_t step = 1;
+	if (lhs->ty->kind == TY_PTR && lhs->ty->sub && lhs->ty->sub->size)
+		step = lhs->ty->sub->size;
+	LLVMValueRef one = LLVMConstInt(g->i64, step, 0);
+	LLVMValueRef v = n->op == OP_INC ? LLVMBuildAdd(g->B, cur, one, "") : LLVMBuildSub(g->B, cur, one, "");
+	if (lhs->kind == N_VAR)
+		cg_store_as(g, cg_var_slot(g, lhs->var), lhs->var->ty, v, ty_int(8, true));
+	else
+		map_store(g, lhs, NULL, v, ty_int(8, true));
+	return n->ival ? v : cur;
+}
+
 static void stmt1(struct cg *g, const struct node *n);
 
 static void stmt(struct cg *g, const struct node *n)
@@ -522,17 +540,9 @@ static void stmt1(struct cg *g, const struct node *n)
 			map_store(g, lhs, NULL, v, vt);
 		break;
 	}
-	case N_INCDEC: {
-		const struct node *lhs = n->lhs;
-		LLVMValueRef cur = cg_to_i64(g, cg_expr(g, lhs), lhs->ty);
-		LLVMValueRef one = LLVMConstInt(g->i64, 1, 0);
-		LLVMValueRef v = n->op == OP_INC ? LLVMBuildAdd(g->B, cur, one, "") : LLVMBuildSub(g->B, cur, one, "");
-		if (lhs->kind == N_VAR)
-			cg_store_as(g, cg_var_slot(g, lhs->var), lhs->var->ty, v, ty_int(8, true));
-		else
-			map_store(g, lhs, NULL, v, ty_int(8, true));
+	case N_INCDEC:
+		cg_incdec(g, n);
 		break;
-	}
 	case N_IF: {
 		LLVMValueRef c = cg_cond(g, n->cond);
 		LLVMBasicBlockRef th = LLVMAppendBasicBlockInContext(g->C, g->fn, "if.then");

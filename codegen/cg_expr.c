@@ -680,6 +680,8 @@ LLVMValueRef cg_expr(struct cg *g, const struct node *n)
 		return map_read(g, n);
 	case N_BINOP:
 		return binop(g, n);
+	case N_INCDEC:
+		return cg_incdec(g, n);
 	case N_UNOP: {
 		if (n->op == OP_DEREF) {
 			struct addr a = cg_addr(g, n);

@@ -84,6 +84,7 @@ LLVMTypeRef cg_llvm_type(struct cg *g, const struct type *t);
 bool cg_in_memory(const struct type *t);
 LLVMValueRef cg_expr(struct cg *g, const struct node *n);
 LLVMValueRef cg_to_i64(struct cg *g, LLVMValueRef v, const struct type *t);
+LLVMValueRef cg_incdec(struct cg *g, const struct node *n);
 LLVMValueRef cg_arith(struct cg *g, enum op op, LLVMValueRef a, LLVMValueRef b, bool sign);
 LLVMValueRef cg_cond(struct cg *g, const struct node *n); /* i1 */
 void cg_store_as(struct cg *g, LLVMValueRef dst, const struct type *dt, LLVMValueRef v,

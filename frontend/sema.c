@@ -296,6 +296,7 @@ static const char *map_disp(struct sema *s, const struct mapinfo *m)
 
 static void expr(struct sema *s, struct node *n);
 static void stmt(struct sema *s, struct node *n);
+static void incdec(struct sema *s, struct node *n);
 static void map_key(struct sema *s, struct node *mn, struct mapinfo *m);
 
 static void set_const(struct node *n, int64_t v)
@@ -1380,11 +1381,7 @@ static void expr(struct sema *s, struct node *n)
 		ident(s, n);
 		break;
 	case N_INCDEC:
-		expr(s, n->lhs);
-		err(s, &n->loc, arena_printf(s->a, "make it a statement of its own (%s%s%s;) and use the new value after it",
-					     n->lhs->kind == N_VAR ? "$" : "@", n->lhs->name ? n->lhs->name : "", op_names[n->op]),
-		    "not supported by minibt: %s inside an expression", op_names[n->op]);
-		n->ty = n->lhs->ty->kind == TY_INT ? ty_int(8, n->lhs->ty->sign) : ty_none();
+		incdec(s, n);
 		break;
 	case N_BINOP:
 		binop(s, n);
@@ -1701,6 +1698,32 @@ static void block(struct sema *s, struct node *b)
 		stmt(s, st);
 }
 
+/* $x++, ++@m[k], ... as a statement or inside an expression: the value
+ * is the old one (post) or the new one (pre), a 64-bit integer */
+static void incdec(struct sema *s, struct node *n)
+{
+	struct node *lhs = n->lhs;
+	n->ty = ty_int(8, true);
+	if (lhs->kind == N_VAR) {
+		expr(s, lhs);
+		if (lhs->ty->kind != TY_INT && lhs->ty->kind != TY_PTR)
+			err(s, &n->loc, NULL, "The %s operator can not be used on type %s", op_names[n->op], tn(s, lhs->ty));
+		else
+			n->ty = lhs->ty->kind == TY_PTR ? lhs->ty : ty_int(8, lhs->ty->sign);
+	} else {
+		for (struct node *k = lhs->args; k; k = k->next)
+			expr(s, k);
+		set_key_type(s, lhs);
+		struct mapinfo *m = map_get(s, lhs);
+		const struct type *cur = m->val->kind == TY_NONE ? ty_int(8, true) : m->val;
+		if (cur->kind != TY_INT)
+			err(s, &n->loc, NULL, "The %s operator can not be used on map values of type %s", op_names[n->op], tn(s, cur));
+		assign_map(s, n, lhs, cur);
+		if (cur->kind == TY_INT)
+			n->ty = ty_int(8, cur->sign);
+	}
+}
+
 static void stmt(struct sema *s, struct node *n)
 {
 	switch (n->kind) {
@@ -1770,24 +1793,9 @@ static void stmt(struct sema *s, struct node *n)
 		}
 		break;
 	}
-	case N_INCDEC: {
-		struct node *lhs = n->lhs;
-		if (lhs->kind == N_VAR) {
-			expr(s, lhs);
-			if (lhs->ty->kind != TY_INT && lhs->ty->kind != TY_PTR)
-				err(s, &n->loc, NULL, "The %s operator can not be used on type %s", op_names[n->op], tn(s, lhs->ty));
-		} else {
-			for (struct node *k = lhs->args; k; k = k->next)
-				expr(s, k);
-			set_key_type(s, lhs);
-			struct mapinfo *m = map_get(s, lhs);
-			const struct type *cur = m->val->kind == TY_NONE ? ty_int(8, true) : m->val;
-			if (cur->kind != TY_INT)
-				err(s, &n->loc, NULL, "The %s operator can not be used on map values of type %s", op_names[n->op], tn(s, cur));
-			assign_map(s, n, lhs, cur);
-		}
+	case N_INCDEC:
+		incdec(s, n);
 		break;
-	}
 	case N_IF:
 		expr(s, n->cond);
 		if (n->cond->ty->kind != TY_NONE && !is_intlike(n->cond->ty))
