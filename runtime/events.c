@@ -4,7 +4,7 @@
 **   Attaching N probes...   (to the output, flushed: the user knows it is live)
 **   BEGIN                    BPF_PROG_TEST_RUN, then its events drained
 **   attach the rest          unless BEGIN called exit()
-**   poll                     ring buffer + signalfd (+ pidfd of -c CMD)
+**   poll                     ring buffer + signalfd (+ pidfd of -c CMD / -p PID)
 **   detach, END, drain       so END's output survives
 **   maps                     printed once, as bpftrace prints them
 **
@@ -211,6 +211,15 @@ int events_run(struct session *s)
 		fprintf(stderr, "ERROR: cannot open the ring buffer: %s\n", strerror(errno));
 		return -1;
 	}
+	/* -p PID: the run ends when that process does, as bpftrace's */
+	if (s->opt->pid > 0) {
+		s->child_pidfd = (int)syscall(SYS_pidfd_open, s->opt->pid, 0);
+		if (s->child_pidfd < 0) {
+			fprintf(stderr, "ERROR: -p %d: %s\n", (int)s->opt->pid,
+				errno == ESRCH ? "no such process" : strerror(errno));
+			return -1;
+		}
+	}
 	int n = count_targets(s);
 	if (n < 0)
 		return -1;
@@ -262,7 +271,8 @@ int events_run(struct session *s)
 			break;
 		}
 		if (nfds > 2 && fds[2].revents) {
-			waitpid(s->child, NULL, 0);
+			if (s->child > 0)
+				waitpid(s->child, NULL, 0);
 			s->child = 0;
 			break;
 		}

@@ -31,7 +31,7 @@ static void usage(FILE *o)
 	      "    -h, --help     show this help message\n"
 	      "    -l [search]    list kprobes and tracepoints\n"
 	      "    -o file        redirect program output to file\n"
-	      "    -p PID         enable USDT probes on PID (accepted, unused)\n"
+	      "    -p PID         trace until process PID exits\n"
 	      "    -v             verbose messages (verifier log)\n"
 	      "    --no-warnings  disable warnings\n"
 	      "    -V, --version  minibt version\n"
@@ -196,6 +196,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		if (i < argc)
 			o->list_pattern = argv[i++];
 		return 0;
+	}
+	if (o->cmd && o->pid) {
+		fputs("ERROR: -c and -p can not be used together: trace a command you start (-c) or one already running (-p)\n", stderr);
+		return -1;
 	}
 	if (!o->prog_text) {
 		if (i >= argc) {

@@ -11,7 +11,7 @@ trap 'rm -f "$out" "$err"' EXIT
 # check NAME WANT_RC STDOUT_GREP STDERR_GREP -- CMD...
 check() {
 	local name=$1 want=$2 og=$3 eg=$4; shift 5
-	"$@" >"$out" 2>"$err" </dev/null
+	timeout -k 5 60 "$@" >"$out" 2>"$err" </dev/null
 	local rc=$?
 	local why=""
 	[ "$rc" = "$want" ] || why="exit $rc, want $want"
@@ -46,6 +46,9 @@ for B in ./minibt ./minibt-asan; do
 	check "$b positional params" 0 'param \$1' '' -- "$B" -d ast -e 'BEGIN { printf("%d\n", $1); }' 5
 	check "$b unknown named option" 1 '' "unknown option '--nope'" -- "$B" --dry-run -e 'BEGIN { exit(); }' --nope
 	check "$b always-false predicate skips its probe" 0 '' 'skipping probe kprobe:tcp_send_loss_probe: its predicate is always false' -- "$B" -v --dry-run scripts/tcpretrans.bt
+	check "$b -p of no process" 1 '' '^ERROR: -p 999999999: no such process' -- "$B" -p 999999999 -e 'BEGIN { exit(); }'
+	check "$b -p with -c" 1 '' '-c and -p can not be used together' -- "$B" -p 1 -c true -e 'BEGIN { exit(); }'
+	check "$b -p ends when the process does" 0 '^end$' '' -- sh -c "sleep 0.5 & exec $B -p \$! -e 'BEGIN { printf(\"begin\\n\"); } END { printf(\"end\\n\"); }'"
 	check "$b getopt folds" 0 '' '' -- "$B" --dry-run -e 'BEGIN { printf("%d\n", getopt("n", 1)); exit(); }' --n=3
 	check "$b not root" 1 '' 'needs root' -- setpriv --reuid=65534 --regid=65534 --clear-groups "$B" -e 'BEGIN { exit(); }'
 	check "$b runs BEGIN on the host" 0 '^hi 42$' '' -- "$B" -e 'BEGIN { printf("hi %d\n", 42); exit(); }'
