@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <bpf/btf.h>
@@ -207,6 +208,17 @@ struct btf_ctx {
 	uint32_t ntypes;
 	struct enumval *enums; /* every enumerator, sorted by name (built on first lookup) */
 	size_t nenums;
+	/* module BTF (/sys/kernel/btf/<module>, split on vmlinux): read only
+	 * when a name is not in vmlinux, then all at once */
+	struct modbtf *mods;
+	int nmods;
+	bool mods_tried;
+};
+
+struct modbtf {
+	struct btf *btf;
+	const struct type **cache; /* by type id - first */
+	uint32_t first, n;
 };
 
 struct enumval {
@@ -229,6 +241,13 @@ void btfc_close(struct btf_ctx *b)
 {
 	if (!b)
 		return;
+	for (int i = 0; i < b->nmods; i++) {
+		btf__free(b->mods[i].btf);
+		free(b->mods[i].cache);
+	}
+	free(b->mods);
+	b->mods = NULL;
+	b->nmods = 0;
 	btf__free(b->btf);
 	free(b->cache);
 	free(b->enums);
@@ -253,6 +272,63 @@ static struct btf *get_btf(struct btf_ctx *b)
 	return b->btf;
 }
 
+/* the modules' BTF, loaded the first time a lookup misses vmlinux */
+static int load_modules(struct btf_ctx *b)
+{
+	if (b->mods_tried || !get_btf(b))
+		return b->nmods;
+	b->mods_tried = true;
+	char *dir = arena_strdup(b->arena, b->path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	*slash = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, slash + 1))
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		struct btf *m = btf__parse_split(path, b->btf);
+		if (!m)
+			continue;
+		struct modbtf *nm = realloc(b->mods, sizeof(*nm) * (size_t)(b->nmods + 1));
+		if (!nm) {
+			btf__free(m);
+			break;
+		}
+		b->mods = nm;
+		uint32_t n = btf__type_cnt(m) - b->ntypes;
+		b->mods[b->nmods++] = (struct modbtf){ m, calloc(n ? n : 1, sizeof(struct type *)), b->ntypes, n };
+	}
+	closedir(d);
+	return b->nmods;
+}
+
+/* the type with this name and kind in vmlinux, else in a module */
+static int find_type(struct btf_ctx *b, const char *name, int kind, struct btf **where)
+{
+	struct btf *btf = get_btf(b);
+	if (!btf)
+		return -1;
+	int id = btf__find_by_name_kind(btf, name, (uint32_t)kind);
+	*where = btf;
+	if (id > 0)
+		return id;
+	int nm = load_modules(b);
+	for (int i = 0; i < nm; i++) {
+		id = btf__find_by_name_kind(b->mods[i].btf, name, (uint32_t)kind);
+		if (id > 0) {
+			*where = b->mods[i].btf;
+			return id;
+		}
+	}
+	return -1;
+}
+
 static const struct btf_type *skip_mods(struct btf *btf, uint32_t *id)
 {
 	const struct btf_type *t = btf__type_by_id(btf, *id);
@@ -264,9 +340,8 @@ static const struct btf_type *skip_mods(struct btf *btf, uint32_t *id)
 }
 
 /* an enum: its integer type, with the constants for printf's %s */
-static const struct type *enum_type(struct btf_ctx *b, const struct btf_type *t)
+static const struct type *enum_type(struct btf_ctx *b, struct btf *btf, const struct btf_type *t)
 {
-	struct btf *btf = b->btf;
 	bool sign = btf_kflag(t);
 	int size = t->size == 1 || t->size == 2 || t->size == 4 ? (int)t->size : 8;
 	struct type *r = arena_alloc(b->arena, sizeof(*r));
@@ -295,12 +370,19 @@ static const struct type *enum_type(struct btf_ctx *b, const struct btf_type *t)
 	return r;
 }
 
-static const struct type *convert(struct btf_ctx *b, uint32_t id)
+static const struct type *convert(struct btf_ctx *b, struct btf *btf, uint32_t id)
 {
-	struct btf *btf = b->btf;
-	uint32_t orig = id;
-	if (orig < b->ntypes && b->cache[orig])
-		return b->cache[orig];
+	const struct type **slot = NULL;
+	if (id < b->ntypes) { /* vmlinux's, also when reached from a module */
+		btf = b->btf;
+		slot = &b->cache[id];
+	} else {
+		for (int i = 0; i < b->nmods; i++)
+			if (b->mods[i].btf == btf && id - b->mods[i].first < b->mods[i].n)
+				slot = &b->mods[i].cache[id - b->mods[i].first];
+	}
+	if (slot && *slot)
+		return *slot;
 	const struct btf_type *t = skip_mods(btf, &id);
 	const struct type *r;
 	if (!t || id == 0) {
@@ -314,7 +396,7 @@ static const struct type *convert(struct btf_ctx *b, uint32_t id)
 		if (t->size == 16)
 			r = ty_int(8, false);
 	} else if (btf_is_enum(t) || btf_kind(t) == BTF_KIND_ENUM64) {
-		r = enum_type(b, t);
+		r = enum_type(b, btf, t);
 	} else if (btf_is_ptr(t)) {
 		uint32_t sid = t->type;
 		const struct btf_type *st = skip_mods(btf, &sid);
@@ -330,7 +412,7 @@ static const struct type *convert(struct btf_ctx *b, uint32_t id)
 			rec->name = arena_printf(b->arena, "%s %s", btf_is_union(st) ? "union" : "struct", nm && *nm ? nm : "(anon)");
 			r = ty_ptr(b->arena, rec);
 		} else if (st && (btf_is_ptr(st) || btf_is_int(st) || btf_is_enum(st) || btf_is_array(st))) {
-			r = ty_ptr(b->arena, convert(b, sid));
+			r = ty_ptr(b->arena, convert(b, btf, sid));
 		} else {
 			r = ty_ptr(b->arena, ty_void());
 		}
@@ -344,7 +426,7 @@ static const struct type *convert(struct btf_ctx *b, uint32_t id)
 		if (et && btf_is_int(et) && et->size == 1 && en && !strcmp(en, "char"))
 			r = ty_str(b->arena, arr->nelems);
 		else
-			r = ty_array(b->arena, convert(b, arr->type), arr->nelems);
+			r = ty_array(b->arena, convert(b, btf, arr->type), arr->nelems);
 	} else if (btf_is_composite(t)) {
 		struct type *rec = arena_alloc(b->arena, sizeof(*rec));
 		rec->kind = TY_RECORD;
@@ -358,8 +440,8 @@ static const struct type *convert(struct btf_ctx *b, uint32_t id)
 	} else {
 		r = ty_int(8, false); /* func protos, floats: opaque 64-bit */
 	}
-	if (orig < b->ntypes)
-		b->cache[orig] = r;
+	if (slot)
+		*slot = r;
 	return r;
 }
 
@@ -367,29 +449,27 @@ const struct type *btfc_type(struct btf_ctx *b, uint32_t id)
 {
 	if (!get_btf(b))
 		return NULL;
-	return convert(b, id);
+	return convert(b, b->btf, id);
 }
 
 const struct type *btfc_record(struct btf_ctx *b, const char *kw, const char *name)
 {
-	struct btf *btf = get_btf(b);
-	if (!btf)
-		return NULL;
+	struct btf *btf = NULL;
 	int id;
 	if (kw && !strcmp(kw, "union"))
-		id = btf__find_by_name_kind(btf, name, BTF_KIND_UNION);
+		id = find_type(b, name, BTF_KIND_UNION, &btf);
 	else if (kw && !strcmp(kw, "enum")) {
-		id = btf__find_by_name_kind(btf, name, BTF_KIND_ENUM);
+		id = find_type(b, name, BTF_KIND_ENUM, &btf);
 		if (id <= 0)
-			id = btf__find_by_name_kind(btf, name, BTF_KIND_ENUM64);
+			id = find_type(b, name, BTF_KIND_ENUM64, &btf);
 	}
 	else if (kw)
-		id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+		id = find_type(b, name, BTF_KIND_STRUCT, &btf);
 	else
-		id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+		id = find_type(b, name, BTF_KIND_TYPEDEF, &btf);
 	if (id <= 0)
 		return NULL;
-	return convert(b, (uint32_t)id);
+	return convert(b, btf, (uint32_t)id);
 }
 
 /* member search, descending into anonymous struct/union members */
@@ -437,7 +517,7 @@ const struct type *btfc_member(struct btf_ctx *b, const struct type *rec,
 	uint32_t bitoff, mtype, bitsize;
 	if (!find_member((struct btf *)rec->btf, rec->btf_id, field, &bitoff, &mtype, &bitsize))
 		return NULL;
-	const struct type *mt = convert(b, mtype);
+	const struct type *mt = convert(b, (struct btf *)rec->btf, mtype);
 	if (bitsize || bitoff % 8) {
 		struct type *bf = arena_alloc(b->arena, sizeof(*bf));
 		*bf = *mt;
@@ -556,10 +636,8 @@ const char *btfc_enum_name(struct btf_ctx *b, const char *enum_type, int64_t val
 bool btfc_func(struct btf_ctx *b, const char *func, int *nparams,
 	       const struct type **params, int max, const struct type **ret)
 {
-	struct btf *btf = get_btf(b);
-	if (!btf)
-		return false;
-	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	struct btf *btf = NULL;
+	int id = find_type(b, func, BTF_KIND_FUNC, &btf);
 	if (id <= 0)
 		return false;
 	const struct btf_type *f = btf__type_by_id(btf, (uint32_t)id);
@@ -570,9 +648,9 @@ bool btfc_func(struct btf_ctx *b, const char *func, int *nparams,
 	int n = btf_vlen(proto);
 	*nparams = n;
 	for (int i = 0; i < n && i < max; i++)
-		params[i] = convert(b, p[i].type);
+		params[i] = convert(b, btf, p[i].type);
 	if (ret)
-		*ret = convert(b, proto->type);
+		*ret = convert(b, btf, proto->type);
 	return true;
 }
 
