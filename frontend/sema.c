@@ -119,10 +119,22 @@ static void set_key_type(struct sema *s, struct node *m)
 
 struct provider_alias { const char *name; enum probe_type type; };
 
-static const char *const UNSUPPORTED_PROVIDERS[] = {
-	"uprobe", "uretprobe", "usdt", "kfunc", "kretfunc", "fentry", "fexit",
-	"software", "hardware", "watchpoint", "asyncwatchpoint", "rawtracepoint",
-	"iter", "u", "ur", "U", "f", "fr", "s", "h", "w",
+/* bpftrace providers minibt does not have, and what to use instead */
+static const struct { const char *name, *hint; } UNSUPPORTED_PROVIDERS[] = {
+#define KFUNC "use kprobe:%s: the arguments are arg0..argN, cast them: ((struct sock *)arg0)->..."
+#define KRETFUNC "use kretprobe:%s and retval; keep arguments from a kprobe in a map keyed by tid"
+#define USER "minibt traces the kernel only: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile"
+	{ "kfunc", KFUNC }, { "fentry", KFUNC }, { "f", KFUNC },
+	{ "kretfunc", KRETFUNC }, { "fexit", KRETFUNC }, { "fr", KRETFUNC },
+	{ "rawtracepoint", "use tracepoint:CATEGORY:NAME (list them: minibt -l 'tracepoint:*')" },
+	{ "software", "use profile:hz:N for CPU samples" }, { "s", "use profile:hz:N for CPU samples" },
+	{ "hardware", "use profile:hz:N for CPU samples" }, { "h", "use profile:hz:N for CPU samples" },
+	{ "uprobe", USER }, { "uretprobe", USER }, { "usdt", USER }, { "u", USER }, { "ur", USER },
+	{ "U", USER }, { "watchpoint", USER }, { "asyncwatchpoint", USER }, { "w", USER },
+	{ "iter", USER },
+#undef KFUNC
+#undef KRETFUNC
+#undef USER
 };
 
 /* the location of one ':'-separated part of an attach point (for carets) */
@@ -170,10 +182,12 @@ static void parse_attach(struct sema *s, struct attach_point *ap)
 	}
 	if (type == PROBE__COUNT) {
 		for (size_t i = 0; i < sizeof(UNSUPPORTED_PROVIDERS) / sizeof(*UNSUPPORTED_PROVIDERS); i++)
-			if (!strcmp(prov, UNSUPPORTED_PROVIDERS[i])) {
-				diag_error(s->d, &ap->loc,
-					   "minibt traces BEGIN, END, kprobe, kretprobe, tracepoint, interval and profile",
-					   "not supported by minibt: %s probes", prov);
+			if (!strcmp(prov, UNSUPPORTED_PROVIDERS[i].name)) {
+				const char *rest = strchr(ap->raw, ':');
+				const char *hint = UNSUPPORTED_PROVIDERS[i].hint;
+				if (strstr(hint, "%s"))
+					hint = arena_printf(s->a, hint, rest ? rest + 1 : "FUNC");
+				diag_error(s->d, &ap->loc, hint, "not supported by minibt: %s probes", prov);
 				ap->type = PROBE_BEGIN;
 				ap->bad = true;
 				return;
