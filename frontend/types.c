@@ -370,6 +370,22 @@ static const struct type *enum_type(struct btf_ctx *b, struct btf *btf, const st
 	return r;
 }
 
+/* a struct or union, kept as (btf, id) and expanded on demand; ids of
+ * vmlinux types name vmlinux's BTF, also when reached from a module's */
+static const struct type *record(struct btf_ctx *b, struct btf *btf, uint32_t id,
+				 const struct btf_type *t)
+{
+	struct type *rec = arena_alloc(b->arena, sizeof(*rec));
+	rec->kind = TY_RECORD;
+	rec->btf = id < b->ntypes ? b->btf : btf;
+	rec->btf_id = id;
+	rec->size = t->size;
+	rec->align = 8;
+	const char *nm = btf__name_by_offset(btf, t->name_off);
+	rec->name = arena_printf(b->arena, "%s %s", btf_is_union(t) ? "union" : "struct", nm && *nm ? nm : "(anon)");
+	return rec;
+}
+
 static const struct type *convert(struct btf_ctx *b, struct btf *btf, uint32_t id)
 {
 	const struct type **slot = NULL;
@@ -402,15 +418,7 @@ static const struct type *convert(struct btf_ctx *b, struct btf *btf, uint32_t i
 		const struct btf_type *st = skip_mods(btf, &sid);
 		/* the pointee is converted lazily for records: keep (btf, id) */
 		if (st && btf_is_composite(st)) {
-			struct type *rec = arena_alloc(b->arena, sizeof(*rec));
-			rec->kind = TY_RECORD;
-			rec->btf = btf;
-			rec->btf_id = sid;
-			rec->size = st->size;
-			rec->align = 8;
-			const char *nm = btf__name_by_offset(btf, st->name_off);
-			rec->name = arena_printf(b->arena, "%s %s", btf_is_union(st) ? "union" : "struct", nm && *nm ? nm : "(anon)");
-			r = ty_ptr(b->arena, rec);
+			r = ty_ptr(b->arena, record(b, btf, sid, st));
 		} else if (st && (btf_is_ptr(st) || btf_is_int(st) || btf_is_enum(st) || btf_is_array(st))) {
 			r = ty_ptr(b->arena, convert(b, btf, sid));
 		} else {
@@ -428,15 +436,7 @@ static const struct type *convert(struct btf_ctx *b, struct btf *btf, uint32_t i
 		else
 			r = ty_array(b->arena, convert(b, btf, arr->type), arr->nelems);
 	} else if (btf_is_composite(t)) {
-		struct type *rec = arena_alloc(b->arena, sizeof(*rec));
-		rec->kind = TY_RECORD;
-		rec->btf = btf;
-		rec->btf_id = id;
-		rec->size = t->size;
-		rec->align = 8;
-		const char *nm = btf__name_by_offset(btf, t->name_off);
-		rec->name = arena_printf(b->arena, "%s %s", btf_is_union(t) ? "union" : "struct", nm && *nm ? nm : "(anon)");
-		r = rec;
+		r = record(b, btf, id, t);
 	} else {
 		r = ty_int(8, false); /* func protos, floats: opaque 64-bit */
 	}

@@ -12,21 +12,11 @@ update=0
 pass=0 fail=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
+. tests/host/golden.inc
 for bt in tests/ast/*.bt; do
 	golden=${bt%.bt}.ast
 	"$B" -d ast "$bt" >"$out" 2>&1
-	rc=$?
-	if [ $update -eq 1 ]; then
-		cp "$out" "$golden"
-		echo "updated $golden (exit $rc)"
-	fi
-	if [ $rc -eq 0 ] && cmp -s "$out" "$golden"; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL $bt (exit $rc)"
-		diff -u "$golden" "$out" | head -40
-	fi
+	golden "$bt" $? "$out" "$golden"
 done
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -14,22 +14,12 @@ update=0
 pass=0 fail=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
+. tests/host/golden.inc
 for bt in tests/dump/*.bt; do
 	for mode in bpf ir; do
 		golden=${bt%.bt}.$mode
 		"$B" -d $mode "$bt" 2>&1 | sed -E 's|/proc/self/fd/[0-9]+|/proc/self/fd/N|g' >"$out"
-		rc=${PIPESTATUS[0]}
-		if [ $update -eq 1 ]; then
-			cp "$out" "$golden"
-			echo "updated $golden (exit $rc)"
-		fi
-		if [ $rc -eq 0 ] && cmp -s "$out" "$golden"; then
-			pass=$((pass + 1))
-		else
-			fail=$((fail + 1))
-			echo "FAIL $bt -d $mode (exit $rc)"
-			diff -u "$golden" "$out" | head -40
-		fi
+		golden "$bt -d $mode" "${PIPESTATUS[0]}" "$out" "$golden"
 	done
 done
 echo "$pass passed, $fail failed"
