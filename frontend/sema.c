@@ -342,7 +342,7 @@ static const struct type *resolve_ctype(struct sema *s, struct ctype *c)
 		}
 	} else {
 		if (!s->btf) {
-			err(s, &c->loc, "minibt reads kernel types from /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF=y)",
+			err(s, &c->loc, "minibt reads kernel types from /sys/kernel/btf/vmlinux: a kernel built with CONFIG_DEBUG_INFO_BTF=y, or BPFTRACE_BTF=FILE",
 			    "Unknown struct/union: '%s %s' (no kernel BTF)", c->kw, c->name);
 			return NULL;
 		}
@@ -1258,8 +1258,10 @@ static void field(struct sema *s, struct node *n)
 	expr(s, n->lhs);
 	const struct type *t = n->lhs->ty;
 	n->ty = ty_int(8, true);
-	if (t->kind == TY_NONE)
+	if (t->kind == TY_NONE) { /* an error given already: no cascade */
+		n->ty = ty_none();
 		return;
+	}
 	if (t->kind == TY_TUPLE && n->op == OP_DOT && n->ival > 0) {
 		int i = (int)n->ival - 1;
 		if (i >= t->nfields) {

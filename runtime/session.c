@@ -107,7 +107,11 @@ int session_compile(struct session *s)
 		return -1;
 	s->diags.src = &s->src;
 	int rc = -1;
-	bool have_btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	/* BPFTRACE_BTF: another vmlinux BTF file, as bpftrace's */
+	const char *btf_path = getenv("BPFTRACE_BTF");
+	if (!btf_path || !*btf_path)
+		btf_path = "/sys/kernel/btf/vmlinux";
+	bool have_btf = access(btf_path, R_OK) == 0;
 	if (pp_run(&s->src, have_btf, &s->pp, &s->diags) < 0)
 		goto out;
 	s->prog = parse_program(s->arena, &s->src, &s->pp, &s->diags);
@@ -121,7 +125,7 @@ int session_compile(struct session *s)
 		}
 	}
 	char err[256] = "";
-	s->btf = have_btf ? btfc_open(s->arena, NULL, err, sizeof(err)) : NULL;
+	s->btf = have_btf ? btfc_open(s->arena, btf_path, err, sizeof(err)) : NULL;
 	struct sema_opts so = { .btf = s->btf, .pos = o->pos, .npos = o->npos,
 				.named = o->named, .nnamed = o->nnamed, .probe_exists = probe_exists };
 	if (sema_check(s->prog, &so, &s->diags) < 0)

@@ -49,6 +49,8 @@ for B in ./minibt ./minibt-asan; do
 	check "$b -p of no process" 1 '' '^ERROR: -p 999999999: no such process' -- "$B" -p 999999999 -e 'BEGIN { exit(); }'
 	check "$b -p with -c" 1 '' '-c and -p can not be used together' -- "$B" -p 1 -c true -e 'BEGIN { exit(); }'
 	check "$b -p ends when the process does" 0 '^end$' '' -- sh -c "sleep 0.5 & exec $B -p \$! -e 'BEGIN { printf(\"begin\\n\"); } END { printf(\"end\\n\"); }'"
+	check "$b no kernel BTF" 1 '' "Unknown struct/union: 'struct sock' \\(no kernel BTF\\)" -- env BPFTRACE_BTF=/nonexistent "$B" --dry-run -e 'kprobe:tcp_sendmsg { printf("%d\\n", ((struct sock *)arg0)->__sk_common.skc_num); }'
+	check "$b BPFTRACE_BTF names the BTF file" 0 '' '' -- env BPFTRACE_BTF=/sys/kernel/btf/vmlinux "$B" --dry-run -e 'kprobe:tcp_sendmsg { printf("%d\\n", ((struct sock *)arg0)->__sk_common.skc_num); }'
 	check "$b getopt folds" 0 '' '' -- "$B" --dry-run -e 'BEGIN { printf("%d\n", getopt("n", 1)); exit(); }' --n=3
 	check "$b not root" 1 '' 'needs root' -- setpriv --reuid=65534 --regid=65534 --clear-groups "$B" -e 'BEGIN { exit(); }'
 	check "$b runs BEGIN on the host" 0 '^hi 42$' '' -- "$B" -e 'BEGIN { printf("hi %d\n", 42); exit(); }'

@@ -59,6 +59,8 @@ check "tcpretrans.bt -h as an installed command" bash -c "'$root/bin/minibt' --d
 for m in man/*.8; do
 	p=$root/share/man/man8/$(basename "$m")
 	check "$p installed" cmp "$p" "$m"
+	# a stray control character (a "\f" that became a form feed) renders as garbage
+	! LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n\t' <"$m") && ok || bad "$m has control characters"
 	w=$(groff -ww -man -Tutf8 "$p" 2>&1 >/dev/null)
 	[ -z "$w" ] && ok || bad "groff -ww warns about $p: $w"
 	if command -v man >/dev/null; then
