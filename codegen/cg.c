@@ -313,17 +313,17 @@ static void agg_update(struct cg *g, const struct node *lhs, const struct node *
 	LLVMValueRef key = cg_map_key(g, m, lhs, extra);
 	LLVMValueRef map = g->mapg[m->id];
 	LLVMValueRef p0 = cg_lookup(g, map, key);
-	LLVMBasicBlockRef from = LLVMGetInsertBlock(g->B);
 	LLVMBasicBlockRef have = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.have");
 	LLVMBasicBlockRef none = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.new");
-	LLVMBasicBlockRef retry = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.retry");
 	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.done");
 	LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p0, ""), have, none);
 
 	/*
-	** First use of the key: insert it only if absent (BPF_NOEXIST). When
-	** another CPU inserted it meanwhile, an overwrite would zero that
-	** CPU's slot; instead look it up again and update our slot in place.
+	** First use of the key on this CPU: store the first value (BPF_ANY).
+	** No race to guard against: if another CPU inserted the key since our
+	** lookup, the kernel updates a per-CPU element in place, this CPU's
+	** slot only (kernel/bpf/hashtab.c, __htab_percpu_map_update_elem),
+	** and a new element starts with the other CPUs' slots zeroed.
 	*/
 	LLVMPositionBuilderAtEnd(g->B, none);
 	uint32_t vs = map_value_size(m);
@@ -333,18 +333,12 @@ static void agg_update(struct cg *g, const struct node *lhs, const struct node *
 	LLVMBuildStore(g->B, first, nv);
 	if (vs >= 16)
 		LLVMBuildStore(g->B, LLVMConstInt(g->i64, 1, 0), cg_gep(g, nv, 8));
-	LLVMValueRef uargs[] = { map, key, nv, LLVMConstInt(g->i64, 1 /* BPF_NOEXIST */, 0) };
-	LLVMValueRef rc = cg_helper(g, H_MAP_UPDATE, g->i64, uargs, 4);
-	LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, rc, LLVMConstInt(g->i64, 0, 0), ""), done, retry);
-	LLVMPositionBuilderAtEnd(g->B, retry);
-	LLVMValueRef p2 = cg_lookup(g, map, key);
-	LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p2, ""), have, done);
+	LLVMValueRef uargs[] = { map, key, nv, LLVMConstInt(g->i64, 0 /* BPF_ANY */, 0) };
+	cg_helper(g, H_MAP_UPDATE, g->i64, uargs, 4);
+	LLVMBuildBr(g->B, done);
 
 	LLVMPositionBuilderAtEnd(g->B, have);
-	LLVMValueRef p = LLVMBuildPhi(g->B, g->ptr, "");
-	LLVMValueRef inv[] = { p0, p2 };
-	LLVMBasicBlockRef inb[] = { from, retry };
-	LLVMAddIncoming(p, inv, inb, 2);
+	LLVMValueRef p = p0;
 	LLVMValueRef v0 = LLVMBuildLoad2(g->B, g->i64, p, "");
 	LLVMValueRef p1 = cg_gep(g, p, 8);
 	bool sign = m->val->sign;

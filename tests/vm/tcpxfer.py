@@ -9,7 +9,8 @@ Listens on HOST:PORT (port 0 = any free one), connects to it, sends BYTES
 An MSS of 16000 (the default; 0 = the 64 KiB of lo) makes ~20 segments: under
 `tests/vm/lossy-link.sh on` (20% loss) several retransmit, usually within 1 s.
 Prints one line `tcpxfer: sent N bytes HOST:SPORT -> HOST:PORT in T s`.
-Exits 1 if the transfer did not finish within TIMEOUT seconds (default 30).
+Exits 1 if the transfer did not finish within TIMEOUT seconds (default 90:
+under 20% loss a FIN or the last segments can take several doubling RTOs).
 Only loopback addresses are accepted.
 """
 import argparse
@@ -26,7 +27,7 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--bytes", type=int, default=300000)
     ap.add_argument("--mss", type=int, default=16000)
-    ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--timeout", type=float, default=90.0)
     a = ap.parse_args()
     if not ipaddress.ip_address(a.host).is_loopback:
         sys.exit(f"tcpxfer: {a.host} is not a loopback address")
