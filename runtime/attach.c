@@ -78,6 +78,9 @@ static int kernel_funcs(const char *pattern, struct names *out)
 	}
 	if (!f)
 		return -1;
+	static char buf[1 << 16]; /* kallsyms: ~200k lines */
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
+	bool exact = pattern && !wild(pattern); /* an existence check: first match ends it */
 	char line[512];
 	while (fgets(line, sizeof(line), f)) {
 		char *name = line;
@@ -95,8 +98,14 @@ static int kernel_funcs(const char *pattern, struct names *out)
 		 * (NULL) and exact names see them all */
 		if (!*name || (pattern && strchr(name, '.') && !strchr(pattern, '.')))
 			continue;
-		if (!pattern || !fnmatch(pattern, name, 0))
+		if (exact) {
+			if (!strcmp(pattern, name)) {
+				names_add(out, name);
+				break;
+			}
+		} else if (!pattern || !fnmatch(pattern, name, 0)) {
 			names_add(out, name);
+		}
 	}
 	fclose(f);
 	if (out->n) /* qsort(NULL, 0) is undefined */
@@ -230,6 +239,13 @@ static int expand(struct session *s, const struct attach_point *ap, struct names
 {
 	if (ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE) {
 		struct names all = { 0 };
+		/* a plain name: one scan that stops at it; the whole list is read
+		 * only to suggest a name when it is missing */
+		if (!wild(ap->func) && kernel_funcs(ap->func, &all) == 0 && all.n) {
+			*out = all;
+			return 0;
+		}
+		names_free(&all);
 		if (kernel_funcs(wild(ap->func) ? ap->func : NULL, &all) < 0) {
 			if (wild(ap->func)) {
 				attach_error(s, ap, "mount it: mount -t tracefs tracefs /sys/kernel/tracing",
