@@ -312,11 +312,11 @@ static void agg_update(struct cg *g, const struct node *lhs, const struct node *
 		extra = lhist_index(g, x, call->ty);
 	LLVMValueRef key = cg_map_key(g, m, lhs, extra);
 	LLVMValueRef map = g->mapg[m->id];
-	LLVMValueRef p0 = cg_lookup(g, map, key);
+	LLVMValueRef p = cg_lookup(g, map, key); /* this CPU's slot, or NULL */
 	LLVMBasicBlockRef have = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.have");
 	LLVMBasicBlockRef none = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.new");
 	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "agg.done");
-	LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p0, ""), have, none);
+	LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p, ""), have, none);
 
 	/*
 	** First use of the key on this CPU: store the first value (BPF_ANY).
@@ -338,7 +338,6 @@ static void agg_update(struct cg *g, const struct node *lhs, const struct node *
 	LLVMBuildBr(g->B, done);
 
 	LLVMPositionBuilderAtEnd(g->B, have);
-	LLVMValueRef p = p0;
 	LLVMValueRef v0 = LLVMBuildLoad2(g->B, g->i64, p, "");
 	LLVMValueRef p1 = cg_gep(g, p, 8);
 	bool sign = m->val->sign;

@@ -160,6 +160,7 @@ struct enum_consts {
 };
 
 struct btf_ctx; /* BTF loaded once, looked up lazily */
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux" /* modules' BTF beside it */
 
 const struct type *ty_int(int size, bool sign);
 const struct type *ty_void(void);

@@ -231,7 +231,7 @@ struct btf_ctx *btfc_open(struct arena *a, const char *path, char *err, size_t e
 {
 	struct btf_ctx *b = arena_alloc(a, sizeof(*b));
 	b->arena = a;
-	b->path = arena_strdup(a, path ? path : "/sys/kernel/btf/vmlinux");
+	b->path = arena_strdup(a, path ? path : VMLINUX_BTF);
 	(void)err;
 	(void)errlen;
 	return b;
@@ -272,23 +272,23 @@ static struct btf *get_btf(struct btf_ctx *b)
 	return b->btf;
 }
 
-/* the modules' BTF, loaded the first time a lookup misses vmlinux */
+/* the running kernel's module BTF, loaded the first time a lookup misses
+ * vmlinux; none beside another vmlinux BTF (BPFTRACE_BTF): the modules
+ * split on the running kernel's vmlinux only */
 static int load_modules(struct btf_ctx *b)
 {
 	if (b->mods_tried || !get_btf(b))
 		return b->nmods;
 	b->mods_tried = true;
-	char *dir = arena_strdup(b->arena, b->path);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
+	if (strcmp(b->path, VMLINUX_BTF))
 		return 0;
-	*slash = 0;
+	const char *dir = "/sys/kernel/btf";
 	DIR *d = opendir(dir);
 	if (!d)
 		return 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, slash + 1))
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "vmlinux"))
 			continue;
 		char path[512];
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
@@ -318,12 +318,18 @@ static int find_type(struct btf_ctx *b, const char *name, int kind, struct btf *
 	*where = btf;
 	if (id > 0)
 		return id;
+	/* a module's own types only: btf__find_by_name_kind on split BTF
+	 * would scan all of vmlinux again for each module */
 	int nm = load_modules(b);
 	for (int i = 0; i < nm; i++) {
-		id = btf__find_by_name_kind(b->mods[i].btf, name, (uint32_t)kind);
-		if (id > 0) {
-			*where = b->mods[i].btf;
-			return id;
+		struct btf *m = b->mods[i].btf;
+		for (uint32_t t = b->mods[i].first; t < b->mods[i].first + b->mods[i].n; t++) {
+			const struct btf_type *bt = btf__type_by_id(m, t);
+			const char *tn = bt ? btf__name_by_offset(m, bt->name_off) : NULL;
+			if ((int)btf_kind(bt) == kind && tn && !strcmp(tn, name)) {
+				*where = m;
+				return (int)t;
+			}
 		}
 	}
 	return -1;
@@ -790,22 +796,29 @@ static const struct type *tp_from_format(struct btf_ctx *b, FILE *f)
 ** documents it, once, as perf does: a fresh boot or a container often has
 ** no tracefs, and every tracepoint and kprobe list lives there.
 */
-const char *tracefs_root(void)
+static const char *const TRACEFS_ROOTS[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+
+static const char *mounted_tracefs(void)
 {
-	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	static int tried;
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < sizeof(roots) / sizeof(*roots); i++) {
-			char p[64];
-			snprintf(p, sizeof(p), "%s/events", roots[i]);
-			if (access(p, R_OK) == 0)
-				return roots[i];
-		}
-		if (pass || tried++ || geteuid() != 0 ||
-		    mount("nodev", roots[0], "tracefs", 0, NULL) != 0)
-			break;
+	for (size_t i = 0; i < sizeof(TRACEFS_ROOTS) / sizeof(*TRACEFS_ROOTS); i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "%s/events", TRACEFS_ROOTS[i]);
+		if (access(p, R_OK) == 0)
+			return TRACEFS_ROOTS[i];
 	}
 	return NULL;
+}
+
+const char *tracefs_root(void)
+{
+	static bool tried;
+	const char *r = mounted_tracefs();
+	if (r || tried || geteuid() != 0)
+		return r;
+	tried = true;
+	if (mount("nodev", TRACEFS_ROOTS[0], "tracefs", 0, NULL) != 0)
+		return NULL;
+	return mounted_tracefs();
 }
 
 const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,

@@ -110,7 +110,7 @@ int session_compile(struct session *s)
 	/* BPFTRACE_BTF: another vmlinux BTF file, as bpftrace's */
 	const char *btf_path = getenv("BPFTRACE_BTF");
 	if (!btf_path || !*btf_path)
-		btf_path = "/sys/kernel/btf/vmlinux";
+		btf_path = VMLINUX_BTF;
 	bool have_btf = access(btf_path, R_OK) == 0;
 	if (pp_run(&s->src, have_btf, &s->pp, &s->diags) < 0)
 		goto out;
