@@ -3,6 +3,7 @@
 
     /usr/bin/python3 tests/vm/tcpxfer.py [--host 127.0.0.1|::1] [--port N]
                                          [--bytes N] [--mss N] [--timeout S]
+                                         [--retrans N]
 
 Listens on HOST:PORT (port 0 = any free one), connects to it, sends BYTES
 (default 300000) in 16 KiB writes, the server reads them all, both close.
@@ -11,11 +12,22 @@ An MSS of 16000 (the default; 0 = the 64 KiB of lo) makes ~20 segments: under
 Prints one line `tcpxfer: sent N bytes HOST:SPORT -> HOST:PORT in T s`.
 Exits 1 if the transfer did not finish within TIMEOUT seconds (default 90:
 under 20% loss a FIN or the last segments can take several doubling RTOs).
+
+--retrans N makes the retransmits certain, for tests that expect them: the
+transfer is repeated (a new client port each time, same server port) until
+one client socket retransmitted at least N segments after its handshake
+(tcp_info's total_retrans, which counts exactly what the tcp:tcp_retransmit_skb
+tracepoint sees; SYN retransmits are not counted), so the retransmits are in
+ESTABLISHED or FIN_WAIT1. Random loss leaves a transfer without one now and
+then. Once the server has every byte and N retransmits were seen, tcpxfer
+does not wait for the FIN handshake (it can sit in RTO backoff for a minute).
+Exits 1 if no attempt got there within TIMEOUT seconds.
 Only loopback addresses are accepted.
 """
 import argparse
 import ipaddress
 import socket
+import struct
 import sys
 import threading
 import time
@@ -28,6 +40,7 @@ def main():
     ap.add_argument("--bytes", type=int, default=300000)
     ap.add_argument("--mss", type=int, default=16000)
     ap.add_argument("--timeout", type=float, default=90.0)
+    ap.add_argument("--retrans", type=int, default=0)
     a = ap.parse_args()
     if not ipaddress.ip_address(a.host).is_loopback:
         sys.exit(f"tcpxfer: {a.host} is not a loopback address")
@@ -38,13 +51,45 @@ def main():
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((a.host, a.port))
     srv.listen(1)
-    srv.settimeout(a.timeout)
     port = srv.getsockname()[1]
+    attempt = 0
+    while True:
+        attempt += 1
+        t0 = time.monotonic()
+        sport, got, done, retrans = transfer(a, fam, srv, port, deadline)
+        if a.retrans and retrans >= a.retrans:
+            break
+        if not a.retrans and done:
+            break
+        if time.monotonic() >= deadline or (not a.retrans and not done):
+            srv.close()
+            if a.retrans:
+                sys.exit(f"tcpxfer: {attempt} transfers, none with {a.retrans} "
+                         f"retransmits within {a.timeout:g} s (is the link lossy?)")
+            sys.exit(f"tcpxfer: transfer incomplete: {got} of {a.bytes} bytes")
+    srv.close()
+    how = "" if done else ", FIN handshake left to the kernel"
+    extra = f", {retrans} retransmits, attempt {attempt}{how}" if a.retrans else ""
+    print(f"tcpxfer: sent {a.bytes} bytes {a.host}:{sport} -> {a.host}:{port} "
+          f"in {time.monotonic() - t0:.2f} s{extra}", flush=True)
+
+
+def total_retrans(sock):
+    """struct tcp_info's tcpi_total_retrans: 8 bytes of u8 fields, then u32s."""
+    return struct.unpack_from("I", sock.getsockopt(socket.IPPROTO_TCP,
+                                                   socket.TCP_INFO, 104), 100)[0]
+
+
+def transfer(a, fam, srv, port, deadline):
+    """One connection: send a.bytes, wait for the server to read them.
+    Returns (client port, bytes the server got, finished, retransmits after
+    the handshake)."""
     got = [0]
-    err = []
+    fin = threading.Event()
 
     def serve():
         try:
+            srv.settimeout(max(0.1, deadline - time.monotonic()))
             c, _ = srv.accept()
             c.settimeout(max(0.1, deadline - time.monotonic()))
             with c:
@@ -53,18 +98,19 @@ def main():
                     if not b:
                         break
                     got[0] += len(b)
+            fin.set()
         except OSError as e:
-            err.append(f"server: {e}")
+            print(f"tcpxfer: server: {e}", file=sys.stderr)
 
     t = threading.Thread(target=serve, daemon=True)
     t.start()
-    t0 = time.monotonic()
     cli = socket.socket(fam, socket.SOCK_STREAM)
     try:
         if a.mss:
             cli.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, a.mss)
         cli.settimeout(max(0.1, deadline - time.monotonic()))
         cli.connect((a.host, port))
+        syn = total_retrans(cli)
         sport = cli.getsockname()[1]
         chunk = b"x" * 16384
         left = a.bytes
@@ -74,14 +120,14 @@ def main():
         cli.shutdown(socket.SHUT_WR)
     except OSError as e:
         sys.exit(f"tcpxfer: client: {e}")
-    t.join(max(0.1, deadline - time.monotonic()))
+    retrans = 0
+    while not fin.wait(0.05) and time.monotonic() < deadline:
+        retrans = total_retrans(cli) - syn
+        if a.retrans and retrans >= a.retrans and got[0] == a.bytes:
+            break
+    retrans = total_retrans(cli) - syn
     cli.close()
-    srv.close()
-    if t.is_alive() or err or got[0] != a.bytes:
-        sys.exit(f"tcpxfer: transfer incomplete: {got[0]} of {a.bytes} bytes {' '.join(err)}")
-    print(f"tcpxfer: sent {a.bytes} bytes {a.host}:{sport} -> {a.host}:{port} "
-          f"in {time.monotonic() - t0:.2f} s", flush=True)
-
+    return sport, got[0], fin.is_set() and got[0] == a.bytes, retrans
 
 if __name__ == "__main__":
     main()
