@@ -26,7 +26,7 @@ ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11
 LDLIBS   = $(LLVM_LDFLAGS) $(LLVM_LIBS) $(BPF_LIBS) -lstdc++ $(LLVM_SYSLIBS) -lm
 
 FRONTEND_SRC := frontend/arena.c frontend/diag.c frontend/pp.c frontend/ast.c frontend/lexstate.c \
-                frontend/types.c frontend/sema.c frontend/fmtparse.c
+                frontend/types.c frontend/probes.c frontend/sema.c frontend/fmtparse.c
 CODEGEN_SRC  := codegen/cg.c codegen/cg_expr.c codegen/cg_emit.c
 RUNTIME_SRC  := runtime/main.c runtime/session.c runtime/attach.c runtime/events.c \
                 runtime/fmt.c runtime/mapout.c runtime/ksym.c
@@ -36,7 +36,7 @@ OBJ          := $(SRC:%.c=build/%.o) $(GEN_SRC:.c=.o)
 ASAN_OBJ     := $(SRC:%.c=build/asan/%.o) $(GEN_SRC:build/%.c=build/asan/gen/%.o)
 HDRS         := $(wildcard frontend/*.h codegen/*.h runtime/*.h frontend/*.def) build/parser.h
 
-.PHONY: all deps check check-host check-vm demo asan bench fuzz clean install uninstall
+.PHONY: all deps check check-host check-vm demo asan bench fuzz frontend-sources clean install uninstall
 all: minibt
 
 build/parser.c build/parser.h: frontend/parser.y
@@ -105,6 +105,9 @@ bench: deps
 # libFuzzer over preprocessor + parser + sema (FUZZ_SECONDS, default 60)
 fuzz: deps
 	tests/fuzz/run
+
+frontend-sources: # for tests/fuzz/run
+	@echo $(FRONTEND_SRC)
 
 clean:
 	rm -rf build minibt minibt-asan

@@ -21,11 +21,6 @@
 #include <bpf/libbpf.h>
 #include "runtime.h"
 
-static bool wild(const char *s)
-{
-	return s && strpbrk(s, "*?[") != NULL;
-}
-
 /* ---------------------------------------------------------- name lists */
 
 struct names {
@@ -80,7 +75,7 @@ static int kernel_funcs(const char *pattern, struct names *out)
 		return -1;
 	static char buf[1 << 16]; /* kallsyms: ~200k lines */
 	setvbuf(f, buf, _IOFBF, sizeof(buf));
-	bool exact = pattern && !wild(pattern); /* an existence check: first match ends it */
+	bool exact = pattern && !has_wildcard(pattern); /* an existence check: first match ends it */
 	char line[512];
 	while (fgets(line, sizeof(line), f)) {
 		char *name = line;
@@ -171,7 +166,7 @@ int list_probes(const char *pattern, FILE *o)
 		for (int i = 0; i < ks.n; i++) {
 			char full[600];
 			snprintf(full, sizeof(full), "kprobe:%s", ks.v[i]);
-			if (!fnmatch(pat, full, 0) || !fnmatch(pat, ks.v[i], 0) || (!strpbrk(pat, "*?[") && strstr(full, pat)))
+			if (!fnmatch(pat, full, 0) || !fnmatch(pat, ks.v[i], 0) || (!has_wildcard(pat) && strstr(full, pat)))
 				fprintf(o, "%s\n", full);
 		}
 	if (!tps.n)
@@ -179,7 +174,7 @@ int list_probes(const char *pattern, FILE *o)
 	for (int i = 0; i < tps.n; i++) {
 		char full[700];
 		snprintf(full, sizeof(full), "tracepoint:%s", tps.v[i]);
-		if (!fnmatch(pat, full, 0) || !fnmatch(pat, tps.v[i], 0) || (!strpbrk(pat, "*?[") && strstr(full, pat)))
+		if (!fnmatch(pat, full, 0) || !fnmatch(pat, tps.v[i], 0) || (!has_wildcard(pat) && strstr(full, pat)))
 			fprintf(o, "%s\n", full);
 	}
 	names_free(&ks);
@@ -241,13 +236,13 @@ static int expand(struct session *s, const struct attach_point *ap, struct names
 		struct names all = { 0 };
 		/* a plain name: one scan that stops at it; the whole list is read
 		 * only to suggest a name when it is missing */
-		if (!wild(ap->func) && kernel_funcs(ap->func, &all) == 0 && all.n) {
+		if (!has_wildcard(ap->func) && kernel_funcs(ap->func, &all) == 0 && all.n) {
 			*out = all;
 			return 0;
 		}
 		names_free(&all);
-		if (kernel_funcs(wild(ap->func) ? ap->func : NULL, &all) < 0) {
-			if (wild(ap->func)) {
+		if (kernel_funcs(has_wildcard(ap->func) ? ap->func : NULL, &all) < 0) {
+			if (has_wildcard(ap->func)) {
 				attach_error(s, ap, "mount it: mount -t tracefs tracefs /sys/kernel/tracing",
 					     "cannot expand '%s': tracefs (available_filter_functions) is not available", ap->raw);
 				return -1;
@@ -255,7 +250,7 @@ static int expand(struct session *s, const struct attach_point *ap, struct names
 			names_add(out, ap->func); /* no list: let the kernel decide */
 			return 0;
 		}
-		if (wild(ap->func)) {
+		if (has_wildcard(ap->func)) {
 			if (!all.n) {
 				attach_error(s, ap, "list kernel functions with: minibt -l 'kprobe:PATTERN'",
 					     "No matches for %s '%s'", probe_type_names[ap->type], ap->func);
@@ -289,7 +284,7 @@ static int expand(struct session *s, const struct attach_point *ap, struct names
 		}
 		if (!out->n) {
 			attach_error(s, ap, "list tracepoints with: minibt -l 'tracepoint:*'",
-				     wild(ap->target) || wild(ap->func) ? "No matches for tracepoint '%s:%s'"
+				     has_wildcard(ap->target) || has_wildcard(ap->func) ? "No matches for tracepoint '%s:%s'"
 									: "tracepoint not found: %s:%s",
 				     ap->target, ap->func);
 			return -1;
