@@ -55,42 +55,39 @@ const struct type *ty_simple(enum ty_kind k)
 	return &T_SIMPLE[k];
 }
 
-const struct type *ty_str(struct arena *a, uint32_t size)
+/* a new type in the arena: the constructors below fill in the rest */
+static struct type *new_type(struct arena *a, enum ty_kind k, uint32_t size, uint32_t align)
 {
 	struct type *t = arena_alloc(a, sizeof(*t));
-	t->kind = TY_STR;
+	t->kind = k;
 	t->size = size;
-	t->align = 1;
+	t->align = align;
 	return t;
+}
+
+const struct type *ty_str(struct arena *a, uint32_t size)
+{
+	return new_type(a, TY_STR, size, 1);
 }
 
 const struct type *ty_ptr(struct arena *a, const struct type *to)
 {
-	struct type *t = arena_alloc(a, sizeof(*t));
-	t->kind = TY_PTR;
-	t->size = 8;
-	t->align = 8;
+	struct type *t = new_type(a, TY_PTR, 8, 8);
 	t->sub = to;
 	return t;
 }
 
 const struct type *ty_array(struct arena *a, const struct type *el, uint32_t n)
 {
-	struct type *t = arena_alloc(a, sizeof(*t));
-	t->kind = TY_ARRAY;
+	struct type *t = new_type(a, TY_ARRAY, el->size * n, el->align ? el->align : 1);
 	t->sub = el;
 	t->nelem = n;
-	t->size = el->size * n;
-	t->align = el->align ? el->align : 1;
 	return t;
 }
 
 const struct type *ty_kstack(struct arena *a, int nframes, enum stack_mode m)
 {
-	struct type *t = arena_alloc(a, sizeof(*t));
-	t->kind = TY_KSTACK;
-	t->size = 8;
-	t->align = 8;
+	struct type *t = new_type(a, TY_KSTACK, 8, 8);
 	t->nframes = nframes;
 	t->stack_mode = m;
 	return t;
@@ -99,8 +96,7 @@ const struct type *ty_kstack(struct arena *a, int nframes, enum stack_mode m)
 /* tuple fields at their natural alignment, like a C struct */
 const struct type *ty_tuple(struct arena *a, const struct type **f, int n)
 {
-	struct type *t = arena_alloc(a, sizeof(*t));
-	t->kind = TY_TUPLE;
+	struct type *t = new_type(a, TY_TUPLE, 0, 0);
 	t->nfields = n;
 	t->fields = arena_alloc(a, sizeof(*t->fields) * (size_t)n);
 	t->offsets = arena_alloc(a, sizeof(uint32_t) * (size_t)n);
@@ -121,10 +117,7 @@ const struct type *ty_tuple(struct arena *a, const struct type **f, int n)
 
 const struct type *ty_agg(struct arena *a, enum ty_kind k, bool sign)
 {
-	struct type *t = arena_alloc(a, sizeof(*t));
-	t->kind = k;
-	t->size = 8;
-	t->align = 8;
+	struct type *t = new_type(a, k, 8, 8);
 	t->sign = sign;
 	return t;
 }

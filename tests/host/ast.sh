@@ -6,12 +6,6 @@
 #   tests/host/ast.sh --update   rewrite every .ast from the current build
 set -u
 cd "$(dirname "$0")/../.."
-B=${MINIBT:-./minibt}
-update=0
-[ "${1:-}" = "--update" ] && update=1
-pass=0 fail=0
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
 . tests/host/golden.inc
 for bt in tests/ast/*.bt; do
 	golden=${bt%.bt}.ast

@@ -8,12 +8,6 @@
 #   tests/host/dump.sh --update   rewrite the goldens from the current build
 set -u
 cd "$(dirname "$0")/../.."
-B=${MINIBT:-./minibt}
-update=0
-[ "${1:-}" = "--update" ] && update=1
-pass=0 fail=0
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
 . tests/host/golden.inc
 for bt in tests/dump/*.bt; do
 	for mode in bpf ir; do
