@@ -2,7 +2,8 @@
 ** frontend/ast.h: the one public header of the front end.
 **
 ** Sections follow the files that own them (chibicc style): arena.c,
-** diag.c, pp.c, lexer.l/parser.y, ast.c, types.c, fmtparse.c, sema.c.
+** diag.c, pp.c, lexer.l/parser.y, ast.c, types.c, fmtparse.c, sema.c,
+** probes.c.
 ** What crosses the frontend -> codegen boundary is `struct program`,
 ** typed and read-only after sema_check().
 */
@@ -471,8 +472,10 @@ struct sema_opts {
 	void *probe_exists_arg;
 };
 int sema_check(struct program *p, const struct sema_opts *o, struct diags *d);
-/* frontend/probes.c, for sema_check: parse and check the attach points,
- * split tracepoint probes, skip the missing; -1 when nothing is left */
+
+/* -------------------------------------------------------------- probes.c */
+/* for sema_check: parse and check the attach points, split tracepoint
+ * probes, skip the missing; -1 when nothing is left */
 int probes_check(struct program *p, const struct sema_opts *o, struct diags *d);
 void probes_skip_missing(struct program *p); /* aps[0].missing ones -> p->skipped */
 bool has_wildcard(const char *s); /* a glob: * ? [ */
