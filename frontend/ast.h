@@ -473,15 +473,15 @@ struct sema_opts {
 };
 int sema_check(struct program *p, const struct sema_opts *o, struct diags *d);
 
+/* BPF storage of a map (layouts documented in runtime/output.h) */
+uint32_t map_key_size(const struct mapinfo *m);   /* with hist bucket */
+uint32_t map_value_size(const struct mapinfo *m); /* one CPU's slot */
+
 /* -------------------------------------------------------------- probes.c */
 /* for sema_check: parse and check the attach points, split tracepoint
  * probes, skip the missing; -1 when nothing is left */
 int probes_check(struct program *p, const struct sema_opts *o, struct diags *d);
 void probes_skip_missing(struct program *p); /* aps[0].missing ones -> p->skipped */
 bool has_wildcard(const char *s); /* a glob: * ? [ */
-
-/* BPF storage of a map (layouts documented in runtime/output.h) */
-uint32_t map_key_size(const struct mapinfo *m);   /* with hist bucket */
-uint32_t map_value_size(const struct mapinfo *m); /* one CPU's slot */
 
 #endif
