@@ -16,11 +16,12 @@ under 20% loss a FIN or the last segments can take several doubling RTOs).
 --retrans N makes the retransmits certain, for tests that expect them: the
 transfer is repeated (a new client port each time, same server port) until
 one client socket retransmitted at least N segments after its handshake
-(tcp_info's total_retrans, which counts exactly what the tcp:tcp_retransmit_skb
-tracepoint sees; SYN retransmits are not counted), so the retransmits are in
+(tcp_info's total_retrans; SYN retransmits are not counted), so they are in
 ESTABLISHED or FIN_WAIT1. Random loss leaves a transfer without one now and
-then. Once the server has every byte and N retransmits were seen, tcpxfer
-does not wait for the FIN handshake (it can sit in RTO backoff for a minute).
+then. total_retrans also counts tail loss probes, which tcpretrans.bt
+without -l does not print: use `lossy-link.sh on --no-tlp` with it. Once
+the server has every byte and N retransmits were seen, tcpxfer does not
+wait for the FIN handshake (it can sit in RTO backoff for a minute).
 Exits 1 if no attempt got there within TIMEOUT seconds.
 Only loopback addresses are accepted.
 """
