@@ -12,7 +12,11 @@ the same boot, never as a target: under TCG absolute times mean little.
   insns     BPF instructions the kernel runs for the kprobe of tcpretrans.bt
             (xlated, from bpftool) and for a counting one-liner
   per-event average run time of the kprobe program per event, from the
-            kernel's own BPF stats (kernel.bpf_stats_enabled), same workload
+            kernel's own BPF stats (kernel.bpf_stats_enabled). Both tracers
+            are attached at once, so each event runs both programs (minibt's
+            first, on colder caches); a warm-up round of the workload comes
+            before the measured rounds, whose deltas are reported: under TCG
+            the first runs of new code pay its translation.
 """
 import json
 import os
@@ -74,18 +78,33 @@ def progs():
     return json.loads(out or "[]")
 
 
-def kprobe_stats(cmd, needle, workload):
-    """Run cmd until ready, run workload, return [(xlated insns, run_cnt, run_ns)] of new kprobe progs."""
+def kprobe_progs(cmd, needle):
+    """Start cmd, wait until ready; return (Popen, ids of the kprobe programs it loaded)."""
     before = {p["id"] for p in progs()}
-    dt, p = time_to_line(cmd, needle)
+    _, p = time_to_line(cmd, needle)
+    return p, {pr["id"] for pr in progs() if pr["id"] not in before and pr.get("type") == "kprobe"}
+
+
+def kprobe_stats(cmds, needle, workload, rounds):
+    """Attach every cmd (one at a time, each until ready), run workload once
+    to warm up, then `rounds` times. Returns per cmd (xlated insns, run_cnt,
+    run_ns) of its kprobe programs over the measured rounds."""
+    started = [kprobe_progs(c, needle) for c in cmds]
+
+    def snap():
+        cur = {pr["id"]: pr for pr in progs()}
+        return [(sum(cur[i].get("bytes_xlated", 0) // 8 for i in ids if i in cur),
+                 sum(cur[i].get("run_cnt", 0) for i in ids if i in cur),
+                 sum(cur[i].get("run_time_ns", 0) for i in ids if i in cur)) for _, ids in started]
+
     workload()
-    res = []
-    for pr in progs():
-        if pr["id"] in before or pr.get("type") != "kprobe":
-            continue
-        res.append((pr.get("bytes_xlated", 0) // 8, pr.get("run_cnt", 0), pr.get("run_time_ns", 0)))
-    stop(p)
-    return res
+    a = snap()
+    for _ in range(rounds):
+        workload()
+    b = snap()
+    for p, _ in started:
+        stop(p)
+    return [(y[0], y[1] - x[1], y[2] - x[2]) for x, y in zip(a, b)]
 
 
 def sleeps():
@@ -127,20 +146,14 @@ def main():
     rss = {b: peak_rss_kb([b, TCPRETRANS], "Tracing tcp retransmits") for b in (MINIBT, BPFTRACE)}
     rows.append(("peak RSS (tcpretrans.bt)", rss[BPFTRACE], rss[MINIBT], "KB"))
 
-    for label, cmd_of, needle, work in (
-        ("tcpretrans.bt kprobe", lambda b: [b, TCPRETRANS], "Tracing tcp", retransmits),
-        ("count() one-liner kprobe", lambda b: [b, "-e", COUNT_PROG], "Attaching", sleeps),
+    for label, cmd_of, needle, work, rounds in (
+        ("tcpretrans.bt kprobe", lambda b: [b, TCPRETRANS], "Tracing tcp", retransmits, 2),
+        ("count() one-liner kprobe", lambda b: [b, "-e", COUNT_PROG], "Attaching", sleeps, 2),
     ):
-        s = {b: kprobe_stats(cmd_of(b), needle, work) for b in (MINIBT, BPFTRACE)}
-        ins = {b: sum(x[0] for x in s[b]) for b in s}
-        rows.append((f"BPF insns, {label}", ins[BPFTRACE], ins[MINIBT], "insns"))
-        per = {}
-        for b in s:
-            cnt = sum(x[1] for x in s[b])
-            ns = sum(x[2] for x in s[b])
-            per[b] = ns / cnt if cnt else 0
-            rows.append((f"  events seen by {os.path.basename(b)}", cnt, cnt, "events"))
-        rows.append((f"ns per event, {label}", per[BPFTRACE], per[MINIBT], "ns"))
+        (mi, mc, mn), (bi, bc, bn) = kprobe_stats([cmd_of(MINIBT), cmd_of(BPFTRACE)], needle, work, rounds)
+        rows.append((f"BPF insns, {label}", bi, mi, "insns"))
+        rows.append(("  events seen by each (measured rounds)", bc, mc, "events"))
+        rows.append((f"ns per event, {label}", bn / bc if bc else 0, mn / mc if mc else 0, "ns"))
 
     print(f"{'measure':55s} {'bpftrace':>12s} {'minibt':>12s}  bpftrace/minibt")
     for name, bt, mb, unit in rows:
