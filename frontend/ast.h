@@ -346,6 +346,8 @@ struct node {
 	int64_t cval; bool is_const; /* folded constant */
 };
 
+enum presence { PRESENCE_UNKNOWN, PRESENCE_YES, PRESENCE_NO };
+
 struct attach_point {
 	enum probe_type type;
 	char *raw;    /* as written */
@@ -355,6 +357,7 @@ struct attach_point {
 	struct loc loc;
 	/* expanded by sema (wildcards resolved at attach time by runtime) */
 	bool optional; /* written with a trailing '?': skipped when missing */
+	enum presence presence; /* sema: is it in this kernel (sema_opts.probes_exist) */
 	const char *missing; /* sema: why this kernel lacks it (optional ones) */
 	bool bad; /* sema: unknown or unsupported provider (body typed quietly) */
 };
@@ -466,10 +469,12 @@ struct sema_opts {
 	int npos;
 	char **named; /* named parameters: "name" or "name=value" (-x / --name) */
 	int nnamed;
-	/* does this kernel have the kprobe function / tracepoint of ap? NULL
-	 * or a "don't know" answer (true): assume it does */
-	bool (*probe_exists)(const struct attach_point *ap, void *arg);
-	void *probe_exists_arg;
+	/* which of aps[0..n) (kprobe/kretprobe functions, optional
+	 * tracepoints) does this kernel have: one call for the whole script,
+	 * so that one scan of the function list answers for every name.
+	 * NULL, or PRESENCE_UNKNOWN: assume they are there */
+	void (*probes_exist)(struct attach_point *const *aps, int n, enum presence *out, void *arg);
+	void *probes_exist_arg;
 };
 int sema_check(struct program *p, const struct sema_opts *o, struct diags *d);
 

@@ -217,7 +217,7 @@ static bool drop_missing(struct hdr *s, struct probe *p)
 	int k = 0;
 	for (int i = 0; i < p->naps; i++) {
 		struct attach_point *ap = &p->aps[i];
-		if (ap->optional && s->o->probe_exists && !s->o->probe_exists(ap, s->o->probe_exists_arg))
+		if (ap->optional && ap->presence == PRESENCE_NO)
 			ap->missing = ap->type == PROBE_TRACEPOINT ? "tracepoint not found"
 				    : "function not found (not in this kernel, or inlined or notrace)";
 	}
@@ -351,6 +351,29 @@ static void split_tracepoint_probes(struct hdr *s)
 	p->capprobes = cap;
 }
 
+/* ask sema_opts.probes_exist once about every kprobe function and every
+ * optional tracepoint of the script */
+static void check_presence(struct hdr *s)
+{
+	struct program *p = s->p;
+	struct attach_point **aps = NULL;
+	int n = 0, cap = 0;
+	for (int i = 0; i < p->nprobes && s->o->probes_exist; i++)
+		for (int k = 0; k < p->probes[i]->naps; k++) {
+			struct attach_point *ap = &p->probes[i]->aps[k];
+			parse_attach(s, ap);
+			if (((ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE) && *ap->func) ||
+			    (ap->type == PROBE_TRACEPOINT && ap->optional && *ap->func))
+				arena_vec_push(s->a, (void ***)&aps, &n, &cap, ap);
+		}
+	if (!n)
+		return;
+	enum presence *out = arena_alloc(s->a, sizeof(*out) * (size_t)n);
+	s->o->probes_exist(aps, n, out, s->o->probes_exist_arg);
+	for (int i = 0; i < n; i++)
+		aps[i]->presence = out[i];
+}
+
 static void check_probe_header(struct hdr *s, struct probe *p)
 {
 	for (int i = 0; i < p->naps; i++)
@@ -380,8 +403,7 @@ static void check_probe_header(struct hdr *s, struct probe *p)
 					   "tracepoint not found: %s:%s", ap->target, ap->func);
 				gone = true;
 			}
-		} else if ((ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE) && *ap->func &&
-			   s->o->probe_exists && !s->o->probe_exists(ap, s->o->probe_exists_arg)) {
+		} else if ((ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE) && ap->presence == PRESENCE_NO) {
 			diag_warn(s->d, &ap->loc, "list kernel functions with: minibt -l 'kprobe:*'",
 				  "%s is not traceable (either non-existing, inlined, or marked as \"notrace\"); "
 				  "attaching to it will likely fail", ap->func);
@@ -431,6 +453,7 @@ int probes_check(struct program *p, const struct sema_opts *o, struct diags *d)
 {
 	struct hdr s = { .p = p, .a = p->arena, .d = d, .btf = o->btf, .o = o };
 	split_tracepoint_probes(&s);
+	check_presence(&s);
 	for (int i = 0; i < p->nprobes; i++)
 		check_probe_header(&s, p->probes[i]);
 	probes_skip_missing(p);

@@ -53,54 +53,64 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /*
-** Traceable kernel functions matching pattern (NULL: all), sorted and
-** unique: available_filter_functions when tracefs lets us read it, else
-** the text symbols of /proc/kallsyms (a superset: some are notrace).
+** The list of traceable kernel functions: available_filter_functions when
+** tracefs lets us read it, else the text symbols of /proc/kallsyms (a
+** superset: some are notrace). NULL when neither can be read.
 */
-static int kernel_funcs(const char *pattern, struct names *out)
+static FILE *open_funcs(bool *kallsyms)
 {
 	const char *root = tracefs_root();
-	char path[256];
 	FILE *f = NULL;
-	bool kallsyms = false;
+	*kallsyms = false;
 	if (root) {
+		char path[256];
 		snprintf(path, sizeof(path), "%s/available_filter_functions", root);
 		f = fopen(path, "r");
 	}
 	if (!f) {
 		f = fopen("/proc/kallsyms", "r");
-		kallsyms = true;
+		*kallsyms = true;
 	}
+	if (f) {
+		static char buf[1 << 16]; /* kallsyms: ~120k-200k lines */
+		setvbuf(f, buf, _IOFBF, sizeof(buf));
+	}
+	return f;
+}
+
+/* the function name on one line of that list ("name [module]", or kallsyms'
+ * "addr t name [module]"), cut in place; NULL for other kallsyms symbols */
+static const char *func_name(char *line, bool kallsyms)
+{
+	char *name = line;
+	if (kallsyms) { /* no sscanf: this runs for every kernel symbol */
+		char *sp = strchr(line, ' ');
+		if (!sp || (sp[1] != 't' && sp[1] != 'T') || sp[2] != ' ')
+			return NULL;
+		name = sp + 3;
+	}
+	name[strcspn(name, " \t\n")] = 0;
+	return *name ? name : NULL;
+}
+
+/* Traceable kernel functions matching pattern (NULL: all), sorted, unique. */
+static int kernel_funcs(const char *pattern, struct names *out)
+{
+	bool kallsyms;
+	FILE *f = open_funcs(&kallsyms);
 	if (!f)
 		return -1;
-	static char buf[1 << 16]; /* kallsyms: ~200k lines */
-	setvbuf(f, buf, _IOFBF, sizeof(buf));
-	bool exact = pattern && !has_wildcard(pattern); /* an existence check: first match ends it */
 	char line[512];
 	while (fgets(line, sizeof(line), f)) {
-		char *name = line;
-		if (kallsyms) {
-			char type;
-			int off = 0;
-			if (sscanf(line, "%*s %c %n", &type, &off) < 1 || (type != 't' && type != 'T') || !off)
-				continue;
-			name = line + off;
-		}
-		name[strcspn(name, " \t\n")] = 0;
+		const char *name = func_name(line, kallsyms);
 		/* a wildcard leaves out .cold/.isra/.constprop clones unless it
 		 * asks for them (kprobe:lookup_fast.constprop.*): 'tcp_*' would
 		 * otherwise attach to a function and to its clone; a listing
-		 * (NULL) and exact names see them all */
-		if (!*name || (pattern && strchr(name, '.') && !strchr(pattern, '.')))
+		 * (NULL) sees them all */
+		if (!name || (pattern && strchr(name, '.') && !strchr(pattern, '.')))
 			continue;
-		if (exact) {
-			if (!strcmp(pattern, name)) {
-				names_add(out, name);
-				break;
-			}
-		} else if (!pattern || !fnmatch(pattern, name, 0)) {
+		if (!pattern || !fnmatch(pattern, name, 0))
 			names_add(out, name);
-		}
 	}
 	fclose(f);
 	if (out->n) /* qsort(NULL, 0) is undefined */
@@ -114,6 +124,30 @@ static int kernel_funcs(const char *pattern, struct names *out)
 		out->v[k++] = out->v[i];
 	}
 	out->n = k;
+	return 0;
+}
+
+/* which of the plain names funcs[0..n) are traceable: one scan of the list,
+ * ended as soon as all are found; -1 when there is no list */
+static int kernel_funcs_have(const char *const *funcs, int n, bool *found)
+{
+	bool kallsyms;
+	FILE *f = open_funcs(&kallsyms);
+	if (!f)
+		return -1;
+	int left = n;
+	char line[512];
+	for (int i = 0; i < n; i++)
+		found[i] = false;
+	while (left && fgets(line, sizeof(line), f)) {
+		const char *name = func_name(line, kallsyms);
+		for (int i = 0; name && i < n; i++)
+			if (!found[i] && !strcmp(funcs[i], name)) {
+				found[i] = true;
+				left--;
+			}
+	}
+	fclose(f);
 	return 0;
 }
 
@@ -183,22 +217,43 @@ int list_probes(const char *pattern, FILE *o)
 }
 
 /*
-** Optional attach points (sema): does this kernel have the kprobe function
-** or the tracepoint? Without a list to look in, say yes and let
-** attaching tell.
+** sema_opts.probes_exist: does this kernel have these kprobe functions and
+** tracepoints? The plain function names are looked up in one scan; without
+** a list to look in, PRESENCE_UNKNOWN, and attaching will tell.
 */
-bool probe_exists(const struct attach_point *ap, void *arg)
+void probes_exist(struct attach_point *const *aps, int n, enum presence *out, void *arg)
 {
-	struct names ns = { 0 };
-	int rc = -1;
+	const char **funcs = calloc((size_t)n, sizeof(*funcs));
+	int *at = calloc((size_t)n, sizeof(*at));
+	bool *found = calloc((size_t)n, sizeof(*found));
+	int nf = 0;
 	(void)arg;
-	if (ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE)
-		rc = kernel_funcs(ap->func, &ns);
-	else if (ap->type == PROBE_TRACEPOINT)
-		rc = tracepoints(ap->target, ap->func, &ns);
-	bool yes = rc < 0 || ns.n > 0;
-	names_free(&ns);
-	return yes;
+	if (!funcs || !at || !found)
+		abort();
+	for (int i = 0; i < n; i++) {
+		const struct attach_point *ap = aps[i];
+		struct names ns = { 0 };
+		int rc = -1;
+		out[i] = PRESENCE_UNKNOWN;
+		if ((ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE) && !has_wildcard(ap->func)) {
+			funcs[nf] = ap->func;
+			at[nf++] = i;
+			continue;
+		}
+		if (ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE)
+			rc = kernel_funcs(ap->func, &ns);
+		else if (ap->type == PROBE_TRACEPOINT)
+			rc = tracepoints(ap->target, ap->func, &ns);
+		if (rc == 0)
+			out[i] = ns.n ? PRESENCE_YES : PRESENCE_NO;
+		names_free(&ns);
+	}
+	if (nf && kernel_funcs_have(funcs, nf, found) == 0)
+		for (int j = 0; j < nf; j++)
+			out[at[j]] = found[j] ? PRESENCE_YES : PRESENCE_NO;
+	free(funcs);
+	free(at);
+	free(found);
 }
 
 /* ------------------------------------------------------------ targets */
@@ -234,13 +289,12 @@ static int expand(struct session *s, const struct attach_point *ap, struct names
 {
 	if (ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE) {
 		struct names all = { 0 };
-		/* a plain name: one scan that stops at it; the whole list is read
-		 * only to suggest a name when it is missing */
-		if (!has_wildcard(ap->func) && kernel_funcs(ap->func, &all) == 0 && all.n) {
-			*out = all;
+		/* a plain name sema found in the list needs no second look; the
+		 * whole list is read to expand a wildcard, or to suggest a name */
+		if (!has_wildcard(ap->func) && ap->presence == PRESENCE_YES) {
+			names_add(out, ap->func);
 			return 0;
 		}
-		names_free(&all);
 		if (kernel_funcs(has_wildcard(ap->func) ? ap->func : NULL, &all) < 0) {
 			if (has_wildcard(ap->func)) {
 				attach_error(s, ap, "mount it: mount -t tracefs tracefs /sys/kernel/tracing",

@@ -95,7 +95,7 @@ int count_targets(struct session *s);
 void detach_all(struct session *s);
 int list_probes(const char *pattern, FILE *out);
 int add_probe_name(struct session *s, const char *name); /* index for `probe` */
-bool probe_exists(const struct attach_point *ap, void *arg); /* sema_opts */
+void probes_exist(struct attach_point *const *aps, int n, enum presence *out, void *arg); /* sema_opts */
 
 /* events.c */
 int events_open(struct session *s);
