@@ -360,8 +360,7 @@ static void check_presence(struct hdr *s)
 	int n = 0, cap = 0;
 	for (int i = 0; i < p->nprobes && s->o->probes_exist; i++)
 		for (int k = 0; k < p->probes[i]->naps; k++) {
-			struct attach_point *ap = &p->probes[i]->aps[k];
-			parse_attach(s, ap);
+			struct attach_point *ap = &p->probes[i]->aps[k]; /* parsed by the split */
 			if (((ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE) && *ap->func) ||
 			    (ap->type == PROBE_TRACEPOINT && ap->optional && *ap->func))
 				arena_vec_push(s->a, (void ***)&aps, &n, &cap, ap);

@@ -23,14 +23,15 @@ cmd=${1:-}
 	     "(run it via tests/vm/run-in-vm, or set MINIBT_LOSSY_FORCE=1)" >&2
 	exit 2
 }
+TLP=/proc/sys/net/ipv4/tcp_early_retrans # no sysctl(8): procps may be missing
 SAVED=/run/minibt-lossy-link.tcp_early_retrans
 case $cmd in
 on)
 	shift
 	if [ "${1:-}" = --no-tlp ]; then
 		shift
-		[ -e "$SAVED" ] || sysctl -n net.ipv4.tcp_early_retrans >"$SAVED"
-		sysctl -qw net.ipv4.tcp_early_retrans=0
+		[ -e "$SAVED" ] || cat "$TLP" >"$SAVED"
+		echo 0 >"$TLP"
 	fi
 	loss=${1:-20%} dev=${2:-lo}
 	modprobe sch_netem 2>/dev/null || true
@@ -40,7 +41,7 @@ off)
 	dev=${2:-lo}
 	tc qdisc del dev "$dev" root 2>/dev/null || true
 	if [ -e "$SAVED" ]; then
-		sysctl -qw net.ipv4.tcp_early_retrans="$(cat "$SAVED")" && rm -f "$SAVED"
+		cat "$SAVED" >"$TLP" && rm -f "$SAVED"
 	fi
 	;;
 status)
