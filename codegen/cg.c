@@ -77,12 +77,7 @@ LLVMValueRef cg_alloca(struct cg *g, uint32_t size, const char *name)
 	LLVMValueRef a = entry_alloca(g, size, name);
 	if (g->in_stmt) {
 		lifetime(g, "llvm.lifetime.start", a);
-		if (g->ntemps == g->captemps) {
-			g->captemps = g->captemps ? g->captemps * 2 : 32;
-			g->temps = realloc(g->temps, sizeof(*g->temps) * (size_t)g->captemps);
-			if (!g->temps)
-				abort();
-		}
+		g->temps = vec_reserve(g->temps, g->ntemps, &g->captemps, sizeof(*g->temps));
 		g->temps[g->ntemps++] = a;
 	}
 	return a;

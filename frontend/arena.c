@@ -95,3 +95,17 @@ void arena_vec_push(struct arena *a, void ***v, int *n, int *cap, void *x)
 	}
 	(*v)[(*n)++] = x;
 }
+
+void *vec_reserve(void *v, int n, int *cap, size_t elem)
+{
+	if (n < *cap)
+		return v;
+	int ncap = *cap ? *cap * 2 : 8;
+	while (ncap <= n)
+		ncap *= 2;
+	void *nv = realloc(v, elem * (size_t)ncap);
+	if (!nv)
+		abort();
+	*cap = ncap;
+	return nv;
+}

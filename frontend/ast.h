@@ -30,6 +30,10 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* growable array of pointers */
 void arena_vec_push(struct arena *a, void ***v, int *n, int *cap, void *x);
+/* heap growable arrays: room for element n of v (elem bytes each), doubling
+ * *cap as needed; aborts when memory runs out. Usage:
+ *     v = vec_reserve(v, n, &cap, sizeof(*v)); v[n++] = x; */
+void *vec_reserve(void *v, int n, int *cap, size_t elem);
 
 /* ----------------------------------------------------------------- diag.c */
 struct loc {

@@ -62,12 +62,7 @@ void diag_verror(struct diags *d, enum diag_level lvl, const struct loc *loc,
 			return;
 		}
 	}
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 8;
-		d->v = realloc(d->v, sizeof(*d->v) * (size_t)d->cap);
-		if (!d->v)
-			abort();
-	}
+	d->v = vec_reserve(d->v, d->n, &d->cap, sizeof(*d->v));
 	struct diag *g = &d->v[d->n++];
 	memset(g, 0, sizeof(*g));
 	g->level = lvl;

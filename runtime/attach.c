@@ -30,12 +30,7 @@ struct names {
 
 static void names_add(struct names *ns, const char *s)
 {
-	if (ns->n == ns->cap) {
-		ns->cap = ns->cap ? ns->cap * 2 : 64;
-		ns->v = realloc(ns->v, sizeof(char *) * (size_t)ns->cap);
-		if (!ns->v)
-			abort();
-	}
+	ns->v = vec_reserve(ns->v, ns->n, &ns->cap, sizeof(*ns->v));
 	ns->v[ns->n++] = strdup(s);
 }
 
@@ -260,12 +255,8 @@ void probes_exist(struct attach_point *const *aps, int n, enum presence *out, vo
 
 int add_probe_name(struct session *s, const char *name)
 {
-	if (s->nprobe_names == s->capprobe_names) {
-		s->capprobe_names = s->capprobe_names ? s->capprobe_names * 2 : 16;
-		s->probe_names = realloc(s->probe_names, sizeof(char *) * (size_t)s->capprobe_names);
-		if (!s->probe_names)
-			abort();
-	}
+	s->probe_names = vec_reserve(s->probe_names, s->nprobe_names, &s->capprobe_names,
+				     sizeof(*s->probe_names));
 	s->probe_names[s->nprobe_names] = strdup(name);
 	return s->nprobe_names++;
 }
@@ -356,12 +347,7 @@ static const char *canonical(enum probe_type t)
 
 static void push_link(struct session *s, struct bpf_link *l, int pfd)
 {
-	if (s->nlinks == s->caplinks) {
-		s->caplinks = s->caplinks ? s->caplinks * 2 : 16;
-		s->links = realloc(s->links, sizeof(*s->links) * (size_t)s->caplinks);
-		if (!s->links)
-			abort();
-	}
+	s->links = vec_reserve(s->links, s->nlinks, &s->caplinks, sizeof(*s->links));
 	s->links[s->nlinks].link = l;
 	s->links[s->nlinks].perf_fd = pfd;
 	s->nlinks++;
