@@ -74,6 +74,10 @@ void diag_warn(struct diags *d, const struct loc *loc, const char *hint,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void diag_verror(struct diags *d, enum diag_level lvl, const struct loc *loc,
 		 const char *hint, const char *fmt, va_list ap);
+/* one diagnostic printed to stderr at once (src and loc may be NULL): the
+ * runtime's errors, which happen one at a time while tracing */
+void diag_now(enum diag_level lvl, const struct source *src, const struct loc *loc,
+	      const char *hint, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* print all, errors first, bpftrace style; returns number of errors */
 int diag_print(const struct diags *d, FILE *out);
 void diag_fini(struct diags *d);

@@ -94,6 +94,18 @@ void diag_warn(struct diags *d, const struct loc *loc, const char *hint,
 	va_end(ap);
 }
 
+void diag_now(enum diag_level lvl, const struct source *src, const struct loc *loc,
+	      const char *hint, const char *fmt, ...)
+{
+	struct diags d = { .src = src };
+	va_list ap;
+	va_start(ap, fmt);
+	diag_verror(&d, lvl, loc, hint, fmt, ap);
+	va_end(ap);
+	diag_print(&d, stderr);
+	diag_fini(&d);
+}
+
 /* display column (0-based) of byte offset `col0` in a line, tabs as 4 */
 static int display_col(const char *line, int col0)
 {

@@ -525,7 +525,7 @@ void fmt_time(struct out_ctx *c, const struct event *ev)
 	size_t n;
 
 	if (!localtime_r(&now, &tm) || (n = strftime(buf, sizeof(buf), f, &tm)) == 0) {
-		fprintf(stderr, "ERROR: strftime returned 0\n");
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "strftime returned 0");
 		return;
 	}
 	if (c->format == OUT_JSON) {

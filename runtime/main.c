@@ -60,7 +60,7 @@ static int parse_dump(struct options *o, const char *arg)
 		else if (!strcmp(t, "all"))
 			o->dump |= DUMP_AST | DUMP_IR | DUMP_BPF;
 		else {
-			fprintf(stderr, "ERROR: invalid -d stage '%s': use ast, ir, bpf or all\n", t);
+			diag_now(DIAG_ERROR, NULL, NULL, NULL, "invalid -d stage '%s': use ast, ir, bpf or all", t);
 			rc = -1;
 		}
 	}
@@ -112,7 +112,7 @@ static int apply_opt(struct options *o, const struct opt_spec *sp, const char *v
 		else if (!strcmp(v, "none"))
 			o->buffering = 3;
 		else {
-			fprintf(stderr, "ERROR: -B: invalid buffering mode '%s': use line, full or none\n", v);
+			diag_now(DIAG_ERROR, NULL, NULL, NULL, "-B: invalid buffering mode '%s': use line, full or none", v);
 			return -1;
 		}
 		return 0;
@@ -125,7 +125,7 @@ static int apply_opt(struct options *o, const struct opt_spec *sp, const char *v
 		else if (!strcmp(v, "json"))
 			o->format = OUT_JSON;
 		else {
-			fprintf(stderr, "ERROR: -f: invalid output format '%s': use text or json\n", v);
+			diag_now(DIAG_ERROR, NULL, NULL, NULL, "-f: invalid output format '%s': use text or json", v);
 			return -1;
 		}
 		return 0;
@@ -136,7 +136,7 @@ static int apply_opt(struct options *o, const struct opt_spec *sp, const char *v
 		char *e;
 		long n = strtol(v, &e, 10);
 		if (*e || n <= 0) {
-			fprintf(stderr, "ERROR: -p: '%s' is not a process id\n", v);
+			diag_now(DIAG_ERROR, NULL, NULL, NULL, "-p: '%s' is not a process id", v);
 			return -1;
 		}
 		o->pid = (pid_t)n;
@@ -170,7 +170,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		const struct opt_spec *sp = a[0] == '-' && a[1] ? find_opt(a, &att) : NULL;
 		if (!sp) {
 			if (a[0] == '-' && a[1] && !o->prog_text && !o->list) {
-				fprintf(stderr, "ERROR: unknown option '%s'\n\n", a);
+				diag_now(DIAG_ERROR, NULL, NULL, NULL, "unknown option '%s'", a);
+				fputc('\n', stderr);
 				usage(stderr);
 				return -1;
 			}
@@ -183,7 +184,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			} else if (i + 1 < argc) {
 				v = argv[++i];
 			} else {
-				fprintf(stderr, "ERROR: option %s needs a value\n\n", a);
+				diag_now(DIAG_ERROR, NULL, NULL, NULL, "option %s needs a value", a);
+				fputc('\n', stderr);
 				usage(stderr);
 				return -1;
 			}

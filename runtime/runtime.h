@@ -22,7 +22,7 @@ struct bpf_object;
 struct bpf_link;
 struct ring_buffer;
 
-enum dump_mode { DUMP_NONE = 0, DUMP_AST = 1, DUMP_IR = 2, DUMP_BPF = 4, DUMP_TYPES = 8 };
+enum dump_mode { DUMP_NONE = 0, DUMP_AST = 1, DUMP_IR = 2, DUMP_BPF = 4 };
 
 struct options {
 	const char *prog_text;  /* -e */
@@ -66,7 +66,6 @@ struct session {
 	int nlinks, caplinks;
 	struct plan *plans;
 	int nplans;
-	int nprobes_attached;
 	struct ring_buffer *rb;
 	struct out_ctx out;
 	FILE *outf;
@@ -98,7 +97,6 @@ int add_probe_name(struct session *s, const char *name); /* index for `probe` */
 void probes_exist(struct attach_point *const *aps, int n, enum presence *out, void *arg); /* sema_opts */
 
 /* events.c */
-int events_open(struct session *s);
 int events_run(struct session *s);        /* the lifecycle after loading */
 int events_drain(struct session *s);
 
