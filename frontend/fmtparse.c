@@ -10,7 +10,9 @@
 ** "% d", %#x and %*d are not conversions at all.  Each literal run before
 ** a conversion then goes through snprintf (so "%%" prints "%"), while the
 ** text after the last conversion is written raw (so printf("100%%\n")
-** prints "100%%").  We keep both quirks; what bpftrace leaves undefined
+** prints "100%%").  That second one is a bug minibt does not copy: "%%"
+** prints "%" everywhere (a lone '%' in the trailing text stays as it is,
+** as in 0.17).  What bpftrace leaves undefined
 ** (a stray '%' that snprintf would take for a conversion, ahead of a real
 ** one) is an error here.
 */
@@ -98,7 +100,7 @@ static size_t fmt_match(const char *s, size_t len, size_t i, struct fmt_piece *p
 /*
 ** Copy the literal s[a..b) into the arena. Before a conversion, fold
 ** "%%" and reject any other '%' (snprintf would read it as a conversion);
-** trailing text is copied raw.
+** in trailing text fold "%%" and keep a lone '%'.
 */
 static char *fmt_lit(struct arena *ar, const char *s, size_t a, size_t b,
 		     bool trailing, char *err, size_t errlen, int *at)
@@ -108,12 +110,14 @@ static char *fmt_lit(struct arena *ar, const char *s, size_t a, size_t b,
 
 	for (i = a; i < b; i++) {
 		*o++ = s[i];
-		if (trailing || s[i] != '%')
+		if (s[i] != '%')
 			continue;
 		if (i + 1 < b && s[i + 1] == '%') {
 			i++;
 			continue;
 		}
+		if (trailing)
+			continue;
 		n = strspn(s + i + 1, fmt_spec_chars);
 		if (i + 1 + n > b)
 			n = b - i - 1;

@@ -299,8 +299,9 @@ static void test_printf(void)
 		 (struct arg[]){ A_I(&t_i8, -3), A_I(&t_i8, -3), A_I(&t_i8, -3),
 				 A_I(&t_u8, 200), A_I(&t_u8, 200) });
 	/* printf("100%%\n"); printf("%d 100%% %d%%\n", 1, 2) */
-	t_printf("printf %% trailing raw", OUT_TEXT, "100%%\n", "100%%\n", 0, NULL);
-	t_printf("printf %% folded", OUT_TEXT, "%d 100%% %d%%\n", "1 100% 2%%\n", 2,
+	t_printf("printf %% trailing folded (0.17 prints 100%%)", OUT_TEXT, "100%%\n", "100%\n", 0, NULL);
+	t_printf("printf lone % trailing kept", OUT_TEXT, "100% done\n", "100% done\n", 0, NULL);
+	t_printf("printf %% folded", OUT_TEXT, "%d 100%% %d%%\n", "1 100% 2%\n", 2,
 		 (struct arg[]){ A_I(&t_i64, 1), A_I(&t_i64, 2) });
 	/* printf("[%5.2s][%.3s][%-6s][%5s][%05d][%-05d][%.3d][%8.3x]\n", ...) */
 	t_printf("printf width/prec", OUT_TEXT,
