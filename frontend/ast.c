@@ -3,6 +3,7 @@
 ** The dump is stable text used by golden tests: one node per line,
 ** indented by depth, with its location.
 */
+#include <stdlib.h>
 #include <string.h>
 #include "ast.h"
 
@@ -195,4 +196,57 @@ void ast_dump(const struct program *p, FILE *o)
 		}
 		dump(o, pr->body, 2);
 	}
+}
+
+/*
+** Every later stage (sema, codegen, ast_clone, the dump) walks expressions
+** and blocks by recursion, one C frame or more per level; a generated
+** `!!!...!1` or `1 + 1 + ... + 1` 100,000 deep would overflow the stack.
+** So the parser refuses trees deeper than AST_MAX_DEPTH, found here
+** without recursion (an explicit stack of {node, depth}). Parentheses
+** make no nodes: `((((1))))` is one.
+*/
+struct depth_item {
+	const struct node *n;
+	int depth;
+};
+
+bool ast_check_depth(const struct program *p, struct diags *d)
+{
+	struct depth_item *st = NULL;
+	int n = 0, cap = 0;
+	bool ok = true;
+	for (int i = 0; i < p->nprobes && ok; i++) {
+		const struct node *roots[2] = { p->probes[i]->pred, p->probes[i]->body };
+		for (int r = 0; r < 2; r++)
+			if (roots[r]) {
+				st = vec_reserve(st, n, &cap, sizeof(*st));
+				st[n++] = (struct depth_item){ roots[r], 1 };
+			}
+		while (n && ok) {
+			struct depth_item it = st[--n];
+			if (it.depth > AST_MAX_DEPTH) {
+				diag_error(d, &it.n->loc, "split it into steps with $variables",
+					   "nested too deeply: more than %d levels of expressions and blocks",
+					   AST_MAX_DEPTH);
+				ok = false;
+				break;
+			}
+			const struct node *one[] = { it.n->lhs, it.n->rhs, it.n->cond, it.n->then, it.n->els };
+			const struct node *lists[] = { it.n->args, it.n->stmts };
+			for (size_t k = 0; k < sizeof(one) / sizeof(*one); k++)
+				if (one[k]) {
+					st = vec_reserve(st, n, &cap, sizeof(*st));
+					st[n++] = (struct depth_item){ one[k], it.depth + 1 };
+				}
+			for (size_t k = 0; k < sizeof(lists) / sizeof(*lists); k++)
+				for (const struct node *c = lists[k]; c; c = c->next) {
+					st = vec_reserve(st, n, &cap, sizeof(*st));
+					st[n++] = (struct depth_item){ c, it.depth + 1 };
+				}
+		}
+		n = 0;
+	}
+	free(st);
+	return ok;
 }

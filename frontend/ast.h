@@ -467,6 +467,10 @@ const char *lex_parse_int(const char *s, size_t n, uint64_t *out, const char **h
 /* deep copy of a node and its subtrees, not of its ->next (ast.c) */
 struct node *ast_clone(struct arena *a, const struct node *n);
 
+/* parse_program refuses trees deeper than this (ast.c): later stages recurse */
+#define AST_MAX_DEPTH 400
+bool ast_check_depth(const struct program *p, struct diags *d);
+
 /* AST dump for `-d ast` */
 void ast_dump(const struct program *p, FILE *out);
 

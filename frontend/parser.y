@@ -16,6 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #define yylex lex_next
+/* a probe's statements are a right-recursive list, one stack entry each:
+ * bison's default of 10,000 ended a 5,000-statement block with "memory
+ * exhausted". Expression depth is bounded after the parse (ast.c). */
+#define YYMAXDEPTH 1000000
+/* a probe's statements are a right-recursive list: one stack entry each
+ * (10,000 by default would end a 5,000-statement block with "memory
+ * exhausted"); nesting is bounded by the lexer (LEX_MAX_NEST) */
+#define YYMAXDEPTH 1000000
 #define YYLLOC_DEFAULT(Cur, Rhs, N) do {                          \
 	if (N) {                                                  \
 		(Cur).line = YYRHSLOC(Rhs, 1).line;               \
@@ -578,7 +586,7 @@ struct program *parse_program(struct arena *a, const struct source *src,
 		diag_error(d, src->len ? &l : NULL, "write at least one probe, e.g. BEGIN { printf(\"hello\\n\"); }",
 			   "no probes in the program");
 	}
-	if (rc != 0 || d->nerrors > errs0)
+	if (rc != 0 || d->nerrors > errs0 || !ast_check_depth(ls.prog, d))
 		return NULL;
 	return ls.prog;
 }

@@ -26,6 +26,21 @@ check() {
 	fi
 }
 
+# long and deep programs (generated): compile, or a located error; never
+# bison's "memory exhausted" nor a stack overflow
+gen=$(mktemp -d); trap 'rm -rf "$out" "$err" "$gen"' EXIT
+python3 - "$gen" <<'PY'
+import sys
+d = sys.argv[1]
+w = lambda n, t: open(f"{d}/{n}.bt", "w").write(t + "\n")
+w("stmts5000", "BEGIN { $x = 0; " + "$x = $x + 1; " * 5000 + "printf(\"%d\\n\", $x); exit(); }")
+w("paren10000", "BEGIN { $x = " + "(" * 10000 + "7" + ")" * 10000 + "; printf(\"%d\\n\", $x); exit(); }")
+w("not100000", "BEGIN { $x = " + "!" * 100000 + "1; }")
+w("plus100000", "BEGIN { $x = 1" + " + 1" * 100000 + "; }")
+w("blocks1000", "BEGIN { " + "{ " * 1000 + "$x = 1;" + " }" * 1000 + " }")
+w("plus390", "BEGIN { $x = 1" + " + 1" * 390 + "; printf(\"%d\\n\", $x); exit(); }")
+PY
+
 for B in ./minibt ./minibt-asan; do
 	[ -x "$B" ] || continue
 	b=$(basename "$B")
@@ -55,6 +70,12 @@ for B in ./minibt ./minibt-asan; do
 	check "$b not root" 1 '' 'needs root' -- setpriv --reuid=65534 --regid=65534 --clear-groups "$B" -e 'BEGIN { exit(); }'
 	check "$b runs BEGIN on the host" 0 '^hi 42$' '' -- "$B" -e 'BEGIN { printf("hi %d\n", 42); exit(); }'
 	check "$b -l kprobe pattern" 0 '^kprobe:tcp_retransmit_skb$' '' -- "$B" -l 'kprobe:tcp_retransmit_*'
+	check "$b 5,000 statements in a block" 0 '^5000$' '' -- "$B" "$gen/stmts5000.bt"
+	check "$b 10,000 nested parentheses" 0 '^7$' '' -- "$B" "$gen/paren10000.bt"
+	check "$b 390-term sum" 0 '^391$' '' -- "$B" "$gen/plus390.bt"
+	check "$b 100,000 nested !" 1 '' 'not100000.bt:1:412-100015: ERROR: nested too deeply: more than 400 levels' -- "$B" --dry-run "$gen/not100000.bt"
+	check "$b 100,000-term sum" 1 '' 'ERROR: nested too deeply: more than 400 levels of expressions and blocks' -- "$B" --dry-run "$gen/plus100000.bt"
+	check "$b 1,000 nested blocks" 1 '' '^HINT: split it into steps with \$variables' -- "$B" --dry-run "$gen/blocks1000.bt"
 	check "$b -l script args after -e" 0 '^7$' '' -- "$B" -e 'BEGIN { printf("%d\n", $1 + getopt("n", 0)); exit(); }' 4 --n=3
 done
 echo "$pass passed, $fail failed"
