@@ -227,6 +227,42 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/*
+** -c CMD runs through sh -c (so quoting and redirections work), which
+** would turn a mistyped command into sh's "not found" and a run that
+** traces nothing and exits 0. bpftrace refuses a command it cannot find
+** before it attaches anything; so does minibt, for the first word (a
+** shell builtin such as cd or exec is taken as it is).
+*/
+static bool command_exists(const char *cmd)
+{
+	static const char *const builtins[] = { "cd", "exec", "eval", ".", "set", "export", "umask", "ulimit" };
+	char word[4096];
+	size_t n = strspn(cmd, " \t");
+	size_t len = strcspn(cmd + n, " \t;&|<>()");
+	if (len == 0 || len >= sizeof(word))
+		return len != 0;
+	memcpy(word, cmd + n, len);
+	word[len] = 0;
+	if (strchr(word, '=') || strchr(word, '\'') || strchr(word, '"') || strchr(word, '$'))
+		return true; /* an assignment or quoting: sh decides */
+	for (size_t i = 0; i < sizeof(builtins) / sizeof(*builtins); i++)
+		if (!strcmp(word, builtins[i]))
+			return true;
+	if (strchr(word, '/'))
+		return access(word, X_OK) == 0;
+	const char *path = getenv("PATH");
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		size_t dl = strcspn(p, ":");
+		char full[8192];
+		snprintf(full, sizeof(full), "%.*s/%s", (int)dl, dl ? p : ".", word);
+		if (access(full, X_OK) == 0)
+			return true;
+		p += dl + (p[dl] == ':');
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -240,6 +276,14 @@ int main(int argc, char **argv)
 	}
 	if (o.list)
 		return list_probes(o.list_pattern, stdout) < 0 ? 1 : 0;
+	if (o.cmd && !command_exists(o.cmd)) {
+		diag_now(DIAG_ERROR, NULL, NULL, "check its name and PATH, or give its full path",
+			 "-c: command not found: %.*s", (int)strcspn(o.cmd + strspn(o.cmd, " \t"), " \t;&|<>()"),
+			 o.cmd + strspn(o.cmd, " \t"));
+		free(o.pos);
+		free(o.named);
+		return 1;
+	}
 
 	struct session s = { 0 };
 	s.opt = &o;

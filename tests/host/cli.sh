@@ -62,6 +62,9 @@ for B in ./minibt ./minibt-asan; do
 	check "$b unknown named option" 1 '' "unknown option '--nope'" -- "$B" --dry-run -e 'BEGIN { exit(); }' --nope
 	check "$b always-false predicate skips its probe" 0 '' 'skipping probe kprobe:tcp_send_loss_probe: its predicate is always false' -- "$B" -v --dry-run scripts/tcpretrans.bt
 	check "$b -p of no process" 1 '' '^ERROR: -p 999999999: no such process' -- "$B" -p 999999999 -e 'BEGIN { exit(); }'
+	check "$b -c of a missing command" 1 '' '^ERROR: -c: command not found: no-such-cmd-xyz$' -- "$B" -c 'no-such-cmd-xyz --flag' -e 'BEGIN { printf("begin\n"); }'
+	check "$b -c of a missing path" 1 '' '^ERROR: -c: command not found: /nonexistent/cmd$' -- "$B" -c /nonexistent/cmd -e 'BEGIN { printf("begin\n"); }'
+	check "$b -c runs the command" 0 '^hello-from-c$' '' -- "$B" -c 'echo hello-from-c' -e 'BEGIN { printf("begin\n"); }'
 	check "$b -p with -c" 1 '' '-c and -p can not be used together' -- "$B" -p 1 -c true -e 'BEGIN { exit(); }'
 	check "$b -p ends when the process does" 0 '^end$' '' -- sh -c "sleep 0.5 & exec $B -p \$! -e 'BEGIN { printf(\"begin\\n\"); } END { printf(\"end\\n\"); }'"
 	check "$b no kernel BTF" 1 '' "Unknown struct/union: 'struct sock' \\(no kernel BTF\\)" -- env BPFTRACE_BTF=/nonexistent "$B" --dry-run -e 'kprobe:tcp_sendmsg { printf("%d\\n", ((struct sock *)arg0)->__sk_common.skc_num); }'
