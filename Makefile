@@ -36,7 +36,7 @@ OBJ          := $(SRC:%.c=build/%.o) $(GEN_SRC:.c=.o)
 ASAN_OBJ     := $(SRC:%.c=build/asan/%.o) $(GEN_SRC:build/%.c=build/asan/gen/%.o)
 HDRS         := $(wildcard frontend/*.h codegen/*.h runtime/*.h frontend/*.def) build/parser.h
 
-.PHONY: all deps check check-host check-vm demo asan bench fuzz frontend-sources clean install uninstall
+.PHONY: all deps check check-host check-vm demo asan bench fuzz frontend-sources codegen-sources llvm-cflags llvm-libs clean install uninstall
 all: minibt
 
 build/parser.c build/parser.h: frontend/parser.y
@@ -102,12 +102,19 @@ bench: deps
 	$(MAKE) all
 	tests/bench/run
 
-# libFuzzer over preprocessor + parser + sema (FUZZ_SECONDS, default 60)
+# libFuzzer over the whole compiler, text to BPF object (FUZZ_SECONDS,
+# default 60; TARGET=frontend for pp + parser + sema alone)
 fuzz: deps
 	tests/fuzz/run
 
 frontend-sources: # for tests/fuzz/run
 	@echo $(FRONTEND_SRC)
+codegen-sources:
+	@echo $(CODEGEN_SRC)
+llvm-cflags:
+	@echo $(LLVM_CFLAGS)
+llvm-libs:
+	@echo $(LLVM_LDFLAGS) $(LLVM_LIBS) -lstdc++ $(LLVM_SYSLIBS)
 
 clean:
 	rm -rf build minibt minibt-asan
