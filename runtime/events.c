@@ -53,7 +53,7 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 	if (size < 8 || s->exiting)
-		return 0;
+		return ++s->batch >= EV_BATCH ? -ENOBUFS : 0;
 	uint64_t id;
 	memcpy(&id, data, 8);
 	const struct program *p = s->prog;
@@ -90,12 +90,35 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_SYSTEM:
 		break;
 	}
-	return 0;
+	/* a full batch ends this ring_buffer__consume (libbpf has consumed
+	 * this record already): the caller flushes and looks at signals */
+	return ++s->batch >= EV_BATCH ? -ENOBUFS : 0;
 }
 
+/*
+** One batch of records (at most EV_BATCH), then the output is flushed
+** (unless -B full): one write per batch instead of one per line, and a
+** line is on the screen as soon as its batch was read. Under a burst the
+** producers may refill the buffer as fast as it drains, so a drain is
+** bounded: the poll loop sees Ctrl-C between two batches. Returns 1 when
+** records may be left.
+*/
 int events_drain(struct session *s)
 {
-	return s->rb ? ring_buffer__consume(s->rb) : 0;
+	if (!s->rb)
+		return 0;
+	s->batch = 0;
+	int r = ring_buffer__consume(s->rb);
+	if (s->outf && s->opt->buffering != 2)
+		fflush(s->outf);
+	return r == -ENOBUFS;
+}
+
+/* everything left, once the probes are detached (nothing refills it) */
+static void drain_all(struct session *s)
+{
+	while (events_drain(s))
+		;
 }
 
 static uint64_t lost_events(struct session *s)
@@ -137,12 +160,14 @@ static int setup_output(struct session *s)
 			return -1;
 		}
 	}
-	/* line-buffered unless told otherwise, even into a pipe, as bpftrace:
-	 * `minibt ... | grep` shows events as they happen */
+	/* events show as they happen, even into a pipe, as bpftrace's line
+	 * buffering: flushed after each batch read from the ring buffer
+	 * (events_drain) and after anything else printed; -B full: when the
+	 * buffer is full */
 	if (o->buffering == 0 || o->buffering == 1)
-		setvbuf(s->outf, NULL, _IOLBF, 0);
+		setvbuf(s->outf, NULL, _IOFBF, 1 << 16);
 	else if (o->buffering == 2)
-		setvbuf(s->outf, NULL, _IOFBF, 0);
+		setvbuf(s->outf, NULL, _IOFBF, 1 << 16);
 	else if (o->buffering == 3)
 		setvbuf(s->outf, NULL, _IONBF, 0);
 	s->out.out = s->outf;
@@ -237,7 +262,7 @@ int events_run(struct session *s)
 	set_elapsed_base(s);
 	if (run_special(s, PROBE_BEGIN) < 0)
 		return -1;
-	events_drain(s);
+	drain_all(s);
 	s->out.probe_names = (const char *const *)s->probe_names;
 	if (!s->exiting && attach_all(s) < 0) {
 		if (s->child > 0)
@@ -283,10 +308,10 @@ int events_run(struct session *s)
 	/* after exit(), records that raced the detach are dropped too, as
 	** bpftrace ignores events once it finalizes */
 	if (s->exiting)
-		events_drain(s);
+		drain_all(s);
 	s->exiting = false;
 	run_special(s, PROBE_END);
-	events_drain(s);
+	drain_all(s);
 	int *fdv = calloc((size_t)s->prog->nmaps + 1, sizeof(int));
 	for (int i = 0; i < s->prog->nmaps; i++)
 		fdv[i] = map_fd(s, i);

@@ -71,6 +71,7 @@ struct session {
 	FILE *outf;
 	char **probe_names; /* static (per probe) then dynamic (per target) */
 	int nprobe_names, capprobe_names;
+	int batch;          /* records handled in this events_drain */
 	int sigfd;
 	pid_t child;
 	int child_pidfd;
@@ -98,6 +99,7 @@ void probes_exist(struct attach_point *const *aps, int n, enum presence *out, vo
 
 /* events.c */
 int events_run(struct session *s);        /* the lifecycle after loading */
-int events_drain(struct session *s);
+#define EV_BATCH 4096
+int events_drain(struct session *s);       /* one batch; 1: more may be left */
 
 #endif

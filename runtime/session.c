@@ -273,6 +273,42 @@ int map_fd(struct session *s, int map_id)
 	return m ? bpf_map__fd(m) : -1;
 }
 
+/*
+** The ring buffer every event goes through. bpftrace 0.17 gives each CPU
+** a perf buffer of BPFTRACE_PERF_RB_PAGES pages (default 64, 256 KiB);
+** minibt's one BPF ring buffer is shared by all CPUs, sized for bursts:
+** 8 MiB per possible CPU (a 200,000-line printf burst from one CPU needs
+** ~5 MiB while the reader is busy writing lines), at most 1/32 of RAM and
+** 256 MiB, at least 1 MiB; a power of two, as the kernel wants. The
+** memory is the kernel's (memlock/memcg), and user space maps only the
+** pages records were written to. BPFTRACE_PERF_RB_PAGES sets the pages
+** per CPU instead, as in bpftrace.
+*/
+static uint32_t ringbuf_bytes(void)
+{
+	uint64_t ncpu = (uint64_t)libbpf_num_possible_cpus(), want = (8ULL << 20) * ncpu;
+	const char *env = getenv("BPFTRACE_PERF_RB_PAGES");
+	if (env && *env) {
+		char *e;
+		unsigned long long pages = strtoull(env, &e, 10);
+		if (!*e && pages > 0 && pages <= (1ULL << 20))
+			want = pages * (uint64_t)sysconf(_SC_PAGESIZE) * ncpu;
+	} else {
+		uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+		if (want > ram / 32)
+			want = ram / 32;
+		if (want > (256ULL << 20))
+			want = 256ULL << 20;
+	}
+	uint64_t size = 1ULL << 20;
+	while (size * 2 <= want && size < (1ULL << 30))
+		size *= 2;
+	if (env && want < size) /* a small BPFTRACE_PERF_RB_PAGES: as asked, down to a page */
+		for (size = (uint64_t)sysconf(_SC_PAGESIZE); size * 2 <= want;)
+			size *= 2;
+	return (uint32_t)size;
+}
+
 int session_load(struct session *s)
 {
 	if (geteuid() != 0) {
@@ -294,6 +330,11 @@ int session_load(struct session *s)
 			s->libbpf_log ? s->libbpf_log : "");
 		return -1;
 	}
+	struct bpf_map *rb = bpf_object__find_map_by_name(s->obj, s->img.ringbuf_name);
+	if (rb)
+		bpf_map__set_max_entries(rb, ringbuf_bytes());
+	if (rb && s->opt->verbose)
+		fprintf(stderr, "ring buffer: %u KiB\n", bpf_map__max_entries(rb) >> 10);
 	int err = bpf_object__load(s->obj);
 	if (err) {
 		report_load_failure(s, err);
