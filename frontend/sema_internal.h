@@ -30,7 +30,6 @@ struct sema {
 	bool changed; /* a type was learned this pass */
 	struct probe *probe;
 	struct scope vars;
-	int loop_depth;
 };
 
 /* diagnostics, given in the reporting pass only */

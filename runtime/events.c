@@ -86,9 +86,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_PRINTV:
 		fmt_printv(&s->out, e->argty[0], payload);
 		break;
-	case EV_CAT:
-	case EV_SYSTEM:
-		break;
 	}
 	return 0;
 }
