@@ -181,8 +181,7 @@ bool ty_is_agg(const struct type *t);
 /* human name: "int64", "uint32", "string[16]", "struct sock *" ... */
 const char *ty_name(struct arena *a, const struct type *t);
 
-/* nothing is read until the first lookup (path NULL: VMLINUX_BTF) */
-struct btf_ctx *btfc_open(struct arena *a, const char *path);
+struct btf_ctx *btfc_open(struct arena *a, const char *path, char *err, size_t errlen);
 void btfc_close(struct btf_ctx *b);
 /* "struct sock" / "union x" / "sock" (typedef) -> record type, or NULL */
 const struct type *btfc_record(struct btf_ctx *b, const char *kw, const char *name);

@@ -219,11 +219,13 @@ struct enumval {
 	uint32_t order; /* the first in BTF order wins among equal names */
 };
 
-struct btf_ctx *btfc_open(struct arena *a, const char *path)
+struct btf_ctx *btfc_open(struct arena *a, const char *path, char *err, size_t errlen)
 {
 	struct btf_ctx *b = arena_alloc(a, sizeof(*b));
 	b->arena = a;
 	b->path = arena_strdup(a, path ? path : VMLINUX_BTF);
+	(void)err;
+	(void)errlen;
 	return b;
 }
 

@@ -124,7 +124,8 @@ int session_compile(struct session *s)
 			goto out;
 		}
 	}
-	s->btf = have_btf ? btfc_open(s->arena, btf_path) : NULL;
+	char err[256] = "";
+	s->btf = have_btf ? btfc_open(s->arena, btf_path, err, sizeof(err)) : NULL;
 	struct sema_opts so = { .btf = s->btf, .pos = o->pos, .npos = o->npos,
 				.named = o->named, .nnamed = o->nnamed, .probes_exist = probes_exist };
 	if (sema_check(s->prog, &so, &s->diags) < 0)

@@ -24,8 +24,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	have_btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	btf_arena = arena_new();
+	char err[256];
 	if (have_btf)
-		btf = btfc_open(btf_arena, NULL);
+		btf = btfc_open(btf_arena, NULL, err, sizeof(err));
 	devnull = fopen("/dev/null", "w");
 	return 0;
 }
