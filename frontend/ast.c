@@ -114,7 +114,6 @@ static void dump(FILE *o, const struct node *n, int d)
 		fputs("cast", o);
 		dump_ctype(o, n->cast);
 		break;
-	case N_ASSIGNEXPR: fputs("assignexpr", o); break;
 	case N_TUPLE: fputs("tuple", o); break;
 	case N_EXPRSTMT: fputs("exprstmt", o); break;
 	case N_ASSIGN: fprintf(o, "assign %s%s", n->op == OP_ASSIGN ? "" : op_names[n->op], "="); break;

@@ -95,7 +95,7 @@ struct pp_result {
 	char *text; /* same lines as the input; directives and skipped lines blanked */
 	size_t len;
 	struct macro *macros;
-	int nmacros;
+	int nmacros, capmacros;
 };
 
 /* have_btf: define BPFTRACE_HAVE_BTF. Errors go to d. */
@@ -118,7 +118,6 @@ enum ty_kind {
 	TY_RECORD, /* BTF struct/union: (btf, btf_id) */
 	TY_ARRAY,  /* sub[nelem] */
 	TY_TUPLE,  /* fields[] at offsets[] */
-	TY_ENUM_,  /* unused placeholder for -Wswitch stability */
 	/* map value kinds produced by aggregation functions */
 	TY_COUNT,
 	TY_SUM,
@@ -190,8 +189,6 @@ struct btf_ctx *btfc_open(struct arena *a, const char *path, char *err, size_t e
 void btfc_close(struct btf_ctx *b);
 /* "struct sock" / "union x" / "sock" (typedef) -> record type, or NULL */
 const struct type *btfc_record(struct btf_ctx *b, const char *kw, const char *name);
-/* type for a BTF type id (follows typedefs/modifiers) */
-const struct type *btfc_type(struct btf_ctx *b, uint32_t id);
 /* member lookup in a record; returns its type, sets *off (bytes) and bitfield info */
 const struct type *btfc_member(struct btf_ctx *b, const struct type *rec,
 			       const char *field, uint32_t *off);
@@ -200,11 +197,6 @@ int btfc_member_names(struct btf_ctx *b, const struct type *rec,
 		      const char **out, int max);
 /* enum constant by name */
 bool btfc_enum_value(struct btf_ctx *b, const char *name, int64_t *val);
-/* enum value -> name, for an enum type name (e.g. "skb_drop_reason") */
-const char *btfc_enum_name(struct btf_ctx *b, const char *enum_type, int64_t val);
-/* kernel function prototype: number of params, their types; false if none */
-bool btfc_func(struct btf_ctx *b, const char *func, int *nparams,
-	       const struct type **params, int max, const struct type **ret);
 /* the mounted tracefs (mounted on first use when root may), or NULL */
 const char *tracefs_root(void);
 /* tracepoint record "args": a TY_RECORD describing the raw record */
@@ -291,7 +283,6 @@ enum node_kind {
 	N_FIELD,    /* lhs . name / lhs -> name (op = '.' or T_ARROW) */
 	N_INDEX,    /* lhs [ rhs ] */
 	N_CAST,     /* (ctype) lhs */
-	N_ASSIGNEXPR, /* internal: not used */
 	N_TUPLE,    /* (a, b, ...) */
 	/* statements */
 	N_EXPRSTMT, /* lhs */
@@ -411,8 +402,6 @@ enum event_kind {
 	EV_CLEAR,  /* clear(@map) */
 	EV_ZERO,   /* zero(@map) */
 	EV_PRINTV, /* print(value) */
-	EV_CAT,
-	EV_SYSTEM,
 	EV_PRINTMAP, /* printmap(@map, fmt, top): one printf per element */
 };
 

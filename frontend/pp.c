@@ -52,9 +52,7 @@ static void add_macro(struct pp_result *r, const char *name, size_t n, const cha
 			r->macros[i].loc = loc;
 			return;
 		}
-	r->macros = realloc(r->macros, sizeof(*r->macros) * (size_t)(r->nmacros + 1));
-	if (!r->macros)
-		abort();
+	r->macros = vec_reserve(r->macros, r->nmacros, &r->capmacros, sizeof(*r->macros));
 	struct macro *m = &r->macros[r->nmacros++];
 	m->name = strndup(name, n);
 	m->body = strndup(body, blen);

@@ -18,28 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "ast.h"
-
-#define STRLEN_DEFAULT 64
-#define MAX_STACK_FRAMES 127
-
-struct scope {
-	struct varinfo **v;
-	int n, cap;
-};
-
-struct sema {
-	struct program *p;
-	struct arena *a;
-	struct diags *d;
-	struct btf_ctx *btf;
-	const struct sema_opts *o;
-	bool report;  /* final pass: diagnostics and events on */
-	bool changed; /* a type was learned this pass */
-	struct probe *probe;
-	struct scope vars;
-	int loop_depth;
-};
+#include "sema_internal.h"
 
 /* constants BTF lacks (macros in C headers) */
 static const struct { const char *name; int64_t val; } MACRO_CONSTS[] = {
@@ -53,53 +32,8 @@ static const struct { const char *name; int64_t val; } MACRO_CONSTS[] = {
 	{ "TASK_UNINTERRUPTIBLE", 2 }, { "PAGE_SIZE", 4096 },
 };
 
-static void err(struct sema *s, const struct loc *l, const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void err(struct sema *s, const struct loc *l, const char *hint, const char *fmt, ...)
-{
-	if (!s->report)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	diag_verror(s->d, DIAG_ERROR, l, hint, fmt, ap);
-	va_end(ap);
-}
-
-static void warn(struct sema *s, const struct loc *l, const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void warn(struct sema *s, const struct loc *l, const char *hint, const char *fmt, ...)
-{
-	if (!s->report)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	diag_verror(s->d, DIAG_WARNING, l, hint, fmt, ap);
-	va_end(ap);
-}
-
-static const char *tn(struct sema *s, const struct type *t)
-{
-	return ty_name(s->a, t);
-}
-
-static bool is_int(const struct type *t) { return t && t->kind == TY_INT; }
-static bool is_intlike(const struct type *t)
-{
-	return t && (t->kind == TY_INT || t->kind == TY_PTR || t->kind == TY_COUNT ||
-		     t->kind == TY_SUM || t->kind == TY_MIN || t->kind == TY_MAX ||
-		     t->kind == TY_AVG);
-}
-
-/* widen integers to 64 bits for map storage, keeping the sign */
-static const struct type *widen(const struct type *t)
-{
-	if (t->kind == TY_INT)
-		return ty_int(8, t->sign);
-	return t;
-}
-
 /* the key type of a map access @m[k1, ...]: one widened value or a tuple */
-static void set_key_type(struct sema *s, struct node *m)
+void sema_set_key_type(struct sema *s, struct node *m)
 {
 	if (!m->args)
 		return;
@@ -124,7 +58,7 @@ static struct varinfo *var_find(struct sema *s, const char *name)
 	return NULL;
 }
 
-static struct mapinfo *map_get(struct sema *s, struct node *n)
+struct mapinfo *sema_map_get(struct sema *s, struct node *n)
 {
 	for (int i = 0; i < s->p->nmaps; i++)
 		if (!strcmp(s->p->maps[i]->name, n->name))
@@ -138,25 +72,18 @@ static struct mapinfo *map_get(struct sema *s, struct node *n)
 	return m;
 }
 
-static const char *map_disp(struct sema *s, const struct mapinfo *m)
+const char *sema_map_disp(struct sema *s, const struct mapinfo *m)
 {
 	return arena_printf(s->a, "@%s", m->name);
 }
 
 /* ----------------------------------------------------------- expressions */
 
-static void expr(struct sema *s, struct node *n);
 static void stmt(struct sema *s, struct node *n);
 static void incdec(struct sema *s, struct node *n);
 static void map_key(struct sema *s, struct node *mn, struct mapinfo *m);
 
-static void set_const(struct node *n, int64_t v)
-{
-	n->is_const = true;
-	n->cval = v;
-}
-
-static const struct type *resolve_ctype(struct sema *s, struct ctype *c)
+const struct type *sema_resolve_ctype(struct sema *s, struct ctype *c)
 {
 	const struct type *t = NULL;
 	if (!c->kw) {
@@ -195,74 +122,6 @@ static const struct type *resolve_ctype(struct sema *s, struct ctype *c)
 	for (int i = 0; i < c->nptr; i++)
 		t = ty_ptr(s->a, t);
 	return t;
-}
-
-static void builtin(struct sema *s, struct node *n)
-{
-	enum probe_type pt = s->probe->aps[0].type;
-	switch (n->builtin) {
-	case B_PID: case B_TID: case B_UID: case B_GID: case B_NSECS:
-	case B_ELAPSED: case B_CPU: case B_RAND: case B_CGROUP:
-		n->ty = ty_int(8, false);
-		break;
-	case B_COMM:
-		n->ty = ty_str(s->a, 16);
-		break;
-	case B_CURTASK: {
-		const struct type *ts = s->btf ? btfc_record(s->btf, "struct", "task_struct") : NULL;
-		n->ty = ts ? ty_ptr(s->a, ts) : ty_int(8, false);
-		break;
-	}
-	case B_FUNC:
-		if (pt != PROBE_KPROBE && pt != PROBE_KRETPROBE)
-			err(s, &n->loc, "func is the traced kernel function: use it in kprobe or kretprobe probes",
-			    "The func builtin can not be used with '%s' probes", probe_type_names[pt]);
-		n->ty = ty_simple(TY_KSYM);
-		break;
-	case B_PROBE:
-		n->ty = ty_simple(TY_PROBE);
-		s->probe->uses_probe_builtin = true;
-		break;
-	case B_RETVAL:
-		n->ty = ty_int(8, false);
-		if (pt != PROBE_KRETPROBE) {
-			err(s, &n->loc, "retval is the return value: trace the function with kretprobe:FUNC",
-			    "The retval builtin can only be used with 'kretprobe' probes (%s used here)", probe_type_names[pt]);
-			n->ty = ty_none();
-		}
-		break;
-	case B_ARG:
-		if (pt != PROBE_KPROBE)
-			err(s, &n->loc, pt == PROBE_TRACEPOINT ? "tracepoint arguments are args->NAME (see minibt -lv tracepoint:CAT:NAME)" :
-			    "argN are the arguments of a kprobe'd function",
-			    "The arg%lld builtin can only be used with 'kprobe' probes (%s used here)",
-			    (long long)n->ival, probe_type_names[pt]);
-		else if (n->ival > 5)
-			err(s, &n->loc, "x86-64 passes six arguments in registers: arg0..arg5",
-			    "arg%lld is not available: only arg0..arg5 are in registers", (long long)n->ival);
-		n->ty = ty_int(8, false);
-		break;
-	case B_ARGS:
-		if (pt != PROBE_TRACEPOINT) {
-			err(s, &n->loc, pt == PROBE_KPROBE ? "kprobe arguments are arg0..arg5; cast them, e.g. ((struct sock *)arg0)->sk_rcvbuf" : NULL,
-			    "The args builtin can only be used with tracepoint probes (%s used here)", probe_type_names[pt]);
-			n->ty = ty_none();
-		} else if (!s->probe->args_ty) {
-			n->ty = ty_none(); /* error already given at the probe */
-		} else {
-			n->ty = ty_ptr(s->a, s->probe->args_ty);
-			struct type *t = (struct type *)n->ty;
-			t->ctx = true;
-		}
-		break;
-	case B_KSTACK:
-		n->ty = ty_kstack(s->a, MAX_STACK_FRAMES, STACK_BPFTRACE);
-		if (s->p->need_stackmap < MAX_STACK_FRAMES)
-			s->p->need_stackmap = MAX_STACK_FRAMES;
-		break;
-	case BUILTIN__COUNT:
-		break;
-	}
 }
 
 static void ident(struct sema *s, struct node *n)
@@ -309,370 +168,8 @@ static void ident(struct sema *s, struct node *n)
 	n->ty = ty_none();
 }
 
-static void check_int_arg(struct sema *s, struct node *call, struct node *a, const char *what)
-{
-	if (a->ty && !is_intlike(a->ty) && a->ty->kind != TY_NONE)
-		err(s, &a->loc, NULL, "%s() only supports integer arguments (%s provided)", call->name, tn(s, a->ty));
-}
-
-static bool const_arg(struct sema *s, struct node *call, struct node *a, const char *what, int64_t *out)
-{
-	if (!a->is_const) {
-		err(s, &a->loc, "write a number here", "%s(): %s must be a constant integer", call->name, what);
-		return false;
-	}
-	*out = a->cval;
-	return true;
-}
-
-static struct node *nth(struct node *n, int i)
-{
-	while (n && i--)
-		n = n->next;
-	return n;
-}
-
-static struct event *new_event(struct sema *s, enum event_kind k, const struct loc *l)
-{
-	if (!s->report)
-		return NULL;
-	struct event *e = arena_alloc(s->a, sizeof(*e));
-	e->kind = k;
-	e->id = s->p->nevents;
-	e->loc = *l;
-	e->map = -1;
-	arena_vec_push(s->a, (void ***)&s->p->events, &s->p->nevents, &s->p->capevents, e);
-	return e;
-}
-
-/* lay out argument values after the 8-byte event id, each 8-aligned */
-static void event_args(struct sema *s, struct event *e, struct node *args)
-{
-	int n = 0;
-	for (struct node *a = args; a; a = a->next)
-		n++;
-	e->nargs = n;
-	e->argty = arena_alloc(s->a, sizeof(*e->argty) * (size_t)(n ? n : 1));
-	e->argoff = arena_alloc(s->a, sizeof(uint32_t) * (size_t)(n ? n : 1));
-	uint32_t off = 0;
-	int i = 0;
-	for (struct node *a = args; a; a = a->next, i++) {
-		const struct type *t = a->ty;
-		if (t->kind == TY_ARRAY && t->sub && t->sub->kind == TY_INT && t->sub->size == 1) {
-			struct type *b = arena_alloc(s->a, sizeof(*b));
-			b->kind = TY_BUF;
-			b->size = t->size;
-			b->align = 1;
-			t = b;
-		}
-		if (ty_is_agg(t))
-			t = ty_int(8, t->sign);
-		e->argty[i] = t;
-		e->argoff[i] = off;
-		off += (t->size + 7) & ~7u;
-	}
-	e->size = off;
-}
-
-static bool fmt_arg_ok(enum fmt_conv c, const struct type *t)
-{
-	switch (c) {
-	case FC_INT: case FC_UINT: case FC_OCT: case FC_HEX: case FC_HEXU: case FC_CHAR:
-		return is_intlike(t);
-	case FC_PTR:
-		return is_intlike(t);
-	case FC_STR:
-		return t->kind == TY_STR || t->kind == TY_INET || t->kind == TY_KSYM ||
-		       (t->kind == TY_INT && t->enums) || /* the constant's name */
-		       t->kind == TY_KSTACK || t->kind == TY_PROBE || t->kind == TY_BUF ||
-		       t->kind == TY_TUPLE || (t->kind == TY_ARRAY && t->sub->size == 1);
-	case FC_BUF:
-		return t->kind == TY_BUF || t->kind == TY_STR || t->kind == TY_ARRAY;
-	case FC_LIT:
-		return true;
-	}
-	return false;
-}
-
-static const char *conv_expect(enum fmt_conv c)
-{
-	return c == FC_STR ? "string" : c == FC_BUF ? "buffer" : "integer";
-}
-
-static const char *kind_word(const struct type *t)
-{
-	switch (t->kind) {
-	case TY_INT: case TY_PTR: return "integer";
-	case TY_STR: return "string";
-	case TY_RECORD: return "record";
-	case TY_TUPLE: return "tuple";
-	default: return "value";
-	}
-}
-
-static void call_printf(struct sema *s, struct node *n)
-{
-	struct node *f = n->args;
-	if (!f || f->kind != N_STR) {
-		err(s, f ? &f->loc : &n->loc, "write the format as a string literal: printf(\"%d\\n\", pid)",
-		    "printf() expects a string literal (%s provided)", f && f->ty ? kind_word(f->ty) : "none");
-		return;
-	}
-	struct fmt fmt;
-	char ebuf[256];
-	int at = 0;
-	if (fmt_parse(s->a, f->str, f->slen, &fmt, ebuf, sizeof(ebuf), &at) < 0) {
-		struct loc l = f->loc;
-		if (f->loc.line == f->loc.end_line) {
-			l.col = f->loc.col + 1 + at;
-			l.end_col = l.col + 2;
-		}
-		err(s, &l, "conversions: %d %i %u %x %X %o %c %s %p %%, with optional flags, width and precision",
-		    "printf: %s", ebuf);
-		return;
-	}
-	int nargs = n->nargs - 1;
-	if (nargs < fmt.nargs) {
-		err(s, &n->loc, "add an argument for each % conversion",
-		    "printf: Not enough arguments for format string (%d supplied, %d expected)", nargs, fmt.nargs);
-		return;
-	}
-	if (nargs > fmt.nargs) {
-		/* bpftrace 0.17 prints an unknown %y as text: say so, it is
-		 * the likely reason for the surplus */
-		const char *hint = "remove the extra arguments or add % conversions for them";
-		for (size_t i = 0; i + 1 < f->slen; i++) {
-			if (f->str[i] != '%')
-				continue;
-			size_t j = i + 1;
-			while (j < f->slen && strchr("-+ #0123456789.hljzt", f->str[j]))
-				j++;
-			if (j < f->slen && f->str[j] == '%') {
-				i = j;
-			} else if (j < f->slen && !strchr("diuoxXcsprl", f->str[j])) {
-				hint = arena_printf(s->a, "'%%%.*s' is not a conversion and prints as text; "
-						   "conversions: %%d %%u %%x %%X %%o %%c %%s %%p %%r",
-						   (int)(j - i), f->str + i + 1);
-				break;
-			}
-		}
-		err(s, &n->loc, hint,
-		    "printf: Too many arguments for format string (%d supplied, %d expected)", nargs, fmt.nargs);
-		return;
-	}
-	int k = 0;
-	struct node *a = f->next;
-	for (int i = 0; i < fmt.n && a; i++) {
-		if (fmt.p[i].conv == FC_LIT)
-			continue;
-		if (a->ty && a->ty->kind != TY_NONE && !fmt_arg_ok(fmt.p[i].conv, a->ty))
-			err(s, &a->loc, fmt.p[i].conv == FC_STR && is_intlike(a->ty) ?
-			    "print integers with %d; read a string from a kernel pointer with str(ptr)" :
-			    fmt.p[i].conv != FC_STR && a->ty->kind == TY_STR ? "print strings with %s" : NULL,
-			    "printf: %%%s specifier expects a value of type %s (%s supplied)",
-			    fmt.p[i].conv == FC_INT ? "d" : fmt.p[i].conv == FC_UINT ? "u" : fmt.p[i].conv == FC_HEX ? "x" :
-			    fmt.p[i].conv == FC_HEXU ? "X" : fmt.p[i].conv == FC_OCT ? "o" : fmt.p[i].conv == FC_CHAR ? "c" :
-			    fmt.p[i].conv == FC_PTR ? "p" : fmt.p[i].conv == FC_BUF ? "r" : "s",
-			    conv_expect(fmt.p[i].conv), kind_word(a->ty));
-		a = a->next;
-		k++;
-	}
-	struct event *e = new_event(s, EV_PRINTF, &n->loc);
-	if (e) {
-		e->fmt = fmt;
-		e->fmtstr = f->str;
-		event_args(s, e, f->next);
-		n->event = e->id;
-	}
-	n->ty = ty_void();
-}
-
-static void call_agg(struct sema *s, struct node *n, enum ty_kind k)
-{
-	struct node *a = n->args;
-	bool sign = true;
-	if (a) {
-		check_int_arg(s, n, a, "argument");
-		sign = a->ty && a->ty->kind == TY_INT ? a->ty->sign : true;
-	}
-	struct type *t = (struct type *)ty_agg(s->a, k, sign);
-	if (k == TY_LHIST) {
-		int64_t mn = 0, mx = 0, st = 0;
-		bool ok = const_arg(s, n, nth(a, 1), "min", &mn) & const_arg(s, n, nth(a, 2), "max", &mx) &
-			  const_arg(s, n, nth(a, 3), "step", &st);
-		if (ok) {
-			if (mn < 0)
-				err(s, &nth(a, 1)->loc, NULL, "lhist() min must be non-negative (provided min %lld)", (long long)mn);
-			else if (mx <= mn)
-				err(s, &n->loc, NULL, "lhist() min must be less than max (provided min %lld and max %lld)",
-				    (long long)mn, (long long)mx);
-			else if (st <= 0)
-				err(s, &nth(a, 3)->loc, NULL, "lhist() step must be >= 1 (%lld provided)", (long long)st);
-			else if ((mx - mn) / st > 1000)
-				err(s, &n->loc, "use a larger step", "lhist() too many buckets, must be <= 1000 (would need %lld)",
-				    (long long)((mx - mn) / st));
-		}
-		t->lh_min = mn;
-		t->lh_max = mx;
-		t->lh_step = st > 0 ? st : 1;
-	}
-	n->ty = t;
-}
-
-/*
-** getopt("name"[, default]): a named parameter given after the script as
-** --name[=value] or -n[=value], folded to a constant at compile time.
-** No default: 1 if given, else 0. An integer default: the value as an
-** integer. A string default: the value as a string.
-*/
-static void call_getopt(struct sema *s, struct node *n)
-{
-	struct node *a = n->args, *def = a->next;
-	n->ty = ty_int(8, true);
-	if (a->kind != N_STR) {
-		err(s, &a->loc, "write the option name as a string: getopt(\"count\")", "getopt() expects a string literal name");
-		return;
-	}
-	if (def && def->kind != N_STR && !def->is_const) {
-		err(s, &def->loc, "write a number or a string literal", "getopt(): the default must be a constant");
-		return;
-	}
-	bool seen = false;
-	for (int i = 0; i < s->p->ngetopt; i++)
-		seen |= !strcmp(s->p->getopt_names[i], a->str);
-	if (!seen)
-		arena_vec_push(s->a, (void ***)&s->p->getopt_names, &s->p->ngetopt, &s->p->capgetopt, a->str);
-	const char *val = NULL;
-	bool given = false;
-	size_t nl = strlen(a->str);
-	for (int i = 0; s->o && i < s->o->nnamed; i++) {
-		const char *x = s->o->named[i];
-		if (!strncmp(x, a->str, nl) && (x[nl] == 0 || x[nl] == '=')) {
-			given = true;
-			val = x[nl] == '=' ? x + nl + 1 : NULL;
-		}
-	}
-	if (def && def->kind == N_STR) {
-		const char *v = given && val ? val : def->str;
-		n->kind = N_STR;
-		n->str = arena_strdup(s->a, v);
-		n->slen = strlen(v);
-		n->ty = ty_str(s->a, (uint32_t)n->slen + 1);
-		return;
-	}
-	int64_t v = def ? def->cval : 0;
-	if (given && val) {
-		char *e;
-		long long x = strtoll(val, &e, 0);
-		if (*e || e == val) {
-			err(s, &n->loc, NULL, "getopt(): option '%s' expects an integer, got '%s'", a->str, val);
-			x = 0;
-		}
-		v = x;
-	} else if (given) {
-		v = 1;
-	}
-	n->kind = N_INT;
-	n->ival = v;
-	set_const(n, v);
-}
-
-static void need_map_arg(struct sema *s, struct node *n, struct node *a)
-{
-	if (!a || a->kind != N_MAP)
-		err(s, a ? &a->loc : &n->loc, arena_printf(s->a, "pass a map, e.g. %s(@x)", n->name),
-		    "%s() expects a map to be provided", n->name);
-}
-
-/*
-** printmap(@m, "fmt"[, top]) (minibt): at run time, one printf of fmt
-** per element of @m, largest value first (bcc's reports), the first top
-** only when top > 0. The conversions take the key's fields, then the
-** value (count/sum/min/max/avg as an int64).
-*/
-static void call_printmap(struct sema *s, struct node *n)
-{
-	struct node *a = n->args, *f = a->next, *top = f->next;
-	need_map_arg(s, n, a);
-	if (f->kind != N_STR) {
-		err(s, &f->loc, "write the format as a string literal: printmap(@m, \"%s %d\\n\")",
-		    "printmap() expects a string literal as its second argument");
-		return;
-	}
-	int64_t ntop = 0;
-	if (top && !const_arg(s, n, top, "top", &ntop))
-		return;
-	if (a->kind != N_MAP || !a->map || !s->report)
-		return;
-	struct mapinfo *m = a->map;
-	if (a->args) {
-		err(s, &a->loc, "pass the whole map: printmap(@m, ...)", "printmap() expects a map without a key");
-		return;
-	}
-	if (m->val->kind == TY_NONE) {
-		err(s, &a->loc, "assign to the map somewhere in the script", "Undefined map: %s", map_disp(s, m));
-		return;
-	}
-	const struct type *ts[17];
-	int nt = 0;
-	if (m->key && m->key->kind == TY_TUPLE)
-		for (int i = 0; i < m->key->nfields && nt < 16; i++)
-			ts[nt++] = m->key->fields[i];
-	else if (m->key)
-		ts[nt++] = m->key;
-	switch (m->val->kind) {
-	case TY_COUNT: case TY_SUM: case TY_MIN: case TY_MAX: case TY_AVG:
-		ts[nt++] = ty_int(8, m->val->kind != TY_COUNT && m->val->sign);
-		break;
-	case TY_STATS: case TY_HIST: case TY_LHIST:
-		err(s, &a->loc, "print it with print(@m)", "printmap() cannot print %s of type %s", map_disp(s, m),
-		    tn(s, m->val));
-		return;
-	default:
-		ts[nt++] = m->val;
-	}
-	struct fmt fmt;
-	char ebuf[256];
-	int at = 0;
-	if (fmt_parse(s->a, f->str, f->slen, &fmt, ebuf, sizeof(ebuf), &at) < 0) {
-		err(s, &f->loc, NULL, "printmap: %s", ebuf);
-		return;
-	}
-	if (fmt.nargs != nt) {
-		err(s, &f->loc, arena_printf(s->a, "one conversion for each of the %d key field%s, then one for the value",
-					     nt - 1, nt == 2 ? "" : "s"),
-		    "printmap: the format has %d conversion%s, %s has %d key field%s and a value", fmt.nargs,
-		    fmt.nargs == 1 ? "" : "s", map_disp(s, m), nt - 1, nt == 2 ? "" : "s");
-		return;
-	}
-	for (int i = 0, k = 0; i < fmt.n; i++) {
-		if (fmt.p[i].conv == FC_LIT)
-			continue;
-		if (!fmt_arg_ok(fmt.p[i].conv, ts[k]))
-			err(s, &f->loc, NULL, "printmap: conversion %d expects a value of type %s (%s %s is %s)", k + 1,
-			    conv_expect(fmt.p[i].conv), map_disp(s, m), k == nt - 1 ? "value" : "key field", tn(s, ts[k]));
-		k++;
-	}
-	struct event *e = new_event(s, EV_PRINTMAP, &n->loc);
-	e->map = m->id;
-	e->top = ntop;
-	e->fmt = fmt;
-	e->fmtstr = f->str;
-	e->nargs = nt;
-	e->argty = arena_alloc(s->a, sizeof(*e->argty) * (size_t)nt);
-	e->argoff = arena_alloc(s->a, sizeof(uint32_t) * (size_t)nt);
-	uint32_t off = 0;
-	for (int i = 0; i < nt; i++) {
-		e->argty[i] = ts[i];
-		e->argoff[i] = off;
-		off += (ts[i]->size + 7) & ~7u;
-	}
-	e->size = 0; /* BPF sends only the id; user space lays the args out */
-	n->event = e->id;
-}
-
 /* a kernel symbol's address from /proc/kallsyms; false if absent or hidden */
-static bool kallsyms_addr(const char *name, uint64_t *addr)
+bool kallsyms_addr(const char *name, uint64_t *addr)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
 	if (!f)
@@ -692,337 +189,11 @@ static bool kallsyms_addr(const char *name, uint64_t *addr)
 	return found;
 }
 
-static void fold_to_int(struct node *n, uint64_t v)
-{
-	n->kind = N_INT;
-	n->ival = (int64_t)v;
-	n->ty = ty_int(8, false);
-	set_const(n, (int64_t)v);
-}
-
-/*
-** Calls whose value is known at compile time become an N_INT, as getopt()
-** does: sizeof(type or expression), from type sizes and BTF, and
-** kaddr("symbol"), from /proc/kallsyms (bpftrace 0.17 resolves it while
-** compiling too). Returns false for any other call.
-*/
-static bool fold_call(struct sema *s, struct node *n)
-{
-	if (!strcmp(n->name, "sizeof")) {
-		const struct type *t;
-		n->ty = ty_int(8, false);
-		if (n->cast) {
-			t = resolve_ctype(s, n->cast);
-		} else {
-			expr(s, n->args);
-			t = n->args->ty;
-		}
-		if (!t || t->kind == TY_NONE)
-			return true; /* error given, or typed by a later pass */
-		if (t->kind == TY_VOID || ty_is_agg(t) || (t->kind == TY_RECORD && !t->size)) {
-			err(s, &n->loc, NULL, "sizeof(): '%s' has no size", tn(s, t));
-			return true;
-		}
-		fold_to_int(n, t->size);
-		return true;
-	}
-	if (!strcmp(n->name, "kaddr")) {
-		struct node *a = n->args;
-		n->ty = ty_none();
-		if (n->nargs != 1) {
-			err(s, &n->loc, NULL, "kaddr() requires 1 argument (%d provided)", n->nargs);
-			return true;
-		}
-		if (a->kind != N_STR) {
-			expr(s, a);
-			err(s, &n->loc, "name the symbol: kaddr(\"avenrun\")",
-			    "kaddr() expects a string literal (%s provided)", kind_word(a->ty));
-			return true;
-		}
-		uint64_t addr;
-		if (!kallsyms_addr(a->str, &addr)) {
-			err(s, &a->loc, "the symbol must be listed in /proc/kallsyms, with addresses visible to root",
-			    "Failed to resolve kernel symbol: %s", a->str);
-			n->ty = ty_int(8, false);
-			return true;
-		}
-		fold_to_int(n, addr);
-		return true;
-	}
-	return false;
-}
-
-static void call(struct sema *s, struct node *n, bool is_stmt, bool map_rhs)
-{
-	if (fold_call(s, n))
-		return;
-	enum func_id f = FUNC__COUNT;
-	for (int i = 0; i < FUNC__COUNT; i++)
-		if (!strcmp(n->name, func_names[i]))
-			f = (enum func_id)i;
-	n->func = f;
-	n->ty = ty_void();
-	if (f == FUNC__COUNT) {
-		static const char *const unsupported[] = {
-			"ustack", "usym", "uaddr", "uptr", "kptr", "system", "cat", "join",
-			"reg", "sizeof", "signal", "override", "buf", "macaddr", "cgroupid", "path",
-			"strncmp", "strcontains", "skboutput", "pton", "unwatch", "len", "has_key",
-			"offsetof", "printf_", "debugf", "strftime", "cgroup_path",
-		};
-		n->ty = ty_none();
-		for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)
-			if (!strcmp(n->name, unsupported[i])) {
-				err(s, &n->loc, NULL, "not supported by minibt: %s()", n->name);
-				for (struct node *a = n->args; a; a = a->next)
-					expr(s, a);
-				return;
-			}
-		const char *sug = diag_suggest(n->name, func_names, FUNC__COUNT);
-		char hint[128];
-		if (sug)
-			snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
-		err(s, &n->name_loc, sug ? hint : NULL, "Unknown function: %s", n->name);
-		for (struct node *a = n->args; a; a = a->next)
-			if (a->kind != N_MAP)
-				expr(s, a);
-		return;
-	}
-	static const int minargs[] = {
-#define FUNC(id, name, mn, mx) [id] = mn,
-#include "funcs.def"
-#undef FUNC
-	};
-	static const int maxargs[] = {
-#define FUNC(id, name, mn, mx) [id] = mx,
-#include "funcs.def"
-#undef FUNC
-	};
-	if (n->nargs < minargs[f] || n->nargs > maxargs[f]) {
-		/* bpftrace 0.17's words */
-		if (maxargs[f] == 0)
-			err(s, &n->loc, NULL, "%s() requires no arguments (%d provided)", n->name, n->nargs);
-		else if (minargs[f] == maxargs[f])
-			err(s, &n->loc, NULL, "%s() requires %d argument%s (%d provided)", n->name, minargs[f],
-			    minargs[f] == 1 ? "" : "s", n->nargs);
-		else if (n->nargs < minargs[f])
-			err(s, &n->loc, NULL, "%s() requires at least %d argument%s (%d provided)", n->name,
-			    minargs[f], minargs[f] == 1 ? "" : "s", n->nargs);
-		else
-			err(s, &n->loc, NULL, "%s() can take at most %d argument%s (%d provided)", n->name,
-			    maxargs[f], maxargs[f] == 1 ? "" : "s", n->nargs);
-		for (struct node *a = n->args; a; a = a->next)
-			if (a->kind != N_MAP && a->kind != N_IDENT)
-				expr(s, a);
-		n->ty = ty_none();
-		return;
-	}
-	/* arguments first (kstack's mode and print's map are not values) */
-	for (struct node *a = n->args; a; a = a->next) {
-		if (f == F_KSTACK && a->kind == N_IDENT)
-			continue;
-		if ((f == F_PRINT || f == F_CLEAR || f == F_ZERO || f == F_DELETE || f == F_PRINTMAP) &&
-		    a == n->args && a->kind == N_MAP) {
-			struct mapinfo *m = map_get(s, a);
-			a->map = m;
-			a->ty = m->val;
-			for (struct node *k = a->args; k; k = k->next)
-				expr(s, k);
-			continue;
-		}
-		expr(s, a);
-	}
-	bool is_agg = f == F_COUNT || f == F_SUM || f == F_MIN || f == F_MAX || f == F_AVG ||
-		      f == F_STATS || f == F_HIST || f == F_LHIST;
-	if (is_agg && !map_rhs)
-		err(s, &n->loc, arena_printf(s->a, "write @name = %s(...)", n->name),
-		    "%s() should be directly assigned to a map", n->name);
-	switch (f) {
-	case F_PRINTF:
-		call_printf(s, n);
-		break;
-	case F_TIME: {
-		const char *tf = "%H:%M:%S\n";
-		if (n->args) {
-			if (n->args->kind != N_STR)
-				err(s, &n->args->loc, "write the format as a string literal, e.g. time(\"%H:%M:%S \")",
-				    "time() expects a string literal (%s provided)", kind_word(n->args->ty));
-			else
-				tf = n->args->str;
-		}
-		struct event *e = new_event(s, EV_TIME, &n->loc);
-		if (e) {
-			e->fmtstr = (char *)tf;
-			n->event = e->id;
-		}
-		break;
-	}
-	case F_EXIT: {
-		struct event *e = new_event(s, EV_EXIT, &n->loc);
-		if (e)
-			n->event = e->id;
-		break;
-	}
-	case F_STR: {
-		struct node *a = n->args;
-		if (a->ty && a->ty->kind != TY_PTR && a->ty->kind != TY_INT && a->ty->kind != TY_STR &&
-		    a->ty->kind != TY_NONE)
-			err(s, &a->loc, NULL, "str() expects an integer or a pointer type as first argument (%s provided)",
-			    tn(s, a->ty));
-		else if (a->ty && a->ty->kind == TY_STR && !(a->kind == N_FIELD || a->kind == N_POSPARAM))
-			err(s, &a->loc, "it is a string already: use it directly",
-			    "str() expects an integer or a pointer type as first argument (%s provided)", tn(s, a->ty));
-		int64_t len = STRLEN_DEFAULT;
-		if (n->nargs == 2) {
-			struct node *l = a->next;
-			if (l->is_const) {
-				len = l->cval + 1;
-				if (l->cval < 0 || len > 200) {
-					err(s, &l->loc, "str()'s length is at most 199 bytes", "str(): invalid length %lld",
-					    (long long)l->cval);
-					len = STRLEN_DEFAULT;
-				}
-			} else {
-				check_int_arg(s, n, l, "length");
-			}
-		}
-		if (a->ty && a->ty->kind == TY_STR && (uint32_t)len > a->ty->size)
-			len = a->ty->size;
-		n->ty = ty_str(s->a, (uint32_t)len);
-		break;
-	}
-	case F_NTOP: {
-		struct node *a = n->args;
-		if (n->nargs == 2) {
-			check_int_arg(s, n, a, "address family");
-			a = a->next;
-		}
-		const struct type *t = a->ty;
-		bool ok = t && (t->kind == TY_INT || t->kind == TY_NONE ||
-				(t->kind == TY_ARRAY && t->sub->kind == TY_INT && t->sub->size == 1 &&
-				 (t->nelem == 4 || t->nelem == 16)) ||
-				(t->kind == TY_STR && (t->size == 4 || t->size == 16)));
-		if (!ok)
-			err(s, &a->loc, "pass a 32-bit IPv4 address or a u8[4] / u8[16] array",
-			    "ntop() expects an integer or array argument, got %s", tn(s, t));
-		else if (t->kind == TY_INT && t->size > 4 && !a->is_const && n->nargs == 1)
-			warn(s, &a->loc, NULL, "ntop(): a %u-byte integer is read as an IPv4 address (its low 4 bytes)", t->size);
-		n->ty = ty_simple(TY_INET);
-		break;
-	}
-	case F_BSWAP: {
-		struct node *a = n->args;
-		if (!is_int(a->ty)) {
-			if (a->ty->kind != TY_NONE)
-				err(s, &a->loc, NULL, "bswap() only supports integer arguments (%s provided)", tn(s, a->ty));
-			n->ty = ty_int(8, false);
-		} else {
-			n->ty = ty_int((int)a->ty->size, false);
-		}
-		break;
-	}
-	case F_KSTACK: {
-		enum stack_mode m = STACK_BPFTRACE;
-		int64_t frames = MAX_STACK_FRAMES;
-		for (struct node *a = n->args; a; a = a->next) {
-			if (a->kind == N_IDENT) {
-				if (!strcmp(a->name, "perf"))
-					m = STACK_PERF;
-				else if (!strcmp(a->name, "bpftrace"))
-					m = STACK_BPFTRACE;
-				else if (!strcmp(a->name, "raw"))
-					m = STACK_RAW;
-				else
-					err(s, &a->loc, "modes: bpftrace, perf, raw", "kstack(): invalid mode '%s'", a->name);
-			} else if (const_arg(s, n, a, "the number of frames", &frames)) {
-				if (frames < 1 || frames > MAX_STACK_FRAMES) {
-					err(s, &a->loc, NULL, "kstack(): number of frames must be between 1 and %d (%lld given)",
-					    MAX_STACK_FRAMES, (long long)frames);
-					frames = MAX_STACK_FRAMES;
-				}
-			}
-		}
-		n->ty = ty_kstack(s->a, (int)frames, m);
-		if (s->p->need_stackmap < MAX_STACK_FRAMES)
-			s->p->need_stackmap = MAX_STACK_FRAMES;
-		break;
-	}
-	case F_KSYM:
-		check_int_arg(s, n, n->args, "address");
-		n->ty = ty_simple(TY_KSYM);
-		break;
-	case F_COUNT: call_agg(s, n, TY_COUNT); break;
-	case F_SUM: call_agg(s, n, TY_SUM); break;
-	case F_MIN: call_agg(s, n, TY_MIN); break;
-	case F_MAX: call_agg(s, n, TY_MAX); break;
-	case F_AVG: call_agg(s, n, TY_AVG); break;
-	case F_STATS: call_agg(s, n, TY_STATS); break;
-	case F_HIST: call_agg(s, n, TY_HIST); break;
-	case F_LHIST: call_agg(s, n, TY_LHIST); break;
-	case F_DELETE: {
-		struct node *a = n->args;
-		need_map_arg(s, n, a);
-		if (a->kind == N_MAP && a->map) {
-			struct mapinfo *m = a->map;
-			if (m->key && !a->args)
-				err(s, &a->loc, "delete one element: delete(@m[key]); all of them: clear(@m)",
-				    "delete() expects a map element, %s has keys", map_disp(s, m));
-			else
-				set_key_type(s, a); /* checked as for a read */
-		}
-		break;
-	}
-	case F_CLEAR:
-	case F_ZERO:
-	case F_PRINT: {
-		struct node *a = n->args;
-		if (f != F_PRINT || a->kind == N_MAP) {
-			need_map_arg(s, n, a);
-			if (a->kind == N_MAP && a->args)
-				err(s, &a->loc, arena_printf(s->a, "pass the whole map: %s(@m)", n->name),
-				    "%s() expects a map without a key", n->name);
-			struct event *e = new_event(s, f == F_CLEAR ? EV_CLEAR : f == F_ZERO ? EV_ZERO : EV_PRINT, &n->loc);
-			if (e && a->kind == N_MAP && a->map) {
-				e->map = a->map->id;
-				if (f == F_PRINT && n->nargs > 1) {
-					int64_t v;
-					if (const_arg(s, n, a->next, "top", &v))
-						e->top = v;
-					if (n->nargs > 2 && const_arg(s, n, a->next->next, "div", &v))
-						e->div = v;
-				}
-				n->event = e->id;
-			}
-			if (a->kind == N_MAP && a->map && a->map->val->kind == TY_NONE)
-				err(s, &a->loc, "assign to the map somewhere in the script", "Undefined map: %s",
-				    map_disp(s, a->map));
-		} else {
-			if (n->nargs > 1)
-				err(s, &n->loc, NULL, "print() with a value takes one argument");
-			struct event *e = new_event(s, EV_PRINTV, &n->loc);
-			if (e) {
-				event_args(s, e, a);
-				n->event = e->id;
-			}
-		}
-		break;
-	}
-	case F_GETOPT:
-		call_getopt(s, n);
-		break;
-	case F_PRINTMAP:
-		call_printmap(s, n);
-		break;
-	case FUNC__COUNT:
-		break;
-	}
-	(void)is_stmt;
-}
-
 /* type of a binary operation on integers, as bpftrace 0.17 */
 static void binop(struct sema *s, struct node *n)
 {
-	expr(s, n->lhs);
-	expr(s, n->rhs);
+	sema_expr(s, n->lhs);
+	sema_expr(s, n->rhs);
 	const struct type *l = n->lhs->ty, *r = n->rhs->ty;
 	if (l->kind == TY_NONE || r->kind == TY_NONE) {
 		n->ty = ty_int(8, true);
@@ -1092,7 +263,7 @@ static void binop(struct sema *s, struct node *n)
 
 static void field(struct sema *s, struct node *n)
 {
-	expr(s, n->lhs);
+	sema_expr(s, n->lhs);
 	const struct type *t = n->lhs->ty;
 	n->ty = ty_int(8, true);
 	if (t->kind == TY_NONE) { /* an error given already: no cascade */
@@ -1163,7 +334,221 @@ static void field(struct sema *s, struct node *n)
 	}
 }
 
-static void expr(struct sema *s, struct node *n)
+/* a call as a value: it must return one */
+static void call_value(struct sema *s, struct node *n)
+{
+	sema_call(s, n, false);
+	if (n->kind != N_CALL) /* folded (getopt) */
+		return;
+	if (n->ty->kind == TY_VOID && n->func != FUNC__COUNT)
+		err(s, &n->loc, "use it as a statement", "%s() does not return a value", n->name);
+}
+
+static void var_ref(struct sema *s, struct node *n)
+{
+	struct varinfo *v = var_find(s, n->name);
+	if (!v) {
+		err(s, &n->loc, "assign it first in this probe: $x = ...; scratch variables live for one probe",
+		    "Undefined or undeclared variable: $%s", n->name);
+		n->ty = ty_int(8, true);
+	} else {
+		n->var = v;
+		n->ty = v->ty;
+	}
+}
+
+/* @m or @m[k...] read in an expression */
+static void map_ref(struct sema *s, struct node *n)
+{
+	struct mapinfo *m = sema_map_get(s, n);
+	n->map = m;
+	for (struct node *k = n->args; k; k = k->next)
+		sema_expr(s, k);
+	n->ty = m->val;
+	if (m->val->kind == TY_NONE)
+		n->ty = ty_none();
+	sema_set_key_type(s, n);
+	map_key(s, n, m);
+	if (m->val->kind == TY_HIST || m->val->kind == TY_LHIST || m->val->kind == TY_STATS)
+		err(s, &n->loc, "print it with print(@m)", "%s of type %s can not be read in a probe",
+		    sema_map_disp(s, m), tn(s, m->val));
+}
+
+/* $N: a constant integer if it reads as one (or is not given), else a
+ * string; $#: their number */
+static void posparam(struct sema *s, struct node *n)
+{
+	if (n->ival < 0) {
+		n->ty = ty_int(8, true);
+		set_const(n, s->o ? s->o->npos : 0);
+		return;
+	}
+	const char *v = s->o && n->ival >= 1 && n->ival <= s->o->npos ? s->o->pos[n->ival - 1] : NULL;
+	char *e = NULL;
+	long long iv = v ? strtoll(v, &e, 0) : 0;
+	if (!v || (e && *e == 0 && e != v)) {
+		n->ty = ty_int(8, true);
+		set_const(n, iv);
+	} else {
+		n->ty = ty_str(s->a, (uint32_t)strlen(v) + 1);
+		n->str = (char *)v;
+		n->slen = strlen(v);
+	}
+}
+
+static void unop(struct sema *s, struct node *n)
+{
+	sema_expr(s, n->lhs);
+	switch (n->op) {
+	case OP_NOT:
+		n->ty = ty_int(8, false);
+		if (n->lhs->is_const)
+			set_const(n, !n->lhs->cval);
+		break;
+	case OP_BNOT:
+	case OP_NEG:
+		if (!is_intlike(n->lhs->ty) && n->lhs->ty->kind != TY_NONE)
+			err(s, &n->loc, NULL, "The '%s' operator can not be used on type %s", op_names[n->op],
+			    tn(s, n->lhs->ty));
+		n->ty = ty_int(8, n->lhs->ty->kind == TY_INT ? n->lhs->ty->sign : true);
+		if (n->lhs->is_const)
+			set_const(n, n->op == OP_NEG ? (int64_t)(0 - (uint64_t)n->lhs->cval) : ~n->lhs->cval);
+		break;
+	case OP_DEREF: {
+		const struct type *t = n->lhs->ty;
+		if (t->kind == TY_PTR) {
+			n->ty = t->sub->kind == TY_VOID ? ty_int(8, false) : t->sub;
+		} else if (is_int(t)) {
+			n->ty = ty_int(8, false);
+		} else {
+			if (t->kind != TY_NONE)
+				err(s, &n->loc, NULL, "The dereference operator can not be used on expressions of type '%s'", tn(s, t));
+			n->ty = ty_int(8, false);
+		}
+		break;
+	}
+	case OP_ADDR:
+		err(s, &n->loc, "read the value instead, or cast an address to a pointer type",
+		    "not supported by minibt: the address-of operator");
+		n->ty = ty_int(8, false);
+		break;
+	default:
+		n->ty = ty_int(8, true);
+	}
+}
+
+static void ternary(struct sema *s, struct node *n)
+{
+	sema_expr(s, n->cond);
+	sema_expr(s, n->lhs);
+	sema_expr(s, n->rhs);
+	if (n->lhs->ty->kind == TY_STR && n->rhs->ty->kind == TY_STR) {
+		uint32_t sz = n->lhs->ty->size > n->rhs->ty->size ? n->lhs->ty->size : n->rhs->ty->size;
+		n->ty = ty_str(s->a, sz);
+	} else if (is_intlike(n->lhs->ty) && is_intlike(n->rhs->ty)) {
+		bool sign = (n->lhs->ty->kind != TY_INT || n->lhs->ty->sign) &&
+			    (n->rhs->ty->kind != TY_INT || n->rhs->ty->sign);
+		n->ty = ty_int(8, sign);
+	} else if (ty_equal(n->lhs->ty, n->rhs->ty)) {
+		n->ty = n->lhs->ty;
+	} else {
+		if (n->lhs->ty->kind != TY_NONE && n->rhs->ty->kind != TY_NONE)
+			err(s, &n->loc, "give both branches the same type",
+			    "Ternary operator must return the same type: have '%s' and '%s'",
+			    kind_word(n->lhs->ty), kind_word(n->rhs->ty));
+		n->ty = n->lhs->ty;
+	}
+	if (n->cond->ty->kind != TY_NONE && !is_intlike(n->cond->ty))
+		err(s, &n->cond->loc, NULL, "Invalid condition in ternary: %s", tn(s, n->cond->ty));
+}
+
+/* a[i]: arrays and strings by a constant index, pointers by any */
+static void index_expr(struct sema *s, struct node *n)
+{
+	sema_expr(s, n->lhs);
+	sema_expr(s, n->rhs);
+	const struct type *t = n->lhs->ty;
+	if (!is_int(n->rhs->ty) && n->rhs->ty->kind != TY_NONE)
+		err(s, &n->rhs->loc, NULL, "The array index operator [] expects an integer index");
+	if (t->kind == TY_ARRAY) {
+		if (n->rhs->is_const && (n->rhs->cval < 0 || n->rhs->cval >= t->nelem))
+			err(s, &n->rhs->loc, NULL, "the index %lld is out of bounds for array of size %u",
+			    (long long)n->rhs->cval, t->nelem);
+		else if (!n->rhs->is_const)
+			err(s, &n->rhs->loc, "index arrays with constants", "not supported by minibt: non-constant array index");
+		n->ty = t->sub;
+	} else if (t->kind == TY_PTR) {
+		n->ty = t->sub->kind == TY_VOID ? ty_int(1, false) : t->sub;
+	} else if (t->kind == TY_STR) {
+		n->ty = ty_int(1, true);
+		if (!n->rhs->is_const)
+			err(s, &n->rhs->loc, "index strings with constants", "not supported by minibt: non-constant string index");
+	} else {
+		if (t->kind != TY_NONE)
+			err(s, &n->loc, NULL, "The array index operator [] can only be used on arrays and pointers, found %s",
+			    tn(s, t));
+		n->ty = ty_int(8, true);
+	}
+}
+
+/* (type)e: to an integer (a constant is folded) or a pointer */
+static void cast(struct sema *s, struct node *n)
+{
+	sema_expr(s, n->lhs);
+	const struct type *t = sema_resolve_ctype(s, n->cast);
+	if (!t) {
+		n->ty = ty_none(); /* error given */
+		return;
+	}
+	const struct type *from = n->lhs->ty;
+	if (t->kind == TY_RECORD) {
+		err(s, &n->loc, arena_printf(s->a, "cast to a pointer: (%s *)", tn(s, t)),
+		    "Cannot cast to struct type \"%s\"", tn(s, t));
+		n->ty = ty_int(8, false);
+		return;
+	}
+	if (from->kind != TY_NONE && !is_intlike(from) && !(from->kind == TY_ARRAY && t->kind == TY_INT)) {
+		err(s, &n->loc, NULL, "Cannot cast from \"%s\" to \"%s\"", tn(s, from), tn(s, t));
+	}
+	n->ty = t;
+	if (n->lhs->is_const && t->kind == TY_INT) {
+		int64_t v = n->lhs->cval;
+		/* widening extends by the destination's sign (bpftrace 0.17) */
+		int fbits = from->kind == TY_INT ? (int)from->size * 8 : 64;
+		if (fbits < 64) {
+			uint64_t fm = (1ULL << fbits) - 1, u = (uint64_t)v & fm;
+			if (t->sign && (u >> (fbits - 1)))
+				u |= ~fm;
+			v = (int64_t)u;
+		}
+		int bits = (int)t->size * 8;
+		if (bits < 64) {
+			uint64_t mask = (1ULL << bits) - 1;
+			uint64_t u = (uint64_t)v & mask;
+			if (t->sign && (u >> (bits - 1)))
+				u |= ~mask;
+			v = (int64_t)u;
+		}
+		set_const(n, v);
+	}
+}
+
+static void tuple(struct sema *s, struct node *n)
+{
+	const struct type *fs[16];
+	int i = 0;
+	for (struct node *a = n->args; a; a = a->next) {
+		sema_expr(s, a);
+		if (i < 16)
+			fs[i++] = a->ty->kind == TY_INT ? widen(a->ty) : a->ty;
+	}
+	if (n->nargs > 16)
+		err(s, &n->loc, NULL, "tuples have at most 16 elements");
+	n->ty = ty_tuple(s->a, fs, i);
+}
+
+/* type n (and fold it when constant), by its kind */
+void sema_expr(struct sema *s, struct node *n)
 {
 	n->is_const = false;
 	switch (n->kind) {
@@ -1174,216 +559,20 @@ static void expr(struct sema *s, struct node *n)
 	case N_STR:
 		n->ty = ty_str(s->a, (uint32_t)n->slen + 1);
 		break;
-	case N_BUILTIN:
-		builtin(s, n);
-		break;
-	case N_CALL:
-		call(s, n, false, false);
-		if (n->kind != N_CALL) /* folded (getopt) */
-			break;
-		if (n->ty->kind == TY_VOID && n->func != FUNC__COUNT)
-			err(s, &n->loc, "use it as a statement", "%s() does not return a value", n->name);
-		break;
-	case N_VAR: {
-		struct varinfo *v = var_find(s, n->name);
-		if (!v) {
-			err(s, &n->loc, "assign it first in this probe: $x = ...; scratch variables live for one probe",
-			    "Undefined or undeclared variable: $%s", n->name);
-			n->ty = ty_int(8, true);
-		} else {
-			n->var = v;
-			n->ty = v->ty;
-		}
-		break;
-	}
-	case N_MAP: {
-		struct mapinfo *m = map_get(s, n);
-		n->map = m;
-		for (struct node *k = n->args; k; k = k->next)
-			expr(s, k);
-		n->ty = m->val;
-		if (m->val->kind == TY_NONE)
-			n->ty = ty_none();
-		set_key_type(s, n);
-		map_key(s, n, m);
-		if (m->val->kind == TY_HIST || m->val->kind == TY_LHIST || m->val->kind == TY_STATS)
-			err(s, &n->loc, "print it with print(@m)", "%s of type %s can not be read in a probe",
-			    map_disp(s, m), tn(s, m->val));
-		break;
-	}
-	case N_POSPARAM: {
-		if (n->ival < 0) {
-			n->ty = ty_int(8, true);
-			set_const(n, s->o ? s->o->npos : 0);
-			break;
-		}
-		const char *v = s->o && n->ival >= 1 && n->ival <= s->o->npos ? s->o->pos[n->ival - 1] : NULL;
-		char *e = NULL;
-		long long iv = v ? strtoll(v, &e, 0) : 0;
-		if (!v || (e && *e == 0 && e != v)) {
-			n->ty = ty_int(8, true);
-			set_const(n, iv);
-		} else {
-			n->ty = ty_str(s->a, (uint32_t)strlen(v) + 1);
-			n->str = (char *)v;
-			n->slen = strlen(v);
-		}
-		break;
-	}
-	case N_IDENT:
-		ident(s, n);
-		break;
-	case N_INCDEC:
-		incdec(s, n);
-		break;
-	case N_BINOP:
-		binop(s, n);
-		break;
-	case N_UNOP:
-		expr(s, n->lhs);
-		switch (n->op) {
-		case OP_NOT:
-			n->ty = ty_int(8, false);
-			if (n->lhs->is_const)
-				set_const(n, !n->lhs->cval);
-			break;
-		case OP_BNOT:
-		case OP_NEG:
-			if (!is_intlike(n->lhs->ty) && n->lhs->ty->kind != TY_NONE)
-				err(s, &n->loc, NULL, "The '%s' operator can not be used on type %s", op_names[n->op],
-				    tn(s, n->lhs->ty));
-			n->ty = ty_int(8, n->lhs->ty->kind == TY_INT ? n->lhs->ty->sign : true);
-			if (n->lhs->is_const)
-				set_const(n, n->op == OP_NEG ? (int64_t)(0 - (uint64_t)n->lhs->cval) : ~n->lhs->cval);
-			break;
-		case OP_DEREF: {
-			const struct type *t = n->lhs->ty;
-			if (t->kind == TY_PTR) {
-				n->ty = t->sub->kind == TY_VOID ? ty_int(8, false) : t->sub;
-			} else if (is_int(t)) {
-				n->ty = ty_int(8, false);
-			} else {
-				if (t->kind != TY_NONE)
-					err(s, &n->loc, NULL, "The dereference operator can not be used on expressions of type '%s'", tn(s, t));
-				n->ty = ty_int(8, false);
-			}
-			break;
-		}
-		case OP_ADDR:
-			err(s, &n->loc, "read the value instead, or cast an address to a pointer type",
-			    "not supported by minibt: the address-of operator");
-			n->ty = ty_int(8, false);
-			break;
-		default:
-			n->ty = ty_int(8, true);
-		}
-		break;
-	case N_TERNARY:
-		expr(s, n->cond);
-		expr(s, n->lhs);
-		expr(s, n->rhs);
-		if (n->lhs->ty->kind == TY_STR && n->rhs->ty->kind == TY_STR) {
-			uint32_t sz = n->lhs->ty->size > n->rhs->ty->size ? n->lhs->ty->size : n->rhs->ty->size;
-			n->ty = ty_str(s->a, sz);
-		} else if (is_intlike(n->lhs->ty) && is_intlike(n->rhs->ty)) {
-			bool sign = (n->lhs->ty->kind != TY_INT || n->lhs->ty->sign) &&
-				    (n->rhs->ty->kind != TY_INT || n->rhs->ty->sign);
-			n->ty = ty_int(8, sign);
-		} else if (ty_equal(n->lhs->ty, n->rhs->ty)) {
-			n->ty = n->lhs->ty;
-		} else {
-			if (n->lhs->ty->kind != TY_NONE && n->rhs->ty->kind != TY_NONE)
-				err(s, &n->loc, "give both branches the same type",
-				    "Ternary operator must return the same type: have '%s' and '%s'",
-				    kind_word(n->lhs->ty), kind_word(n->rhs->ty));
-			n->ty = n->lhs->ty;
-		}
-		if (n->cond->ty->kind != TY_NONE && !is_intlike(n->cond->ty))
-			err(s, &n->cond->loc, NULL, "Invalid condition in ternary: %s", tn(s, n->cond->ty));
-		break;
-	case N_FIELD:
-		field(s, n);
-		break;
-	case N_INDEX: {
-		expr(s, n->lhs);
-		expr(s, n->rhs);
-		const struct type *t = n->lhs->ty;
-		if (!is_int(n->rhs->ty) && n->rhs->ty->kind != TY_NONE)
-			err(s, &n->rhs->loc, NULL, "The array index operator [] expects an integer index");
-		if (t->kind == TY_ARRAY) {
-			if (n->rhs->is_const && (n->rhs->cval < 0 || n->rhs->cval >= t->nelem))
-				err(s, &n->rhs->loc, NULL, "the index %lld is out of bounds for array of size %u",
-				    (long long)n->rhs->cval, t->nelem);
-			else if (!n->rhs->is_const)
-				err(s, &n->rhs->loc, "index arrays with constants", "not supported by minibt: non-constant array index");
-			n->ty = t->sub;
-		} else if (t->kind == TY_PTR) {
-			n->ty = t->sub->kind == TY_VOID ? ty_int(1, false) : t->sub;
-		} else if (t->kind == TY_STR) {
-			n->ty = ty_int(1, true);
-			if (!n->rhs->is_const)
-				err(s, &n->rhs->loc, "index strings with constants", "not supported by minibt: non-constant string index");
-		} else {
-			if (t->kind != TY_NONE)
-				err(s, &n->loc, NULL, "The array index operator [] can only be used on arrays and pointers, found %s",
-				    tn(s, t));
-			n->ty = ty_int(8, true);
-		}
-		break;
-	}
-	case N_CAST: {
-		expr(s, n->lhs);
-		const struct type *t = resolve_ctype(s, n->cast);
-		if (!t) {
-			n->ty = ty_none(); /* error given */
-			break;
-		}
-		const struct type *from = n->lhs->ty;
-		if (t->kind == TY_RECORD) {
-			err(s, &n->loc, arena_printf(s->a, "cast to a pointer: (%s *)", tn(s, t)),
-			    "Cannot cast to struct type \"%s\"", tn(s, t));
-			n->ty = ty_int(8, false);
-			break;
-		}
-		if (from->kind != TY_NONE && !is_intlike(from) && !(from->kind == TY_ARRAY && t->kind == TY_INT)) {
-			err(s, &n->loc, NULL, "Cannot cast from \"%s\" to \"%s\"", tn(s, from), tn(s, t));
-		}
-		n->ty = t;
-		if (n->lhs->is_const && t->kind == TY_INT) {
-			int64_t v = n->lhs->cval;
-			/* widening extends by the destination's sign (bpftrace 0.17) */
-			int fbits = from->kind == TY_INT ? (int)from->size * 8 : 64;
-			if (fbits < 64) {
-				uint64_t fm = (1ULL << fbits) - 1, u = (uint64_t)v & fm;
-				if (t->sign && (u >> (fbits - 1)))
-					u |= ~fm;
-				v = (int64_t)u;
-			}
-			int bits = (int)t->size * 8;
-			if (bits < 64) {
-				uint64_t mask = (1ULL << bits) - 1;
-				uint64_t u = (uint64_t)v & mask;
-				if (t->sign && (u >> (bits - 1)))
-					u |= ~mask;
-				v = (int64_t)u;
-			}
-			set_const(n, v);
-		}
-		break;
-	}
-	case N_TUPLE: {
-		const struct type *fs[16];
-		int i = 0;
-		for (struct node *a = n->args; a; a = a->next) {
-			expr(s, a);
-			if (i < 16)
-				fs[i++] = a->ty->kind == TY_INT ? widen(a->ty) : a->ty;
-		}
-		if (n->nargs > 16)
-			err(s, &n->loc, NULL, "tuples have at most 16 elements");
-		n->ty = ty_tuple(s->a, fs, i);
-		break;
-	}
+	case N_BUILTIN: sema_builtin(s, n); break;
+	case N_CALL: call_value(s, n); break;
+	case N_VAR: var_ref(s, n); break;
+	case N_MAP: map_ref(s, n); break;
+	case N_POSPARAM: posparam(s, n); break;
+	case N_IDENT: ident(s, n); break;
+	case N_INCDEC: incdec(s, n); break;
+	case N_BINOP: binop(s, n); break;
+	case N_UNOP: unop(s, n); break;
+	case N_TERNARY: ternary(s, n); break;
+	case N_FIELD: field(s, n); break;
+	case N_INDEX: index_expr(s, n); break;
+	case N_CAST: cast(s, n); break;
+	case N_TUPLE: tuple(s, n); break;
 	default:
 		n->ty = ty_void();
 	}
@@ -1459,14 +648,14 @@ static void map_use(struct sema *s, struct node *mn, struct mapinfo *m)
 		return;
 	if (mn->args && loc_before(&m->nokey_use, &m->key_use))
 		err(s, &mn->loc, arena_printf(s->a, "use %s without a key everywhere, or with one everywhere",
-					      map_disp(s, m)),
+					      sema_map_disp(s, m)),
 		    "%s used as a map with an explicit key (non-scalar map), previously used without an explicit key (scalar map)",
-		    map_disp(s, m));
+		    sema_map_disp(s, m));
 	else if (!mn->args && loc_before(&m->key_use, &m->nokey_use))
-		err(s, &mn->loc, arena_printf(s->a, "%s was used with a key before: write %s[key]", map_disp(s, m),
-					      map_disp(s, m)),
+		err(s, &mn->loc, arena_printf(s->a, "%s was used with a key before: write %s[key]", sema_map_disp(s, m),
+					      sema_map_disp(s, m)),
 		    "%s used as a map without an explicit key (scalar map), previously used with an explicit key (non-scalar map)",
-		    map_disp(s, m));
+		    sema_map_disp(s, m));
 }
 
 /* keys match if equal but for integer signs (all are stored as 64 bits) */
@@ -1490,7 +679,7 @@ static void map_key(struct sema *s, struct node *mn, struct mapinfo *m)
 		return;
 	for (struct node *k = mn->args; k; k = k->next)
 		if (k->ty->kind == TY_VOID || k->ty->kind == TY_RECORD || ty_is_agg(k->ty))
-			err(s, &k->loc, NULL, "%s: '%s' can not be a map key", map_disp(s, m), tn(s, k->ty));
+			err(s, &k->loc, NULL, "%s: '%s' can not be a map key", sema_map_disp(s, m), tn(s, k->ty));
 	const struct type *kt = mn->key_ty;
 	for (struct node *k = mn->args; k; k = k->next)
 		if (k->ty->kind == TY_NONE)
@@ -1502,7 +691,7 @@ static void map_key(struct sema *s, struct node *mn, struct mapinfo *m)
 		/* strings of another size fit: keys are resized to the largest */
 		err(s, &mn->loc, "use the same key types everywhere the map is used",
 		    "Argument mismatch for %s: trying to access with arguments: [%s] when map expects arguments: [%s]",
-		    map_disp(s, m), tn(s, kt), tn(s, m->key));
+		    sema_map_disp(s, m), tn(s, kt), tn(s, m->key));
 	} else if (kt->size > m->key->size) {
 		m->key = kt;
 		s->changed = true;
@@ -1511,7 +700,7 @@ static void map_key(struct sema *s, struct node *mn, struct mapinfo *m)
 
 static void assign_map(struct sema *s, struct node *n, struct node *lhs, const struct type *t)
 {
-	struct mapinfo *m = map_get(s, lhs);
+	struct mapinfo *m = sema_map_get(s, lhs);
 	lhs->map = m;
 	map_key(s, lhs, m);
 	m->assigned = true;
@@ -1539,7 +728,7 @@ static void assign_map(struct sema *s, struct node *n, struct node *lhs, const s
 	} else if (!ty_equal(m->val, vt)) {
 		err(s, &n->rhs->loc, arena_printf(s->a, "a map holds one type of value: store this one in another map"),
 		    "Type mismatch for %s: trying to assign value of type '%s' when map already contains a value of type '%s'",
-		    map_disp(s, m), tn(s, vt), tn(s, m->val));
+		    sema_map_disp(s, m), tn(s, vt), tn(s, m->val));
 	}
 	m->percpu = ty_is_agg(m->val);
 	lhs->ty = m->val;
@@ -1558,16 +747,16 @@ static void incdec(struct sema *s, struct node *n)
 	struct node *lhs = n->lhs;
 	n->ty = ty_int(8, true);
 	if (lhs->kind == N_VAR) {
-		expr(s, lhs);
+		sema_expr(s, lhs);
 		if (lhs->ty->kind != TY_INT && lhs->ty->kind != TY_PTR)
 			err(s, &n->loc, NULL, "The %s operator can not be used on type %s", op_names[n->op], tn(s, lhs->ty));
 		else
 			n->ty = lhs->ty->kind == TY_PTR ? lhs->ty : ty_int(8, lhs->ty->sign);
 	} else {
 		for (struct node *k = lhs->args; k; k = k->next)
-			expr(s, k);
-		set_key_type(s, lhs);
-		struct mapinfo *m = map_get(s, lhs);
+			sema_expr(s, k);
+		sema_set_key_type(s, lhs);
+		struct mapinfo *m = sema_map_get(s, lhs);
 		const struct type *cur = m->val->kind == TY_NONE ? ty_int(8, true) : m->val;
 		if (cur->kind != TY_INT)
 			err(s, &n->loc, NULL, "The %s operator can not be used on map values of type %s", op_names[n->op], tn(s, cur));
@@ -1589,9 +778,9 @@ static void stmt(struct sema *s, struct node *n)
 			     "the type of its first assignment)", n->name, vt);
 		}
 		if (n->lhs->kind == N_CALL) {
-			call(s, n->lhs, true, false);
+			sema_call(s, n->lhs, false);
 		} else {
-			expr(s, n->lhs);
+			sema_expr(s, n->lhs);
 			/* a bare map read is allowed and does nothing */
 		}
 		break;
@@ -1600,15 +789,15 @@ static void stmt(struct sema *s, struct node *n)
 		bool agg_call = n->rhs->kind == N_CALL && lhs->kind == N_MAP && n->op == OP_ASSIGN;
 		if (lhs->kind == N_MAP)
 			for (struct node *k = lhs->args; k; k = k->next)
-				expr(s, k);
+				sema_expr(s, k);
 		if (n->rhs->kind == N_CALL)
-			call(s, n->rhs, false, agg_call);
+			sema_call(s, n->rhs, agg_call);
 		else
-			expr(s, n->rhs);
+			sema_expr(s, n->rhs);
 		const struct type *t = n->rhs->ty;
 		if (n->op != OP_ASSIGN) {
 			/* x op= e: x must already be an integer */
-			expr(s, lhs);
+			sema_expr(s, lhs);
 			if (lhs->ty->kind != TY_NONE && !is_intlike(lhs->ty))
 				err(s, &n->loc, NULL, "The '%s=' operator can not be used on type %s", op_names[n->op], tn(s, lhs->ty));
 			if (!is_intlike(t) && t->kind != TY_NONE)
@@ -1641,7 +830,7 @@ static void stmt(struct sema *s, struct node *n)
 				break; /* error given by expr() */
 			assign_var(s, n, lhs, n->op == OP_ASSIGN ? t : lhs->ty);
 		} else {
-			set_key_type(s, lhs);
+			sema_set_key_type(s, lhs);
 			assign_map(s, n, lhs, t);
 		}
 		break;
@@ -1650,7 +839,7 @@ static void stmt(struct sema *s, struct node *n)
 		incdec(s, n);
 		break;
 	case N_IF:
-		expr(s, n->cond);
+		sema_expr(s, n->cond);
 		if (n->cond->ty->kind != TY_NONE && !is_intlike(n->cond->ty))
 			err(s, &n->cond->loc, "compare it: if ($s == \"x\")", "Invalid condition in if(): %s", tn(s, n->cond->ty));
 		block(s, n->then);
@@ -1658,7 +847,7 @@ static void stmt(struct sema *s, struct node *n)
 			block(s, n->els);
 		break;
 	case N_UNROLL:
-		expr(s, n->cond);
+		sema_expr(s, n->cond);
 		if (!n->cond->is_const)
 			err(s, &n->cond->loc, "write a number: unroll(5)", "unroll() expects a constant integer");
 		else if (n->cond->cval < 1 || n->cond->cval > 100)
@@ -1672,7 +861,7 @@ static void stmt(struct sema *s, struct node *n)
 		block(s, n);
 		break;
 	default:
-		expr(s, n);
+		sema_expr(s, n);
 	}
 }
 
@@ -1706,7 +895,7 @@ static void probe_body(struct sema *s, struct probe *p)
 		}
 	}
 	if (p->pred) {
-		expr(s, p->pred);
+		sema_expr(s, p->pred);
 		if (p->pred->ty->kind != TY_NONE && !is_intlike(p->pred->ty))
 			err(s, &p->pred->loc, "compare it, e.g. /comm == \"sshd\"/", "Invalid type for predicate: %s",
 			    tn(s, p->pred->ty));

@@ -176,7 +176,6 @@ const char *ty_name(struct arena *a, const struct type *t)
 			s = arena_printf(a, "%s%s%s", s, i ? "," : "", ty_name(a, t->fields[i]));
 		return arena_printf(a, "%s)", s);
 	}
-	case TY_ENUM_: return "enum";
 	case TY_COUNT: return "count";
 	case TY_SUM: return "sum";
 	case TY_MIN: return "min";
@@ -444,13 +443,6 @@ static const struct type *convert(struct btf_ctx *b, struct btf *btf, uint32_t i
 	return r;
 }
 
-const struct type *btfc_type(struct btf_ctx *b, uint32_t id)
-{
-	if (!get_btf(b))
-		return NULL;
-	return convert(b, b->btf, id);
-}
-
 const struct type *btfc_record(struct btf_ctx *b, const char *kw, const char *name)
 {
 	struct btf *btf = NULL;
@@ -576,30 +568,24 @@ bool btfc_enum_value(struct btf_ctx *b, const char *name, int64_t *val)
 	if (!btf)
 		return false;
 	if (!b->enums) {
-		size_t n = 0, cap = 1024;
-		b->enums = malloc(sizeof(*b->enums) * cap);
-		if (!b->enums)
-			abort();
+		int n = 0, cap = 0;
+		/* non-NULL from here on: indexed, even if the kernel has none */
+		b->enums = vec_reserve(NULL, 0, &cap, sizeof(*b->enums));
 		for (uint32_t id = 1; id < b->ntypes; id++) {
 			const struct btf_type *t = btf__type_by_id(btf, id);
 			if (!btf_is_enum(t))
 				continue;
 			const struct btf_enum *e = btf_enum(t);
 			for (int i = 0; i < btf_vlen(t); i++, e++) {
-				if (n == cap) {
-					cap *= 2;
-					b->enums = realloc(b->enums, sizeof(*b->enums) * cap);
-					if (!b->enums)
-						abort();
-				}
+				b->enums = vec_reserve(b->enums, n, &cap, sizeof(*b->enums));
 				b->enums[n] = (struct enumval){
 					btf__name_by_offset(btf, e->name_off),
 					btf_kflag(t) ? (int64_t)e->val : (int64_t)(uint32_t)e->val, (uint32_t)n };
 				n++;
 			}
 		}
-		qsort(b->enums, n, sizeof(*b->enums), enumval_cmp);
-		b->nenums = n;
+		qsort(b->enums, (size_t)n, sizeof(*b->enums), enumval_cmp);
+		b->nenums = (size_t)n;
 	}
 	size_t lo = 0, hi = b->nenums;
 	while (lo < hi) { /* first entry >= name */
@@ -614,43 +600,6 @@ bool btfc_enum_value(struct btf_ctx *b, const char *name, int64_t *val)
 		return true;
 	}
 	return false;
-}
-
-const char *btfc_enum_name(struct btf_ctx *b, const char *enum_type, int64_t val)
-{
-	struct btf *btf = get_btf(b);
-	if (!btf)
-		return NULL;
-	int id = btf__find_by_name_kind(btf, enum_type, BTF_KIND_ENUM);
-	if (id <= 0)
-		return NULL;
-	const struct btf_type *t = btf__type_by_id(btf, (uint32_t)id);
-	const struct btf_enum *e = btf_enum(t);
-	for (int i = 0; i < btf_vlen(t); i++, e++)
-		if ((int64_t)e->val == val)
-			return btf__name_by_offset(btf, e->name_off);
-	return NULL;
-}
-
-bool btfc_func(struct btf_ctx *b, const char *func, int *nparams,
-	       const struct type **params, int max, const struct type **ret)
-{
-	struct btf *btf = NULL;
-	int id = find_type(b, func, BTF_KIND_FUNC, &btf);
-	if (id <= 0)
-		return false;
-	const struct btf_type *f = btf__type_by_id(btf, (uint32_t)id);
-	const struct btf_type *proto = btf__type_by_id(btf, f->type);
-	if (!proto || !btf_is_func_proto(proto))
-		return false;
-	const struct btf_param *p = btf_params(proto);
-	int n = btf_vlen(proto);
-	*nparams = n;
-	for (int i = 0; i < n && i < max; i++)
-		params[i] = convert(b, btf, p[i].type);
-	if (ret)
-		*ret = convert(b, btf, proto->type);
-	return true;
 }
 
 /* ------------------------------------------------------ tracepoint records */

@@ -86,9 +86,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_PRINTV:
 		fmt_printv(&s->out, e->argty[0], payload);
 		break;
-	case EV_CAT:
-	case EV_SYSTEM:
-		break;
 	}
 	/* a full batch ends this ring_buffer__consume (libbpf has consumed
 	 * this record already): the caller flushes and looks at signals */

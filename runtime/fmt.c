@@ -362,7 +362,6 @@ static void fmt_val(struct out_ctx *c, FILE *out, const struct type *t,
 	}
 	case TY_NONE:
 	case TY_VOID:
-	case TY_ENUM_:
 	case TY_HIST:
 	case TY_LHIST:
 		break;

@@ -1,0 +1,815 @@
+/*
+** frontend/sema_call.c: function calls and builtins.
+**
+** Each function of funcs.def has its check in sema_funcs[], indexed by
+** enum func_id; sema_call() finds the function, checks the number of
+** arguments, types the arguments, then runs the check, which gives the
+** call its type and, in the reporting pass, its event (printf, time,
+** print, ...). sizeof() and kaddr() fold to constants, as getopt() does.
+** Builtins (pid, comm, argN, args, retval, ...) are typed by probe kind.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include "sema_internal.h"
+
+/* --------------------------------------------------------------- builtins */
+
+/* a builtin's type; the ones bound to a probe kind are checked against it */
+void sema_builtin(struct sema *s, struct node *n)
+{
+	enum probe_type pt = s->probe->aps[0].type;
+	switch (n->builtin) {
+	case B_PID: case B_TID: case B_UID: case B_GID: case B_NSECS:
+	case B_ELAPSED: case B_CPU: case B_RAND: case B_CGROUP:
+		n->ty = ty_int(8, false);
+		break;
+	case B_COMM:
+		n->ty = ty_str(s->a, 16);
+		break;
+	case B_CURTASK: {
+		const struct type *ts = s->btf ? btfc_record(s->btf, "struct", "task_struct") : NULL;
+		n->ty = ts ? ty_ptr(s->a, ts) : ty_int(8, false);
+		break;
+	}
+	case B_FUNC:
+		if (pt != PROBE_KPROBE && pt != PROBE_KRETPROBE)
+			err(s, &n->loc, "func is the traced kernel function: use it in kprobe or kretprobe probes",
+			    "The func builtin can not be used with '%s' probes", probe_type_names[pt]);
+		n->ty = ty_simple(TY_KSYM);
+		break;
+	case B_PROBE:
+		n->ty = ty_simple(TY_PROBE);
+		s->probe->uses_probe_builtin = true;
+		break;
+	case B_RETVAL:
+		n->ty = ty_int(8, false);
+		if (pt != PROBE_KRETPROBE) {
+			err(s, &n->loc, "retval is the return value: trace the function with kretprobe:FUNC",
+			    "The retval builtin can only be used with 'kretprobe' probes (%s used here)", probe_type_names[pt]);
+			n->ty = ty_none();
+		}
+		break;
+	case B_ARG:
+		if (pt != PROBE_KPROBE)
+			err(s, &n->loc, pt == PROBE_TRACEPOINT ? "tracepoint arguments are args->NAME (see minibt -lv tracepoint:CAT:NAME)" :
+			    "argN are the arguments of a kprobe'd function",
+			    "The arg%lld builtin can only be used with 'kprobe' probes (%s used here)",
+			    (long long)n->ival, probe_type_names[pt]);
+		else if (n->ival > 5)
+			err(s, &n->loc, "x86-64 passes six arguments in registers: arg0..arg5",
+			    "arg%lld is not available: only arg0..arg5 are in registers", (long long)n->ival);
+		n->ty = ty_int(8, false);
+		break;
+	case B_ARGS:
+		if (pt != PROBE_TRACEPOINT) {
+			err(s, &n->loc, pt == PROBE_KPROBE ? "kprobe arguments are arg0..arg5; cast them, e.g. ((struct sock *)arg0)->sk_rcvbuf" : NULL,
+			    "The args builtin can only be used with tracepoint probes (%s used here)", probe_type_names[pt]);
+			n->ty = ty_none();
+		} else if (!s->probe->args_ty) {
+			n->ty = ty_none(); /* error already given at the probe */
+		} else {
+			n->ty = ty_ptr(s->a, s->probe->args_ty);
+			struct type *t = (struct type *)n->ty;
+			t->ctx = true;
+		}
+		break;
+	case B_KSTACK:
+		n->ty = ty_kstack(s->a, MAX_STACK_FRAMES, STACK_BPFTRACE);
+		if (s->p->need_stackmap < MAX_STACK_FRAMES)
+			s->p->need_stackmap = MAX_STACK_FRAMES;
+		break;
+	case BUILTIN__COUNT:
+		break;
+	}
+}
+
+/* ------------------------------------------------------ arguments, events */
+
+static void check_int_arg(struct sema *s, struct node *call, struct node *a)
+{
+	if (a->ty && !is_intlike(a->ty) && a->ty->kind != TY_NONE)
+		err(s, &a->loc, NULL, "%s() only supports integer arguments (%s provided)", call->name, tn(s, a->ty));
+}
+
+static bool const_arg(struct sema *s, struct node *call, struct node *a, const char *what, int64_t *out)
+{
+	if (!a->is_const) {
+		err(s, &a->loc, "write a number here", "%s(): %s must be a constant integer", call->name, what);
+		return false;
+	}
+	*out = a->cval;
+	return true;
+}
+
+static struct node *nth(struct node *n, int i)
+{
+	while (n && i--)
+		n = n->next;
+	return n;
+}
+
+static struct event *new_event(struct sema *s, enum event_kind k, const struct loc *l)
+{
+	if (!s->report)
+		return NULL;
+	struct event *e = arena_alloc(s->a, sizeof(*e));
+	e->kind = k;
+	e->id = s->p->nevents;
+	e->loc = *l;
+	e->map = -1;
+	arena_vec_push(s->a, (void ***)&s->p->events, &s->p->nevents, &s->p->capevents, e);
+	return e;
+}
+
+/* lay out argument values after the 8-byte event id, each 8-aligned */
+static void event_args(struct sema *s, struct event *e, struct node *args)
+{
+	int n = 0;
+	for (struct node *a = args; a; a = a->next)
+		n++;
+	e->nargs = n;
+	e->argty = arena_alloc(s->a, sizeof(*e->argty) * (size_t)(n ? n : 1));
+	e->argoff = arena_alloc(s->a, sizeof(uint32_t) * (size_t)(n ? n : 1));
+	uint32_t off = 0;
+	int i = 0;
+	for (struct node *a = args; a; a = a->next, i++) {
+		const struct type *t = a->ty;
+		if (t->kind == TY_ARRAY && t->sub && t->sub->kind == TY_INT && t->sub->size == 1) {
+			struct type *b = arena_alloc(s->a, sizeof(*b));
+			b->kind = TY_BUF;
+			b->size = t->size;
+			b->align = 1;
+			t = b;
+		}
+		if (ty_is_agg(t))
+			t = ty_int(8, t->sign);
+		e->argty[i] = t;
+		e->argoff[i] = off;
+		off += (t->size + 7) & ~7u;
+	}
+	e->size = off;
+}
+
+static bool fmt_arg_ok(enum fmt_conv c, const struct type *t)
+{
+	switch (c) {
+	case FC_INT: case FC_UINT: case FC_OCT: case FC_HEX: case FC_HEXU: case FC_CHAR:
+		return is_intlike(t);
+	case FC_PTR:
+		return is_intlike(t);
+	case FC_STR:
+		return t->kind == TY_STR || t->kind == TY_INET || t->kind == TY_KSYM ||
+		       (t->kind == TY_INT && t->enums) || /* the constant's name */
+		       t->kind == TY_KSTACK || t->kind == TY_PROBE || t->kind == TY_BUF ||
+		       t->kind == TY_TUPLE || (t->kind == TY_ARRAY && t->sub->size == 1);
+	case FC_BUF:
+		return t->kind == TY_BUF || t->kind == TY_STR || t->kind == TY_ARRAY;
+	case FC_LIT:
+		return true;
+	}
+	return false;
+}
+
+static const char *conv_expect(enum fmt_conv c)
+{
+	return c == FC_STR ? "string" : c == FC_BUF ? "buffer" : "integer";
+}
+
+/* ------------------------- printf, the aggregations, getopt and printmap */
+
+static void call_printf(struct sema *s, struct node *n)
+{
+	struct node *f = n->args;
+	if (!f || f->kind != N_STR) {
+		err(s, f ? &f->loc : &n->loc, "write the format as a string literal: printf(\"%d\\n\", pid)",
+		    "printf() expects a string literal (%s provided)", f && f->ty ? kind_word(f->ty) : "none");
+		return;
+	}
+	struct fmt fmt;
+	char ebuf[256];
+	int at = 0;
+	if (fmt_parse(s->a, f->str, f->slen, &fmt, ebuf, sizeof(ebuf), &at) < 0) {
+		struct loc l = f->loc;
+		if (f->loc.line == f->loc.end_line) {
+			l.col = f->loc.col + 1 + at;
+			l.end_col = l.col + 2;
+		}
+		err(s, &l, "conversions: %d %i %u %x %X %o %c %s %p %%, with optional flags, width and precision",
+		    "printf: %s", ebuf);
+		return;
+	}
+	int nargs = n->nargs - 1;
+	if (nargs < fmt.nargs) {
+		err(s, &n->loc, "add an argument for each % conversion",
+		    "printf: Not enough arguments for format string (%d supplied, %d expected)", nargs, fmt.nargs);
+		return;
+	}
+	if (nargs > fmt.nargs) {
+		/* bpftrace 0.17 prints an unknown %y as text: say so, it is
+		 * the likely reason for the surplus */
+		const char *hint = "remove the extra arguments or add % conversions for them";
+		for (size_t i = 0; i + 1 < f->slen; i++) {
+			if (f->str[i] != '%')
+				continue;
+			size_t j = i + 1;
+			while (j < f->slen && strchr("-+ #0123456789.hljzt", f->str[j]))
+				j++;
+			if (j < f->slen && f->str[j] == '%') {
+				i = j;
+			} else if (j < f->slen && !strchr("diuoxXcsprl", f->str[j])) {
+				hint = arena_printf(s->a, "'%%%.*s' is not a conversion and prints as text; "
+						   "conversions: %%d %%u %%x %%X %%o %%c %%s %%p %%r",
+						   (int)(j - i), f->str + i + 1);
+				break;
+			}
+		}
+		err(s, &n->loc, hint,
+		    "printf: Too many arguments for format string (%d supplied, %d expected)", nargs, fmt.nargs);
+		return;
+	}
+	int k = 0;
+	struct node *a = f->next;
+	for (int i = 0; i < fmt.n && a; i++) {
+		if (fmt.p[i].conv == FC_LIT)
+			continue;
+		if (a->ty && a->ty->kind != TY_NONE && !fmt_arg_ok(fmt.p[i].conv, a->ty))
+			err(s, &a->loc, fmt.p[i].conv == FC_STR && is_intlike(a->ty) ?
+			    "print integers with %d; read a string from a kernel pointer with str(ptr)" :
+			    fmt.p[i].conv != FC_STR && a->ty->kind == TY_STR ? "print strings with %s" : NULL,
+			    "printf: %%%s specifier expects a value of type %s (%s supplied)",
+			    fmt.p[i].conv == FC_INT ? "d" : fmt.p[i].conv == FC_UINT ? "u" : fmt.p[i].conv == FC_HEX ? "x" :
+			    fmt.p[i].conv == FC_HEXU ? "X" : fmt.p[i].conv == FC_OCT ? "o" : fmt.p[i].conv == FC_CHAR ? "c" :
+			    fmt.p[i].conv == FC_PTR ? "p" : fmt.p[i].conv == FC_BUF ? "r" : "s",
+			    conv_expect(fmt.p[i].conv), kind_word(a->ty));
+		a = a->next;
+		k++;
+	}
+	struct event *e = new_event(s, EV_PRINTF, &n->loc);
+	if (e) {
+		e->fmt = fmt;
+		e->fmtstr = f->str;
+		event_args(s, e, f->next);
+		n->event = e->id;
+	}
+	n->ty = ty_void();
+}
+
+/* count(), sum(), ..., lhist(): the map value kind comes from sema_funcs */
+static void call_agg(struct sema *s, struct node *n)
+{
+	enum ty_kind k = sema_funcs[n->func].agg;
+	struct node *a = n->args;
+	bool sign = true;
+	if (a) {
+		check_int_arg(s, n, a);
+		sign = a->ty && a->ty->kind == TY_INT ? a->ty->sign : true;
+	}
+	struct type *t = (struct type *)ty_agg(s->a, k, sign);
+	if (k == TY_LHIST) {
+		int64_t mn = 0, mx = 0, st = 0;
+		bool ok = const_arg(s, n, nth(a, 1), "min", &mn) & const_arg(s, n, nth(a, 2), "max", &mx) &
+			  const_arg(s, n, nth(a, 3), "step", &st);
+		if (ok) {
+			if (mn < 0)
+				err(s, &nth(a, 1)->loc, NULL, "lhist() min must be non-negative (provided min %lld)", (long long)mn);
+			else if (mx <= mn)
+				err(s, &n->loc, NULL, "lhist() min must be less than max (provided min %lld and max %lld)",
+				    (long long)mn, (long long)mx);
+			else if (st <= 0)
+				err(s, &nth(a, 3)->loc, NULL, "lhist() step must be >= 1 (%lld provided)", (long long)st);
+			else if ((mx - mn) / st > 1000)
+				err(s, &n->loc, "use a larger step", "lhist() too many buckets, must be <= 1000 (would need %lld)",
+				    (long long)((mx - mn) / st));
+		}
+		t->lh_min = mn;
+		t->lh_max = mx;
+		t->lh_step = st > 0 ? st : 1;
+	}
+	n->ty = t;
+}
+
+/*
+** getopt("name"[, default]): a named parameter given after the script as
+** --name[=value] or -n[=value], folded to a constant at compile time.
+** No default: 1 if given, else 0. An integer default: the value as an
+** integer. A string default: the value as a string.
+*/
+static void call_getopt(struct sema *s, struct node *n)
+{
+	struct node *a = n->args, *def = a->next;
+	n->ty = ty_int(8, true);
+	if (a->kind != N_STR) {
+		err(s, &a->loc, "write the option name as a string: getopt(\"count\")", "getopt() expects a string literal name");
+		return;
+	}
+	if (def && def->kind != N_STR && !def->is_const) {
+		err(s, &def->loc, "write a number or a string literal", "getopt(): the default must be a constant");
+		return;
+	}
+	bool seen = false;
+	for (int i = 0; i < s->p->ngetopt; i++)
+		seen |= !strcmp(s->p->getopt_names[i], a->str);
+	if (!seen)
+		arena_vec_push(s->a, (void ***)&s->p->getopt_names, &s->p->ngetopt, &s->p->capgetopt, a->str);
+	const char *val = NULL;
+	bool given = false;
+	size_t nl = strlen(a->str);
+	for (int i = 0; s->o && i < s->o->nnamed; i++) {
+		const char *x = s->o->named[i];
+		if (!strncmp(x, a->str, nl) && (x[nl] == 0 || x[nl] == '=')) {
+			given = true;
+			val = x[nl] == '=' ? x + nl + 1 : NULL;
+		}
+	}
+	if (def && def->kind == N_STR) {
+		const char *v = given && val ? val : def->str;
+		n->kind = N_STR;
+		n->str = arena_strdup(s->a, v);
+		n->slen = strlen(v);
+		n->ty = ty_str(s->a, (uint32_t)n->slen + 1);
+		return;
+	}
+	int64_t v = def ? def->cval : 0;
+	if (given && val) {
+		char *e;
+		long long x = strtoll(val, &e, 0);
+		if (*e || e == val) {
+			err(s, &n->loc, NULL, "getopt(): option '%s' expects an integer, got '%s'", a->str, val);
+			x = 0;
+		}
+		v = x;
+	} else if (given) {
+		v = 1;
+	}
+	n->kind = N_INT;
+	n->ival = v;
+	set_const(n, v);
+}
+
+static void need_map_arg(struct sema *s, struct node *n, struct node *a)
+{
+	if (!a || a->kind != N_MAP)
+		err(s, a ? &a->loc : &n->loc, arena_printf(s->a, "pass a map, e.g. %s(@x)", n->name),
+		    "%s() expects a map to be provided", n->name);
+}
+
+/*
+** printmap(@m, "fmt"[, top]) (minibt): at run time, one printf of fmt
+** per element of @m, largest value first (bcc's reports), the first top
+** only when top > 0. The conversions take the key's fields, then the
+** value (count/sum/min/max/avg as an int64).
+*/
+static void call_printmap(struct sema *s, struct node *n)
+{
+	struct node *a = n->args, *f = a->next, *top = f->next;
+	need_map_arg(s, n, a);
+	if (f->kind != N_STR) {
+		err(s, &f->loc, "write the format as a string literal: printmap(@m, \"%s %d\\n\")",
+		    "printmap() expects a string literal as its second argument");
+		return;
+	}
+	int64_t ntop = 0;
+	if (top && !const_arg(s, n, top, "top", &ntop))
+		return;
+	if (a->kind != N_MAP || !a->map || !s->report)
+		return;
+	struct mapinfo *m = a->map;
+	if (a->args) {
+		err(s, &a->loc, "pass the whole map: printmap(@m, ...)", "printmap() expects a map without a key");
+		return;
+	}
+	if (m->val->kind == TY_NONE) {
+		err(s, &a->loc, "assign to the map somewhere in the script", "Undefined map: %s", sema_map_disp(s, m));
+		return;
+	}
+	const struct type *ts[17];
+	int nt = 0;
+	if (m->key && m->key->kind == TY_TUPLE)
+		for (int i = 0; i < m->key->nfields && nt < 16; i++)
+			ts[nt++] = m->key->fields[i];
+	else if (m->key)
+		ts[nt++] = m->key;
+	switch (m->val->kind) {
+	case TY_COUNT: case TY_SUM: case TY_MIN: case TY_MAX: case TY_AVG:
+		ts[nt++] = ty_int(8, m->val->kind != TY_COUNT && m->val->sign);
+		break;
+	case TY_STATS: case TY_HIST: case TY_LHIST:
+		err(s, &a->loc, "print it with print(@m)", "printmap() cannot print %s of type %s", sema_map_disp(s, m),
+		    tn(s, m->val));
+		return;
+	default:
+		ts[nt++] = m->val;
+	}
+	struct fmt fmt;
+	char ebuf[256];
+	int at = 0;
+	if (fmt_parse(s->a, f->str, f->slen, &fmt, ebuf, sizeof(ebuf), &at) < 0) {
+		err(s, &f->loc, NULL, "printmap: %s", ebuf);
+		return;
+	}
+	if (fmt.nargs != nt) {
+		err(s, &f->loc, arena_printf(s->a, "one conversion for each of the %d key field%s, then one for the value",
+					     nt - 1, nt == 2 ? "" : "s"),
+		    "printmap: the format has %d conversion%s, %s has %d key field%s and a value", fmt.nargs,
+		    fmt.nargs == 1 ? "" : "s", sema_map_disp(s, m), nt - 1, nt == 2 ? "" : "s");
+		return;
+	}
+	for (int i = 0, k = 0; i < fmt.n; i++) {
+		if (fmt.p[i].conv == FC_LIT)
+			continue;
+		if (!fmt_arg_ok(fmt.p[i].conv, ts[k]))
+			err(s, &f->loc, NULL, "printmap: conversion %d expects a value of type %s (%s %s is %s)", k + 1,
+			    conv_expect(fmt.p[i].conv), sema_map_disp(s, m), k == nt - 1 ? "value" : "key field", tn(s, ts[k]));
+		k++;
+	}
+	struct event *e = new_event(s, EV_PRINTMAP, &n->loc);
+	e->map = m->id;
+	e->top = ntop;
+	e->fmt = fmt;
+	e->fmtstr = f->str;
+	e->nargs = nt;
+	e->argty = arena_alloc(s->a, sizeof(*e->argty) * (size_t)nt);
+	e->argoff = arena_alloc(s->a, sizeof(uint32_t) * (size_t)nt);
+	uint32_t off = 0;
+	for (int i = 0; i < nt; i++) {
+		e->argty[i] = ts[i];
+		e->argoff[i] = off;
+		off += (ts[i]->size + 7) & ~7u;
+	}
+	e->size = 0; /* BPF sends only the id; user space lays the args out */
+	n->event = e->id;
+}
+
+/* ------------------------------------------------ folds: sizeof and kaddr */
+
+static void fold_to_int(struct node *n, uint64_t v)
+{
+	n->kind = N_INT;
+	n->ival = (int64_t)v;
+	n->ty = ty_int(8, false);
+	set_const(n, (int64_t)v);
+}
+
+/*
+** Calls whose value is known at compile time become an N_INT, as getopt()
+** does: sizeof(type or expression), from type sizes and BTF, and
+** kaddr("symbol"), from /proc/kallsyms (bpftrace 0.17 resolves it while
+** compiling too). Returns false for any other call.
+*/
+static bool fold_call(struct sema *s, struct node *n)
+{
+	if (!strcmp(n->name, "sizeof")) {
+		const struct type *t;
+		n->ty = ty_int(8, false);
+		if (n->cast) {
+			t = sema_resolve_ctype(s, n->cast);
+		} else {
+			sema_expr(s, n->args);
+			t = n->args->ty;
+		}
+		if (!t || t->kind == TY_NONE)
+			return true; /* error given, or typed by a later pass */
+		if (t->kind == TY_VOID || ty_is_agg(t) || (t->kind == TY_RECORD && !t->size)) {
+			err(s, &n->loc, NULL, "sizeof(): '%s' has no size", tn(s, t));
+			return true;
+		}
+		fold_to_int(n, t->size);
+		return true;
+	}
+	if (!strcmp(n->name, "kaddr")) {
+		struct node *a = n->args;
+		n->ty = ty_none();
+		if (n->nargs != 1) {
+			err(s, &n->loc, NULL, "kaddr() requires 1 argument (%d provided)", n->nargs);
+			return true;
+		}
+		if (a->kind != N_STR) {
+			sema_expr(s, a);
+			err(s, &n->loc, "name the symbol: kaddr(\"avenrun\")",
+			    "kaddr() expects a string literal (%s provided)", kind_word(a->ty));
+			return true;
+		}
+		uint64_t addr;
+		if (!kallsyms_addr(a->str, &addr)) {
+			err(s, &a->loc, "the symbol must be listed in /proc/kallsyms, with addresses visible to root",
+			    "Failed to resolve kernel symbol: %s", a->str);
+			n->ty = ty_int(8, false);
+			return true;
+		}
+		fold_to_int(n, addr);
+		return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------- the other functions */
+
+static void call_time(struct sema *s, struct node *n)
+{
+	const char *tf = "%H:%M:%S\n";
+	if (n->args) {
+		if (n->args->kind != N_STR)
+			err(s, &n->args->loc, "write the format as a string literal, e.g. time(\"%H:%M:%S \")",
+			    "time() expects a string literal (%s provided)", kind_word(n->args->ty));
+		else
+			tf = n->args->str;
+	}
+	struct event *e = new_event(s, EV_TIME, &n->loc);
+	if (e) {
+		e->fmtstr = (char *)tf;
+		n->event = e->id;
+	}
+}
+
+static void call_exit(struct sema *s, struct node *n)
+{
+	struct event *e = new_event(s, EV_EXIT, &n->loc);
+	if (e)
+		n->event = e->id;
+}
+
+static void call_str(struct sema *s, struct node *n)
+{
+	struct node *a = n->args;
+	if (a->ty && a->ty->kind != TY_PTR && a->ty->kind != TY_INT && a->ty->kind != TY_STR &&
+	    a->ty->kind != TY_NONE)
+		err(s, &a->loc, NULL, "str() expects an integer or a pointer type as first argument (%s provided)",
+		    tn(s, a->ty));
+	else if (a->ty && a->ty->kind == TY_STR && !(a->kind == N_FIELD || a->kind == N_POSPARAM))
+		err(s, &a->loc, "it is a string already: use it directly",
+		    "str() expects an integer or a pointer type as first argument (%s provided)", tn(s, a->ty));
+	int64_t len = STRLEN_DEFAULT;
+	if (n->nargs == 2) {
+		struct node *l = a->next;
+		if (l->is_const) {
+			len = l->cval + 1;
+			if (l->cval < 0 || len > 200) {
+				err(s, &l->loc, "str()'s length is at most 199 bytes", "str(): invalid length %lld",
+				    (long long)l->cval);
+				len = STRLEN_DEFAULT;
+			}
+		} else {
+			check_int_arg(s, n, l);
+		}
+	}
+	if (a->ty && a->ty->kind == TY_STR && (uint32_t)len > a->ty->size)
+		len = a->ty->size;
+	n->ty = ty_str(s->a, (uint32_t)len);
+}
+
+static void call_ntop(struct sema *s, struct node *n)
+{
+	struct node *a = n->args;
+	if (n->nargs == 2) {
+		check_int_arg(s, n, a);
+		a = a->next;
+	}
+	const struct type *t = a->ty;
+	bool ok = t && (t->kind == TY_INT || t->kind == TY_NONE ||
+			(t->kind == TY_ARRAY && t->sub->kind == TY_INT && t->sub->size == 1 &&
+			 (t->nelem == 4 || t->nelem == 16)) ||
+			(t->kind == TY_STR && (t->size == 4 || t->size == 16)));
+	if (!ok)
+		err(s, &a->loc, "pass a 32-bit IPv4 address or a u8[4] / u8[16] array",
+		    "ntop() expects an integer or array argument, got %s", tn(s, t));
+	else if (t->kind == TY_INT && t->size > 4 && !a->is_const && n->nargs == 1)
+		warn(s, &a->loc, NULL, "ntop(): a %u-byte integer is read as an IPv4 address (its low 4 bytes)", t->size);
+	n->ty = ty_simple(TY_INET);
+}
+
+static void call_bswap(struct sema *s, struct node *n)
+{
+	struct node *a = n->args;
+	if (!is_int(a->ty)) {
+		if (a->ty->kind != TY_NONE)
+			err(s, &a->loc, NULL, "bswap() only supports integer arguments (%s provided)", tn(s, a->ty));
+		n->ty = ty_int(8, false);
+	} else {
+		n->ty = ty_int((int)a->ty->size, false);
+	}
+}
+
+/* kstack([mode][, frames]): mode is a bare word, frames a constant */
+static void call_kstack(struct sema *s, struct node *n)
+{
+	enum stack_mode m = STACK_BPFTRACE;
+	int64_t frames = MAX_STACK_FRAMES;
+	for (struct node *a = n->args; a; a = a->next) {
+		if (a->kind == N_IDENT) {
+			if (!strcmp(a->name, "perf"))
+				m = STACK_PERF;
+			else if (!strcmp(a->name, "bpftrace"))
+				m = STACK_BPFTRACE;
+			else if (!strcmp(a->name, "raw"))
+				m = STACK_RAW;
+			else
+				err(s, &a->loc, "modes: bpftrace, perf, raw", "kstack(): invalid mode '%s'", a->name);
+		} else if (const_arg(s, n, a, "the number of frames", &frames)) {
+			if (frames < 1 || frames > MAX_STACK_FRAMES) {
+				err(s, &a->loc, NULL, "kstack(): number of frames must be between 1 and %d (%lld given)",
+				    MAX_STACK_FRAMES, (long long)frames);
+				frames = MAX_STACK_FRAMES;
+			}
+		}
+	}
+	n->ty = ty_kstack(s->a, (int)frames, m);
+	if (s->p->need_stackmap < MAX_STACK_FRAMES)
+		s->p->need_stackmap = MAX_STACK_FRAMES;
+}
+
+static void call_ksym(struct sema *s, struct node *n)
+{
+	check_int_arg(s, n, n->args);
+	n->ty = ty_simple(TY_KSYM);
+}
+
+static void call_delete(struct sema *s, struct node *n)
+{
+	struct node *a = n->args;
+	need_map_arg(s, n, a);
+	if (a->kind == N_MAP && a->map) {
+		struct mapinfo *m = a->map;
+		if (m->key && !a->args)
+			err(s, &a->loc, "delete one element: delete(@m[key]); all of them: clear(@m)",
+			    "delete() expects a map element, %s has keys", sema_map_disp(s, m));
+		else
+			sema_set_key_type(s, a); /* checked as for a read */
+	}
+}
+
+/* clear(@m), zero(@m), print(@m[, top[, div]]): an event on the whole map */
+static void map_event(struct sema *s, struct node *n, enum event_kind k)
+{
+	struct node *a = n->args;
+	need_map_arg(s, n, a);
+	if (a->kind == N_MAP && a->args)
+		err(s, &a->loc, arena_printf(s->a, "pass the whole map: %s(@m)", n->name),
+		    "%s() expects a map without a key", n->name);
+	struct event *e = new_event(s, k, &n->loc);
+	if (e && a->kind == N_MAP && a->map) {
+		e->map = a->map->id;
+		if (k == EV_PRINT && n->nargs > 1) {
+			int64_t v;
+			if (const_arg(s, n, a->next, "top", &v))
+				e->top = v;
+			if (n->nargs > 2 && const_arg(s, n, a->next->next, "div", &v))
+				e->div = v;
+		}
+		n->event = e->id;
+	}
+	if (a->kind == N_MAP && a->map && a->map->val->kind == TY_NONE)
+		err(s, &a->loc, "assign to the map somewhere in the script", "Undefined map: %s",
+		    sema_map_disp(s, a->map));
+}
+
+static void call_clear(struct sema *s, struct node *n) { map_event(s, n, EV_CLEAR); }
+static void call_zero(struct sema *s, struct node *n) { map_event(s, n, EV_ZERO); }
+
+/* print(@m, ...) prints a map, print(value) one value */
+static void call_print(struct sema *s, struct node *n)
+{
+	struct node *a = n->args;
+	if (a->kind == N_MAP) {
+		map_event(s, n, EV_PRINT);
+		return;
+	}
+	if (n->nargs > 1)
+		err(s, &n->loc, NULL, "print() with a value takes one argument");
+	struct event *e = new_event(s, EV_PRINTV, &n->loc);
+	if (e) {
+		event_args(s, e, a);
+		n->event = e->id;
+	}
+}
+
+const struct sema_func sema_funcs[FUNC__COUNT] = {
+	[F_PRINTF] = { .check = call_printf },
+	[F_TIME] = { .check = call_time },
+	[F_EXIT] = { .check = call_exit },
+	[F_STR] = { .check = call_str },
+	[F_NTOP] = { .check = call_ntop },
+	[F_BSWAP] = { .check = call_bswap },
+	[F_KSTACK] = { .check = call_kstack, .mode_args = true },
+	[F_KSYM] = { .check = call_ksym },
+	[F_COUNT] = { .check = call_agg, .agg = TY_COUNT },
+	[F_SUM] = { .check = call_agg, .agg = TY_SUM },
+	[F_MIN] = { .check = call_agg, .agg = TY_MIN },
+	[F_MAX] = { .check = call_agg, .agg = TY_MAX },
+	[F_AVG] = { .check = call_agg, .agg = TY_AVG },
+	[F_STATS] = { .check = call_agg, .agg = TY_STATS },
+	[F_HIST] = { .check = call_agg, .agg = TY_HIST },
+	[F_LHIST] = { .check = call_agg, .agg = TY_LHIST },
+	[F_DELETE] = { .check = call_delete, .map_arg = true },
+	[F_CLEAR] = { .check = call_clear, .map_arg = true },
+	[F_ZERO] = { .check = call_zero, .map_arg = true },
+	[F_PRINT] = { .check = call_print, .map_arg = true },
+	[F_GETOPT] = { .check = call_getopt },
+	[F_PRINTMAP] = { .check = call_printmap, .map_arg = true },
+};
+
+/* ------------------------------------------------------------------ calls */
+
+/* a name that is no function: bpftrace 0.17's that minibt lacks say so,
+ * others get a suggestion; the arguments are typed for their own errors */
+static void call_unknown(struct sema *s, struct node *n)
+{
+	static const char *const unsupported[] = {
+		"ustack", "usym", "uaddr", "uptr", "kptr", "system", "cat", "join",
+		"reg", "sizeof", "signal", "override", "buf", "macaddr", "cgroupid", "path",
+		"strncmp", "strcontains", "skboutput", "pton", "unwatch", "len", "has_key",
+		"offsetof", "printf_", "debugf", "strftime", "cgroup_path",
+	};
+	n->ty = ty_none();
+	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)
+		if (!strcmp(n->name, unsupported[i])) {
+			err(s, &n->loc, NULL, "not supported by minibt: %s()", n->name);
+			for (struct node *a = n->args; a; a = a->next)
+				sema_expr(s, a);
+			return;
+		}
+	const char *sug = diag_suggest(n->name, func_names, FUNC__COUNT);
+	char hint[128];
+	if (sug)
+		snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
+	err(s, &n->name_loc, sug ? hint : NULL, "Unknown function: %s", n->name);
+	for (struct node *a = n->args; a; a = a->next)
+		if (a->kind != N_MAP)
+			sema_expr(s, a);
+}
+
+/* the number of arguments (funcs.def), in bpftrace 0.17's words; when
+ * wrong, the values among them are typed and false is returned */
+static bool call_arity(struct sema *s, struct node *n)
+{
+	static const int minargs[] = {
+#define FUNC(id, name, mn, mx) [id] = mn,
+#include "funcs.def"
+#undef FUNC
+	};
+	static const int maxargs[] = {
+#define FUNC(id, name, mn, mx) [id] = mx,
+#include "funcs.def"
+#undef FUNC
+	};
+	enum func_id f = n->func;
+	if (n->nargs >= minargs[f] && n->nargs <= maxargs[f])
+		return true;
+	if (maxargs[f] == 0)
+		err(s, &n->loc, NULL, "%s() requires no arguments (%d provided)", n->name, n->nargs);
+	else if (minargs[f] == maxargs[f])
+		err(s, &n->loc, NULL, "%s() requires %d argument%s (%d provided)", n->name, minargs[f],
+		    minargs[f] == 1 ? "" : "s", n->nargs);
+	else if (n->nargs < minargs[f])
+		err(s, &n->loc, NULL, "%s() requires at least %d argument%s (%d provided)", n->name,
+		    minargs[f], minargs[f] == 1 ? "" : "s", n->nargs);
+	else
+		err(s, &n->loc, NULL, "%s() can take at most %d argument%s (%d provided)", n->name,
+		    maxargs[f], maxargs[f] == 1 ? "" : "s", n->nargs);
+	for (struct node *a = n->args; a; a = a->next)
+		if (a->kind != N_MAP && a->kind != N_IDENT)
+			sema_expr(s, a);
+	n->ty = ty_none();
+	return false;
+}
+
+/*
+** A call: folded to a constant (sizeof, kaddr), or looked up in
+** funcs.def; its arguments are typed first (a map argument of print,
+** clear, ... as the map, kstack's modes not at all), then its check in
+** sema_funcs gives the call its type and event.
+*/
+void sema_call(struct sema *s, struct node *n, bool map_rhs)
+{
+	if (fold_call(s, n))
+		return;
+	enum func_id f = FUNC__COUNT;
+	for (int i = 0; i < FUNC__COUNT; i++)
+		if (!strcmp(n->name, func_names[i]))
+			f = (enum func_id)i;
+	n->func = f;
+	n->ty = ty_void();
+	if (f == FUNC__COUNT) {
+		call_unknown(s, n);
+		return;
+	}
+	if (!call_arity(s, n))
+		return;
+	const struct sema_func *fd = &sema_funcs[f];
+	for (struct node *a = n->args; a; a = a->next) {
+		if (fd->mode_args && a->kind == N_IDENT)
+			continue;
+		if (fd->map_arg && a == n->args && a->kind == N_MAP) {
+			struct mapinfo *m = sema_map_get(s, a);
+			a->map = m;
+			a->ty = m->val;
+			for (struct node *k = a->args; k; k = k->next)
+				sema_expr(s, k);
+			continue;
+		}
+		sema_expr(s, a);
+	}
+	if (fd->agg != TY_NONE && !map_rhs)
+		err(s, &n->loc, arena_printf(s->a, "write @name = %s(...)", n->name),
+		    "%s() should be directly assigned to a map", n->name);
+	fd->check(s, n);
+}
