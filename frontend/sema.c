@@ -376,7 +376,13 @@ static void map_ref(struct sema *s, struct node *n)
 
 /* $N: a constant integer if it reads as one (or is not given), else a
  * string; $#: their number */
-static void posparam(struct sema *s, struct node *n)
+/*
+** $N is a number, as bpftrace: its text parsed as an integer (0 when not
+** given); only inside str() is it the text itself ("" when not given). A
+** text that is not a number used as one is an error with bpftrace's words.
+** $# is the number of parameters.
+*/
+void sema_posparam(struct sema *s, struct node *n, bool in_str)
 {
 	if (n->ival < 0) {
 		n->ty = ty_int(8, true);
@@ -384,16 +390,21 @@ static void posparam(struct sema *s, struct node *n)
 		return;
 	}
 	const char *v = s->o && n->ival >= 1 && n->ival <= s->o->npos ? s->o->pos[n->ival - 1] : NULL;
+	if (in_str) {
+		n->ty = ty_str(s->a, (uint32_t)strlen(v ? v : "") + 1);
+		n->str = (char *)(v ? v : "");
+		n->slen = strlen(n->str);
+		n->is_const = false;
+		return;
+	}
 	char *e = NULL;
 	long long iv = v ? strtoll(v, &e, 0) : 0;
-	if (!v || (e && *e == 0 && e != v)) {
-		n->ty = ty_int(8, true);
-		set_const(n, iv);
-	} else {
-		n->ty = ty_str(s->a, (uint32_t)strlen(v) + 1);
-		n->str = (char *)v;
-		n->slen = strlen(v);
-	}
+	if (v && (!e || *e || e == v))
+		err(s, &n->loc, arena_printf(s->a, "use str($%lld) for its text", (long long)n->ival),
+		    "$%lld used numerically but given \"%s\". Try using str($%lld).", (long long)n->ival, v,
+		    (long long)n->ival);
+	n->ty = ty_int(8, true);
+	set_const(n, v && e && !*e && e != v ? iv : 0);
 }
 
 static void unop(struct sema *s, struct node *n)
@@ -563,7 +574,7 @@ void sema_expr(struct sema *s, struct node *n)
 	case N_CALL: call_value(s, n); break;
 	case N_VAR: var_ref(s, n); break;
 	case N_MAP: map_ref(s, n); break;
-	case N_POSPARAM: posparam(s, n); break;
+	case N_POSPARAM: sema_posparam(s, n, false); break;
 	case N_IDENT: ident(s, n); break;
 	case N_INCDEC: incdec(s, n); break;
 	case N_BINOP: binop(s, n); break;

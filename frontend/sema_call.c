@@ -806,6 +806,10 @@ void sema_call(struct sema *s, struct node *n, bool map_rhs)
 				sema_expr(s, k);
 			continue;
 		}
+		if (f == F_STR && a == n->args && a->kind == N_POSPARAM) {
+			sema_posparam(s, a, true); /* str($1): the parameter's text */
+			continue;
+		}
 		sema_expr(s, a);
 	}
 	if (fd->agg != TY_NONE && !map_rhs)

@@ -97,6 +97,7 @@ static inline const char *kind_word(const struct type *t)
 }
 
 /* sema.c */
+void sema_posparam(struct sema *s, struct node *n, bool in_str);
 void sema_expr(struct sema *s, struct node *n);
 const struct type *sema_resolve_ctype(struct sema *s, struct ctype *c);
 struct mapinfo *sema_map_get(struct sema *s, struct node *n); /* created on first use */

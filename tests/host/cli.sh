@@ -79,6 +79,9 @@ for B in ./minibt ./minibt-asan; do
 	check "$b 100,000 nested !" 1 '' 'not100000.bt:1:412-100015: ERROR: nested too deeply: more than 400 levels' -- "$B" --dry-run "$gen/not100000.bt"
 	check "$b 100,000-term sum" 1 '' 'ERROR: nested too deeply: more than 400 levels of expressions and blocks' -- "$B" --dry-run "$gen/plus100000.bt"
 	check "$b 1,000 nested blocks" 1 '' '^HINT: split it into steps with \$variables' -- "$B" --dry-run "$gen/blocks1000.bt"
+	check "$b str() of a numeric parameter is its text" 0 '^\[42\] \[\] \[43\]$' '' -- "$B" -e 'BEGIN { printf("[%s] [%s] [%d]\n", str($1), str($2), $1 + 1); exit(); }' 42
+	check "$b a text parameter used as a number" 1 '' '^stdin:1:26-28: ERROR: \$1 used numerically but given "abc". Try using str\(\$1\).$' -- "$B" -e 'BEGIN { printf("[%d]\n", $1 + 1); exit(); }' abc
+	check "$b str() of a text parameter" 0 '^\[abc\]$' '' -- "$B" -e 'BEGIN { printf("[%s]\n", str($1)); exit(); }' abc
 	check "$b -l script args after -e" 0 '^7$' '' -- "$B" -e 'BEGIN { printf("%d\n", $1 + getopt("n", 0)); exit(); }' 4 --n=3
 done
 echo "$pass passed, $fail failed"
