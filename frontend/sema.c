@@ -41,9 +41,9 @@ void sema_set_key_type(struct sema *s, struct node *m)
 		m->key_ty = widen(m->args->ty);
 		return;
 	}
-	const struct type *fs[16];
+	const struct type **fs = arena_alloc(s->a, sizeof(*fs) * (size_t)m->nargs);
 	int i = 0;
-	for (struct node *k = m->args; k && i < 16; k = k->next)
+	for (struct node *k = m->args; k && i < m->nargs; k = k->next)
 		fs[i++] = widen(k->ty);
 	m->key_ty = ty_tuple(s->a, fs, i);
 }
@@ -546,15 +546,13 @@ static void cast(struct sema *s, struct node *n)
 
 static void tuple(struct sema *s, struct node *n)
 {
-	const struct type *fs[16];
+	const struct type **fs = arena_alloc(s->a, sizeof(*fs) * (size_t)(n->nargs ? n->nargs : 1));
 	int i = 0;
 	for (struct node *a = n->args; a; a = a->next) {
 		sema_expr(s, a);
-		if (i < 16)
+		if (i < n->nargs)
 			fs[i++] = a->ty->kind == TY_INT ? widen(a->ty) : a->ty;
 	}
-	if (n->nargs > 16)
-		err(s, &n->loc, NULL, "tuples have at most 16 elements");
 	n->ty = ty_tuple(s->a, fs, i);
 }
 
