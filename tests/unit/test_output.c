@@ -554,8 +554,9 @@ static void test_time(void)
 #define MAXMAPS 24
 
 struct prog {
-	struct program p;
-	struct mapinfo mi[MAXMAPS], *mp[MAXMAPS];
+	struct mapinfo mi[MAXMAPS];
+	struct image_map im[MAXMAPS];
+	int nmaps;
 	int fds[MAXMAPS];
 };
 
@@ -564,32 +565,31 @@ static bool is_agg(enum ty_kind k)
 	return k >= TY_COUNT;
 }
 
-/* a map as codegen lays it out: see runtime/output.h */
-static struct mapinfo *mkmap(struct prog *g, const char *name, const struct type *key,
-			     const struct type *val)
+/* a map as codegen declares it: laid out by cg_map_layout */
+static struct image_map *mkmap(struct prog *g, const char *name, const struct type *key,
+			       const struct type *val)
 {
-	int i = g->p.nmaps++;
+	int i = g->nmaps++;
 	struct mapinfo *m = &g->mi[i];
+	struct image_map *l = &g->im[i];
 
 	m->name = (char *)name;
 	m->id = i;
 	m->key = key;
 	m->val = val;
-	m->percpu = is_agg(val->kind);
-	g->mp[i] = m;
-	g->p.maps = g->mp;
-	g->fds[i] = bpf_map_create(m->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH,
-				   NULL, mapout_key_size(m), mapout_value_size(m), 256, NULL);
+	m->percpu = is_agg(val->kind); /* as sema decides */
+	cg_map_layout(m, l);
+	g->fds[i] = bpf_map_create(l->type, NULL, l->key_size, l->value_size, l->max_entries, NULL);
 	if (g->fds[i] < 0) {
 		perror("bpf_map_create");
 		exit(2);
 	}
-	return m;
+	return l;
 }
 
 static void free_prog(struct prog *g)
 {
-	for (int i = 0; i < g->p.nmaps; i++)
+	for (int i = 0; i < g->nmaps; i++)
 		close(g->fds[i]);
 }
 
@@ -598,14 +598,14 @@ static void free_prog(struct prog *g)
 ** is tested: counts/sums split, min/max with a worse value on CPU 1 and
 ** an unset garbage value on the others.
 */
-static void put(struct prog *g, struct mapinfo *m, const void *key, uint64_t bucket,
+static void put(struct prog *g, const struct image_map *m, const void *key, uint64_t bucket,
 		int64_t a, int64_t b, const void *plain)
 {
-	uint32_t ksz = mapout_key_size(m), vsz = mapout_value_size(m);
+	uint32_t ksz = m->key_size, vsz = m->value_size;
 	uint32_t st = (vsz + 7) & ~7u;
 	uint8_t k[256] = { 0 }, *v = calloc(ncpus, st > 8 ? st : 8);
 	int64_t *c0 = (int64_t *)v, *c1 = (int64_t *)(v + st);
-	enum ty_kind kind = m->val->kind;
+	enum ty_kind kind = m->kind;
 
 	if (m->key)
 		memcpy(k, key, m->key->size);
@@ -682,7 +682,7 @@ static void print_all(struct prog *g, enum out_format f, const char *name, const
 	struct cap k;
 
 	cap_open(&k, f);
-	mapout_print_all(&k.c, &g->p, g->fds);
+	mapout_print_all(&k.c, g->im, g->nmaps, g->fds);
 	cap_check(&k, name, exp);
 }
 
@@ -693,13 +693,13 @@ static void print_all(struct prog *g, enum out_format f, const char *name, const
 static void test_map_basic(void)
 {
 	struct prog g = { 0 };
-	struct mapinfo *a = mkmap(&g, "a", &t_i64, &t_count),
-		       *b = mkmap(&g, "b", NULL, &t_hist),
-		       *c = mkmap(&g, "c", NULL, &t_lh0_10_2),
-		       *d = mkmap(&g, "d", NULL, &t_stats),
-		       *e = mkmap(&g, "e", NULL, &t_avg),
-		       *s = mkmap(&g, "s", &t_str64, &t_i64),
-		       *t = mkmap(&g, "t", &t_i64_str, &t_i64);
+	struct image_map *a = mkmap(&g, "a", &t_i64, &t_count),
+			 *b = mkmap(&g, "b", NULL, &t_hist),
+			 *c = mkmap(&g, "c", NULL, &t_lh0_10_2),
+			 *d = mkmap(&g, "d", NULL, &t_stats),
+			 *e = mkmap(&g, "e", NULL, &t_avg),
+			 *s = mkmap(&g, "s", &t_str64, &t_i64),
+			 *t = mkmap(&g, "t", &t_i64_str, &t_i64);
 
 	put(&g, a, ki(1), 0, 1, 0, NULL);
 	put(&g, b, NULL, 4, 1, 0, NULL);
@@ -737,7 +737,7 @@ static void test_map_basic(void)
 static void test_map_kinds(void)
 {
 	struct prog g = { 0 };
-	struct mapinfo *m;
+	struct image_map *m;
 	char abc[64] = "abc", bb[64] = "b";
 
 	put(&g, mkmap(&g, "z", NULL, &t_i64), NULL, 0, 0, 0, ki(1));
@@ -840,9 +840,9 @@ static void test_map_kinds(void)
 static void print1(struct out_ctx *c, struct prog *g, const char *name, int64_t top,
 		   int64_t div)
 {
-	for (int i = 0; i < g->p.nmaps; i++)
-		if (strcmp(g->mi[i].name, name) == 0)
-			mapout_print(c, &g->mi[i], g->fds[i], top, div);
+	for (int i = 0; i < g->nmaps; i++)
+		if (strcmp(g->im[i].name, name) == 0)
+			mapout_print(c, &g->im[i], g->fds[i], top, div);
 }
 
 /*
@@ -857,9 +857,9 @@ static void print1(struct out_ctx *c, struct prog *g, const char *name, int64_t 
 static void test_map_print(enum out_format f, const char *exp)
 {
 	struct prog g = { 0 };
-	struct mapinfo *a = mkmap(&g, "a", &t_i64, &t_count), *h = mkmap(&g, "h", NULL, &t_hist),
-		       *s = mkmap(&g, "s", NULL, &t_stats), *v = mkmap(&g, "v", &t_i64, &t_avg),
-		       *st = mkmap(&g, "st", &t_i64, &t_stats);
+	struct image_map *a = mkmap(&g, "a", &t_i64, &t_count), *h = mkmap(&g, "h", NULL, &t_hist),
+			 *s = mkmap(&g, "s", NULL, &t_stats), *v = mkmap(&g, "v", &t_i64, &t_avg),
+			 *st = mkmap(&g, "st", &t_i64, &t_stats);
 	struct cap k;
 
 	mkmap(&g, "e", &t_i64, &t_i64);
@@ -887,7 +887,7 @@ static void test_map_print(enum out_format f, const char *exp)
 	mapout_clear(s, g.fds[s->id]);
 	mapout_clear(v, g.fds[v->id]);
 	mapout_clear(st, g.fds[st->id]);
-	mapout_print_all(&k.c, &g.p, g.fds);
+	mapout_print_all(&k.c, g.im, g.nmaps, g.fds);
 	cap_check(&k, f == OUT_JSON ? "maps print json" : "maps print", exp);
 	free_prog(&g);
 }
@@ -902,7 +902,7 @@ static void test_map_print(enum out_format f, const char *exp)
 static void test_map_special(void)
 {
 	struct prog g = { 0 };
-	struct mapinfo *m;
+	struct image_map *m;
 	uint64_t vr = sym_addr("vfs_read");
 	uint8_t pk[72] = { 0 };
 
@@ -960,7 +960,7 @@ static void test_map_special(void)
 static void test_map_hist(void)
 {
 	struct prog g = { 0 };
-	struct mapinfo *m;
+	struct image_map *m;
 
 	m = mkmap(&g, "a", NULL, &t_lh0_4k_1k);
 	put(&g, m, NULL, 3, 1, 0, NULL);
@@ -1055,7 +1055,7 @@ static void test_map_hist(void)
 static void test_map_misc(void)
 {
 	struct prog g = { 0 };
-	struct mapinfo *ks_, *kv, *z, *b;
+	struct image_map *ks_, *kv, *z, *b;
 	struct cap k;
 	int64_t id1 = 1;
 
