@@ -4,11 +4,12 @@
 **
 ** Maps are BTF-defined globals in ".maps" (libbpf reads their shape from
 ** the DWARF->BTF LLVM emits): `int (*type)[T]; int (*max_entries)[N];
-** int (*key_size)[K]; int (*value_size)[V];`. Events are one ring
-** buffer record each: u64 id, then the arguments at the offsets sema laid
-** out. Every stack buffer handed to a helper is zeroed first: the
-** verifier rejects uninitialized stack reads, and map keys must not
-** carry garbage after a string's NUL.
+** int (*key_size)[K]; int (*value_size)[V];` (cg_build.c); a user map's
+** sizes come from cg_map_layout (cg_layout.c) and are kept in
+** image.maps. Events are one ring buffer record each: u64 id, then the
+** arguments at the offsets sema laid out. Every stack buffer handed to a
+** helper is zeroed first: the verifier rejects uninitialized stack
+** reads, and map keys must not carry garbage after a string's NUL.
 */
 #include <stdlib.h>
 #include <string.h>

@@ -3,8 +3,9 @@
 **
 ** Owners: fmt.c (printf, time, single values), mapout.c (maps at exit and
 ** print()), ksym.c (kernel symbols). Inputs are bytes laid out as BPF
-** wrote them plus the `const struct type *` sema assigned; nothing here
-** reads the AST.
+** wrote them plus the `const struct type *` sema assigned, and for maps
+** the `struct image_map` codegen declared them with; nothing here reads
+** the AST.
 **
 ** Byte layouts (little-endian, as in BPF memory):
 **   TY_INT     size bytes, ty->sign says signed

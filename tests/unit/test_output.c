@@ -1111,6 +1111,46 @@ static void test_map_misc(void)
 	free_prog(&g);
 }
 
+/*
+** cg_map_layout, the one layout codegen declares maps with: a hist
+** bucket follows the key padded to 8 (unkeyed: the bucket alone), and a
+** hist keyed by an int32 prints as bpftrace's
+** `@h[(int32)1] = hist(5); @h[(int32)2] = hist(0)`.
+*/
+static void test_map_layout(void)
+{
+	struct prog g = { 0 };
+	const struct image_map *c = mkmap(&g, "c", NULL, &t_count),
+			       *h = mkmap(&g, "h", NULL, &t_hist),
+			       *h32 = mkmap(&g, "h32", &t_i32, &t_hist),
+			       *s = mkmap(&g, "s", &t_str64, &t_stats),
+			       *b = mkmap(&g, "b", NULL, &t_buf7);
+	struct cap k;
+
+	check_int("layout count key", c->key_size, 8);
+	check_int("layout count value", c->value_size, 8);
+	check_int("layout count percpu", c->percpu && c->type == BPF_MAP_TYPE_PERCPU_HASH, 1);
+	check_int("layout hist key", h->key_size, 8);
+	check_int("layout hist int32 key", h32->key_size, 16);
+	check_int("layout stats key", s->key_size, 64);
+	check_int("layout stats value", s->value_size, 16);
+	check_int("layout plain value", b->value_size, 7);
+	check_int("layout plain type", !b->percpu && b->type == BPF_MAP_TYPE_HASH, 1);
+	check("layout bpf name", h32->bpf_name, strlen(h32->bpf_name), "m2_h32");
+	put(&g, h32, &(int32_t){ 1 }, 4, 1, 0, NULL);
+	put(&g, h32, &(int32_t){ 2 }, 1, 1, 0, NULL);
+	cap_open(&k, OUT_TEXT);
+	mapout_print(&k.c, h32, g.fds[h32->id], 0, 0);
+	cap_check(&k, "layout hist int32 print",
+		  "@h32[1]: \n"
+		  "[4, 8)                 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		  "\n"
+		  "@h32[2]: \n"
+		  "[0]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		  "\n");
+	free_prog(&g);
+}
+
 /* ---------------------------------------------------------------- ksyms */
 static double now_ms(void)
 {
@@ -1178,6 +1218,7 @@ int main(void)
 	test_record();
 	test_time();
 	test_map_basic();
+	test_map_layout();
 	test_map_kinds();
 	test_map_print(OUT_TEXT, "@a[2]: 2\n"
 		"@a[3]: 3\n"
