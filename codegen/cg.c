@@ -4,19 +4,18 @@
 **
 ** Maps are BTF-defined globals in ".maps" (libbpf reads their shape from
 ** the DWARF->BTF LLVM emits): `int (*type)[T]; int (*max_entries)[N];
-** int (*key_size)[K]; int (*value_size)[V];`. Events are one ring
-** buffer record each: u64 id, then the arguments at the offsets sema laid
-** out. Every stack buffer handed to a helper is zeroed first: the
-** verifier rejects uninitialized stack reads, and map keys must not
-** carry garbage after a string's NUL.
+** int (*key_size)[K]; int (*value_size)[V];` (cg_build.c); a user map's
+** sizes come from cg_map_layout (cg_layout.c) and are kept in
+** image.maps. Events are one ring buffer record each: u64 id, then the
+** arguments at the offsets sema laid out. Every stack buffer handed to a
+** helper is zeroed first: the verifier rejects uninitialized stack
+** reads, and map keys must not carry garbage after a string's NUL.
 */
 #include <stdlib.h>
 #include <string.h>
 #include "cg_internal.h"
 
-#define MAP_MAX_ENTRIES 4096
 #define RINGBUF_SIZE (256 * 1024)
-#define STACKMAP_ENTRIES 4096
 
 static const char *const PROBE_SECTIONS[PROBE__COUNT] = {
 	[PROBE_BEGIN] = "raw_tp",
@@ -27,185 +26,6 @@ static const char *const PROBE_SECTIONS[PROBE__COUNT] = {
 	[PROBE_INTERVAL] = "perf_event",
 	[PROBE_PROFILE] = "perf_event",
 };
-
-LLVMValueRef cg_helper(struct cg *g, int id, LLVMTypeRef ret, LLVMValueRef *args, int n)
-{
-	LLVMTypeRef at[8];
-	for (int i = 0; i < n; i++)
-		at[i] = LLVMTypeOf(args[i]);
-	LLVMTypeRef ft = LLVMFunctionType(ret, at, (unsigned)n, 0);
-	LLVMValueRef fp = LLVMConstIntToPtr(LLVMConstInt(g->i64, (unsigned long long)id, 0), g->ptr);
-	return LLVMBuildCall2(g->B, ft, fp, args, (unsigned)n, "");
-}
-
-/* allocas live in the entry block so they are fixed stack slots */
-static LLVMValueRef entry_alloca(struct cg *g, uint32_t size, const char *name)
-{
-	LLVMBuilderRef b = LLVMCreateBuilderInContext(g->C);
-	LLVMValueRef first = LLVMGetFirstInstruction(g->entry);
-	if (first)
-		LLVMPositionBuilderBefore(b, first);
-	else
-		LLVMPositionBuilderAtEnd(b, g->entry);
-	LLVMTypeRef t = LLVMArrayType2(g->i8, size ? size : 1);
-	LLVMValueRef a = LLVMBuildAlloca(b, t, name);
-	LLVMSetAlignment(a, 8);
-	LLVMDisposeBuilder(b);
-	return a;
-}
-
-static void lifetime(struct cg *g, const char *which, LLVMValueRef a)
-{
-	unsigned id = LLVMLookupIntrinsicID(which, strlen(which));
-	LLVMTypeRef pt = g->ptr;
-	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->M, id, &pt, 1);
-	LLVMTypeRef at[] = { g->i64, g->ptr };
-	LLVMTypeRef ft = LLVMFunctionType(g->voidt, at, 2, 0);
-	LLVMTypeRef arr = LLVMGetAllocatedType(a);
-	LLVMValueRef args[] = { LLVMConstInt(g->i64, LLVMGetArrayLength2(arr), 0), a };
-	LLVMBuildCall2(g->B, ft, f, args, 2, "");
-}
-
-/*
-** A temporary: a stack slot live from here to the end of the statement.
-** The lifetime markers let LLVM give statements' temporaries the same
-** stack bytes; without them every buffer of the probe adds up toward
-** BPF's 512-byte stack.
-*/
-LLVMValueRef cg_alloca(struct cg *g, uint32_t size, const char *name)
-{
-	LLVMValueRef a = entry_alloca(g, size, name);
-	if (g->in_stmt) {
-		lifetime(g, "llvm.lifetime.start", a);
-		g->temps = vec_reserve(g->temps, g->ntemps, &g->captemps, sizeof(*g->temps));
-		g->temps[g->ntemps++] = a;
-	}
-	return a;
-}
-
-/* the statement's temporaries die here */
-static void end_temps(struct cg *g, int mark)
-{
-	LLVMBasicBlockRef bb = LLVMGetInsertBlock(g->B);
-	if (!LLVMGetBasicBlockTerminator(bb))
-		for (int i = mark; i < g->ntemps; i++)
-			lifetime(g, "llvm.lifetime.end", g->temps[i]);
-	g->ntemps = mark;
-}
-
-void cg_zero(struct cg *g, LLVMValueRef p, uint32_t size)
-{
-	LLVMBuildMemSet(g->B, p, LLVMConstInt(g->i8, 0, 0), LLVMConstInt(g->i64, size, 0), cg_ptr_align(p));
-}
-
-/*
-** Known alignment of a pointer: allocas are 8-aligned, so are map values
-** and ring buffer records (helper results); constant offsets keep what
-** they keep. memcpy/memset of unknown alignment become byte loops.
-*/
-unsigned cg_ptr_align(LLVMValueRef p)
-{
-	if (LLVMIsAAllocaInst(p))
-		return LLVMGetAlignment(p);
-	if (LLVMIsACallInst(p))
-		return 8;
-	if (LLVMIsAGetElementPtrInst(p) && LLVMGetNumOperands(p) == 2 &&
-	    LLVMIsAConstantInt(LLVMGetOperand(p, 1))) {
-		unsigned a = cg_ptr_align(LLVMGetOperand(p, 0));
-		long long off = LLVMConstIntGetSExtValue(LLVMGetOperand(p, 1));
-		while (a > 1 && off % a)
-			a /= 2;
-		return a;
-	}
-	return 1;
-}
-
-void cg_copy(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_t size)
-{
-	if (size)
-		LLVMBuildMemCpy(g->B, dst, cg_ptr_align(dst), src, cg_ptr_align(src),
-				LLVMConstInt(g->i64, size, 0));
-}
-
-LLVMValueRef cg_gep(struct cg *g, LLVMValueRef p, uint32_t off)
-{
-	if (!off)
-		return p;
-	LLVMValueRef idx = LLVMConstInt(g->i64, off, 0);
-	return LLVMBuildGEP2(g->B, g->i8, p, &idx, 1, "");
-}
-
-void cg_set_loc(struct cg *g, const struct loc *l)
-{
-	if (!g->disp || !l || l->line <= 0)
-		return;
-	LLVMMetadataRef dl = LLVMDIBuilderCreateDebugLocation(g->C, (unsigned)l->line,
-							      (unsigned)l->col, g->disp, NULL);
-	LLVMSetCurrentDebugLocation2(g->B, dl);
-}
-
-LLVMValueRef cg_var_slot(struct cg *g, const struct varinfo *v)
-{
-	if (!g->vars[v->slot]) {
-		uint32_t sz = v->ty->size ? v->ty->size : 8;
-		g->vars[v->slot] = entry_alloca(g, (sz + 7) & ~7u, v->name);
-		/* zero at entry: a variable set only on one branch reads as 0 */
-		LLVMBuilderRef b = LLVMCreateBuilderInContext(g->C);
-		LLVMValueRef term = LLVMGetLastInstruction(g->entry);
-		LLVMValueRef after = LLVMGetNextInstruction(g->vars[v->slot]);
-		LLVMPositionBuilderBefore(b, after ? after : term);
-		LLVMBuildMemSet(b, g->vars[v->slot], LLVMConstInt(g->i8, 0, 0),
-				LLVMConstInt(g->i64, (sz + 7) & ~7u, 0), 8);
-		LLVMDisposeBuilder(b);
-	}
-	return g->vars[v->slot];
-}
-
-LLVMValueRef cg_lookup(struct cg *g, LLVMValueRef map, LLVMValueRef key)
-{
-	LLVMValueRef args[] = { map, key };
-	return cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
-}
-
-static void map_update(struct cg *g, LLVMValueRef map, LLVMValueRef key, LLVMValueRef val)
-{
-	LLVMValueRef args[] = { map, key, val, LLVMConstInt(g->i64, 0, 0) };
-	cg_helper(g, H_MAP_UPDATE, g->i64, args, 4);
-}
-
-/*
-** Key buffer of a map: each key expression stored as the map's key type
-** (integers widened, strings padded with zeros), plus an optional u64
-** (hist bucket) at the end. Maps without a key use a u64 0.
-*/
-LLVMValueRef cg_map_key(struct cg *g, const struct mapinfo *m, const struct node *mn, LLVMValueRef extra)
-{
-	uint32_t ks = map_key_size(m);
-	LLVMValueRef key = cg_alloca(g, (ks + 7) & ~7u, "key");
-	/* keys compare as bytes: zero them, unless one integer fills the key
-	** (not comm: before 6.3 bpf_get_current_comm does not pad) */
-	const struct node *k1 = mn ? mn->args : NULL;
-	bool bucket = m->val->kind == TY_HIST || m->val->kind == TY_LHIST;
-	bool full = (extra != NULL) == bucket &&
-		    (!m->key ? extra != NULL : k1 && !k1->next && m->key->kind == TY_INT && m->key->size == 8);
-	if (!full)
-		cg_zero(g, key, (ks + 7) & ~7u);
-	if (m->key && mn && mn->args) {
-		const struct type *kt = m->key;
-		int i = 0;
-		for (const struct node *k = mn->args; k; k = k->next, i++) {
-			if (mn->nargs > 1) /* @m[a, b]: the key is the tuple of them */
-				cg_expr_into(g, k, cg_gep(g, key, kt->offsets[i]), kt->fields[i]);
-			else
-				cg_expr_into(g, k, key, kt);
-		}
-	}
-	if (extra) {
-		uint32_t off = m->key ? (m->key->size + 7) & ~7u : 0;
-		LLVMBuildStore(g->B, extra, cg_gep(g, key, off));
-	}
-	return key;
-}
 
 /* ------------------------------------------------------------- events */
 
@@ -321,7 +141,7 @@ static void agg_update(struct cg *g, const struct node *lhs, const struct node *
 	** and a new element starts with the other CPUs' slots zeroed.
 	*/
 	LLVMPositionBuilderAtEnd(g->B, none);
-	uint32_t vs = map_value_size(m);
+	uint32_t vs = g->img->maps[m->id].value_size;
 	LLVMValueRef nv = cg_alloca(g, vs, "aggv");
 	cg_zero(g, nv, vs);
 	LLVMValueRef first = (k == TY_COUNT || k == TY_HIST || k == TY_LHIST) ? LLVMConstInt(g->i64, 1, 0) : x;
@@ -370,32 +190,9 @@ static void agg_update(struct cg *g, const struct node *lhs, const struct node *
 	LLVMPositionBuilderAtEnd(g->B, done);
 }
 
-/* @m[k] = rhs, or the computed value v of type vt when rhs is NULL */
-static void map_store(struct cg *g, const struct node *lhs, const struct node *rhs, LLVMValueRef v,
-		      const struct type *vt)
-{
-	const struct mapinfo *m = lhs->map;
-	LLVMValueRef key = cg_map_key(g, m, lhs, NULL);
-	uint32_t vs = map_value_size(m);
-	LLVMValueRef buf = cg_alloca(g, (vs + 7) & ~7u, "val");
-	if (cg_in_memory(m->val))
-		cg_zero(g, buf, (vs + 7) & ~7u);
-	if (rhs)
-		cg_expr_into(g, rhs, buf, m->val);
-	else
-		cg_store_as(g, buf, m->val, v, vt);
-	map_update(g, g->mapg[m->id], key, buf);
-}
-
 /* ------------------------------------------------------------ statements */
 
 static void stmts(struct cg *g, const struct node *n);
-
-static bool terminated(struct cg *g)
-{
-	LLVMBasicBlockRef bb = LLVMGetInsertBlock(g->B);
-	return LLVMGetBasicBlockTerminator(bb) != NULL;
-}
 
 static void call_stmt(struct cg *g, const struct node *n)
 {
@@ -432,29 +229,11 @@ static void call_stmt(struct cg *g, const struct node *n)
 	}
 }
 
-/* $x++ / ++@m[k]: stores the new value; yields the old one (post) or
- * the new one (pre, ival 1) */
-LLVMValueRef cg_incdec(struct cg *g, const struct node *n)
-{
-	const struct node *lhs = n->lhs;
-	LLVMValueRef cur = cg_to_i64(g, cg_expr(g, lhs), lhs->ty);
-	uint64_t step = 1;
-	if (lhs->ty->kind == TY_PTR && lhs->ty->sub && lhs->ty->sub->size)
-		step = lhs->ty->sub->size;
-	LLVMValueRef one = LLVMConstInt(g->i64, step, 0);
-	LLVMValueRef v = n->op == OP_INC ? LLVMBuildAdd(g->B, cur, one, "") : LLVMBuildSub(g->B, cur, one, "");
-	if (lhs->kind == N_VAR)
-		cg_store_as(g, cg_var_slot(g, lhs->var), lhs->var->ty, v, ty_int(8, true));
-	else
-		map_store(g, lhs, NULL, v, ty_int(8, true));
-	return n->ival ? v : cur;
-}
-
 static void stmt1(struct cg *g, const struct node *n);
 
 static void stmt(struct cg *g, const struct node *n)
 {
-	if (terminated(g))
+	if (cg_terminated(g))
 		LLVMPositionBuilderAtEnd(g->B, LLVMAppendBasicBlockInContext(g->C, g->fn, "dead"));
 	cg_set_loc(g, &n->loc);
 	int mark = g->ntemps;
@@ -469,7 +248,7 @@ static void stmt(struct cg *g, const struct node *n)
 	}
 	stmt1(g, n);
 	g->in_stmt = was;
-	end_temps(g, mark);
+	cg_end_temps(g, mark);
 }
 
 /* does expression n read scratch variable v? */
@@ -508,7 +287,7 @@ static void stmt1(struct cg *g, const struct node *n)
 			break;
 		}
 		if (n->op == OP_ASSIGN && lhs->kind == N_MAP) {
-			map_store(g, lhs, n->rhs, NULL, NULL);
+			cg_map_store(g, lhs, n->rhs, NULL, NULL);
 			break;
 		}
 		LLVMValueRef v;
@@ -525,7 +304,7 @@ static void stmt1(struct cg *g, const struct node *n)
 		if (lhs->kind == N_VAR)
 			cg_store_as(g, cg_var_slot(g, lhs->var), lhs->var->ty, v, vt);
 		else
-			map_store(g, lhs, NULL, v, vt);
+			cg_map_store(g, lhs, NULL, v, vt);
 		break;
 	}
 	case N_INCDEC:
@@ -539,12 +318,12 @@ static void stmt1(struct cg *g, const struct node *n)
 		LLVMBuildCondBr(g->B, c, th, el);
 		LLVMPositionBuilderAtEnd(g->B, th);
 		stmts(g, n->then->stmts);
-		if (!terminated(g))
+		if (!cg_terminated(g))
 			LLVMBuildBr(g->B, done);
 		LLVMPositionBuilderAtEnd(g->B, el);
 		if (n->els)
 			stmts(g, n->els->stmts);
-		if (!terminated(g))
+		if (!cg_terminated(g))
 			LLVMBuildBr(g->B, done);
 		LLVMPositionBuilderAtEnd(g->B, done);
 		break;
@@ -572,92 +351,26 @@ static void stmts(struct cg *g, const struct node *n)
 
 /* ---------------------------------------------------------------- maps */
 
-static LLVMMetadataRef di_uint_field(struct cg *g, LLVMMetadataRef scope, const char *name,
-				     uint64_t val, uint64_t off)
-{
-	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(g->D, 0, (int64_t)val);
-	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(g->D, val * 32, 32, g->di_int, &sub, 1);
-	LLVMMetadataRef pt = LLVMDIBuilderCreatePointerType(g->D, arr, 64, 64, 0, NULL, 0);
-	return LLVMDIBuilderCreateMemberType(g->D, scope, name, strlen(name), g->difile, 0, 64, 64,
-					     off * 64, 0, pt);
-}
-
-/* a BTF-defined map: struct of pointers-to-arrays whose lengths are the attributes */
-static LLVMValueRef define_map(struct cg *g, const char *name, uint32_t type, uint32_t max,
-			       uint32_t ksize, uint32_t vsize)
-{
-	const char *fields[] = { "type", "max_entries", "key_size", "value_size" };
-	uint64_t vals[] = { type, max, ksize, vsize };
-	int nf = type == MT_RINGBUF ? 2 : 4;
-	LLVMMetadataRef mem[4];
-	for (int i = 0; i < nf; i++)
-		mem[i] = di_uint_field(g, g->dicu, fields[i], vals[i], (uint64_t)i);
-	LLVMMetadataRef st = LLVMDIBuilderCreateStructType(g->D, g->dicu, "", 0, g->difile, 0,
-							   (uint64_t)nf * 64, 64, 0, NULL, mem,
-							   (unsigned)nf, 0, NULL, NULL, 0);
-	LLVMTypeRef ptrs[4] = { g->ptr, g->ptr, g->ptr, g->ptr };
-	LLVMTypeRef lt = LLVMStructTypeInContext(g->C, ptrs, (unsigned)nf, 0);
-	LLVMValueRef gv = LLVMAddGlobal(g->M, lt, name);
-	LLVMSetInitializer(gv, LLVMConstNull(lt));
-	LLVMSetSection(gv, ".maps");
-	LLVMSetLinkage(gv, LLVMExternalLinkage);
-	LLVMSetAlignment(gv, 8);
-	LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(g->D, NULL, 0);
-	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
-		g->D, g->dicu, name, strlen(name), name, strlen(name), g->difile, 0, st, 0, expr, NULL, 64);
-	LLVMGlobalSetMetadata(gv, LLVMGetMDKindIDInContext(g->C, "dbg", 3), gve);
-	return gv;
-}
-
 static void define_maps(struct cg *g)
 {
 	const struct program *p = g->p;
 	struct image *img = g->img;
 	img->nmaps = p->nmaps;
-	img->map_names = calloc((size_t)p->nmaps + 1, sizeof(char *));
+	img->maps = calloc((size_t)p->nmaps + 1, sizeof(*img->maps));
 	g->mapg = calloc((size_t)p->nmaps + 1, sizeof(LLVMValueRef));
-	for (int i = 0; i < p->nmaps; i++) {
-		const struct mapinfo *m = p->maps[i];
-		char nm[64];
-		int k = snprintf(nm, sizeof(nm), "m%d_", i);
-		for (const char *c = m->name; *c && k < 40; c++)
-			nm[k++] = *c;
-		nm[k] = 0;
-		img->map_names[i] = strdup(nm);
-		uint32_t type = m->percpu ? MT_PERCPU_HASH : MT_HASH;
-		g->mapg[i] = define_map(g, nm, type, MAP_MAX_ENTRIES, map_key_size(m), map_value_size(m));
-	}
-	g->ringbuf = define_map(g, "events", MT_RINGBUF, RINGBUF_SIZE, 0, 0);
-	img->ringbuf_name = "events";
-	g->lostmap = define_map(g, "lost", MT_PERCPU_ARRAY, 1, 4, 8);
-	img->lost_name = "lost";
-	g->elapsedmap = define_map(g, "elapsed", MT_ARRAY, 1, 4, 8);
-	img->elapsed_name = "elapsed";
-}
-
-/* the stack map keeping nframes frames, defined on first use */
-LLVMValueRef cg_stackmap(struct cg *g, int nframes)
-{
-	struct image *img = g->img;
-	for (int i = 0; i < img->nstackmaps; i++)
-		if (img->stackmap_frames[i] == nframes)
-			return g->stackmaps[i];
-	int i = img->nstackmaps++;
-	img->stackmap_names = realloc(img->stackmap_names, sizeof(char *) * (size_t)img->nstackmaps);
-	img->stackmap_frames = realloc(img->stackmap_frames, sizeof(int) * (size_t)img->nstackmaps);
-	g->stackmaps = realloc(g->stackmaps, sizeof(LLVMValueRef) * (size_t)img->nstackmaps);
-	if (!img->stackmap_names || !img->stackmap_frames || !g->stackmaps)
+	if (!img->maps || !g->mapg)
 		abort();
-	char nm[32];
-	snprintf(nm, sizeof(nm), "stacks_%d", nframes);
-	img->stackmap_names[i] = strdup(nm);
-	img->stackmap_frames[i] = nframes;
-	g->stackmaps[i] = define_map(g, nm, MT_STACK_TRACE, STACKMAP_ENTRIES, 4, (uint32_t)nframes * 8);
-	if (i == 0) {
-		img->stackmap_name = img->stackmap_names[0];
-		img->stack_frames = nframes;
+	for (int i = 0; i < p->nmaps; i++) {
+		struct image_map *l = &img->maps[i];
+		cg_map_layout(p->maps[i], l);
+		g->mapg[i] = cg_define_map(g, l->bpf_name, l->type, l->max_entries, l->key_size, l->value_size);
 	}
-	return g->stackmaps[i];
+	g->ringbuf = cg_define_map(g, "events", MT_RINGBUF, RINGBUF_SIZE, 0, 0);
+	img->ringbuf_name = "events";
+	g->lostmap = cg_define_map(g, "lost", MT_PERCPU_ARRAY, 1, 4, 8);
+	img->lost_name = "lost";
+	g->elapsedmap = cg_define_map(g, "elapsed", MT_ARRAY, 1, 4, 8);
+	img->elapsed_name = "elapsed";
 }
 
 /* ------------------------------------------------------------- probes */
@@ -708,7 +421,7 @@ static void define_probe(struct cg *g, const struct probe *pr, int idx)
 		LLVMPositionBuilderAtEnd(g->B, yes);
 	}
 	stmts(g, pr->body->stmts);
-	if (!terminated(g))
+	if (!cg_terminated(g))
 		LLVMBuildRet(g->B, LLVMConstInt(g->i64, 0, 0));
 	free(g->vars);
 	g->vars = NULL;
@@ -716,8 +429,10 @@ static void define_probe(struct cg *g, const struct probe *pr, int idx)
 
 	struct image_prog *ip = &g->img->progs[g->img->nprogs++];
 	ip->name = strdup(name);
-	ip->probe = pr;
 	ip->type = pr->aps[0].type;
+	ip->aps = pr->aps;
+	ip->naps = pr->naps;
+	ip->loc = pr->loc;
 }
 
 /*
@@ -762,7 +477,8 @@ static void llvm_diag(LLVMDiagnosticInfoRef di, void *arg)
 int cg_compile(const struct program *p, const struct cg_opts *o, struct image *img, struct diags *d)
 {
 	memset(img, 0, sizeof(*img));
-	img->prog = p;
+	img->events = (const struct event *const *)p->events;
+	img->nevents = p->nevents;
 	struct cg g = { 0 };
 	g.p = p;
 	g.o = o;
@@ -825,9 +541,7 @@ void cg_image_free(struct image *img)
 		free(img->progs[i].lines);
 	}
 	free(img->progs);
-	for (int i = 0; i < img->nmaps; i++)
-		free(img->map_names[i]);
-	free(img->map_names);
+	free(img->maps);
 	free(img->ir);
 	free(img->asm_);
 	for (int i = 0; i < img->nstackmaps; i++)

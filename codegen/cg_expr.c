@@ -9,7 +9,6 @@
 ** direct loads, which the verifier allows at constant offsets and which
 ** cost one instruction instead of a helper call.
 */
-#include <string.h>
 #include "cg_internal.h"
 
 /* pt_regs offsets on x86-64: di si dx cx r8 r9, ax */
@@ -357,7 +356,7 @@ static void str_into(struct cg *g, const struct node *n, LLVMValueRef buf)
 	const struct node *a = n->args;
 	uint32_t size = n->ty->size;
 	LLVMValueRef src;
-	if (a->kind == N_FIELD && a->ty->name && !strcmp(a->ty->name, "__data_loc")) {
+	if (a->kind == N_FIELD && a->ty->data_loc) {
 		/* low 16 bits: offset of the string in the record */
 		LLVMValueRef dl = cg_to_i64(g, cg_expr(g, a), a->ty);
 		LLVMValueRef off = LLVMBuildAnd(g->B, dl, c64(g, 0xffff), "");
@@ -485,12 +484,81 @@ static LLVMValueRef call(struct cg *g, const struct node *n)
 
 /* ----------------------------------------------------------------- maps */
 
+/*
+** Key buffer of a map: each key expression stored as the map's key type
+** (integers widened, strings padded with zeros), plus an optional u64
+** (hist bucket) at the end. Maps without a key use a u64 0.
+*/
+LLVMValueRef cg_map_key(struct cg *g, const struct mapinfo *m, const struct node *mn, LLVMValueRef extra)
+{
+	uint32_t ks = g->img->maps[m->id].key_size;
+	LLVMValueRef key = cg_alloca(g, (ks + 7) & ~7u, "key");
+	/* keys compare as bytes: zero them, unless one integer fills the key
+	** (not comm: before 6.3 bpf_get_current_comm does not pad) */
+	const struct node *k1 = mn ? mn->args : NULL;
+	bool bucket = m->val->kind == TY_HIST || m->val->kind == TY_LHIST;
+	bool full = (extra != NULL) == bucket &&
+		    (!m->key ? extra != NULL : k1 && !k1->next && m->key->kind == TY_INT && m->key->size == 8);
+	if (!full)
+		cg_zero(g, key, (ks + 7) & ~7u);
+	if (m->key && mn && mn->args) {
+		const struct type *kt = m->key;
+		int i = 0;
+		for (const struct node *k = mn->args; k; k = k->next, i++) {
+			if (mn->nargs > 1) /* @m[a, b]: the key is the tuple of them */
+				cg_expr_into(g, k, cg_gep(g, key, kt->offsets[i]), kt->fields[i]);
+			else
+				cg_expr_into(g, k, key, kt);
+		}
+	}
+	if (extra) {
+		uint32_t off = m->key ? (m->key->size + 7) & ~7u : 0;
+		LLVMBuildStore(g->B, extra, cg_gep(g, key, off));
+	}
+	return key;
+}
+
+/* @m[k] = rhs, or the computed value v of type vt when rhs is NULL */
+void cg_map_store(struct cg *g, const struct node *lhs, const struct node *rhs, LLVMValueRef v,
+		  const struct type *vt)
+{
+	const struct mapinfo *m = lhs->map;
+	LLVMValueRef key = cg_map_key(g, m, lhs, NULL);
+	uint32_t vs = g->img->maps[m->id].value_size;
+	LLVMValueRef buf = cg_alloca(g, (vs + 7) & ~7u, "val");
+	if (cg_in_memory(m->val))
+		cg_zero(g, buf, (vs + 7) & ~7u);
+	if (rhs)
+		cg_expr_into(g, rhs, buf, m->val);
+	else
+		cg_store_as(g, buf, m->val, v, vt);
+	cg_map_update(g, g->mapg[m->id], key, buf);
+}
+
+/* $x++ / ++@m[k]: stores the new value; yields the old one (post) or
+ * the new one (pre, ival 1) */
+LLVMValueRef cg_incdec(struct cg *g, const struct node *n)
+{
+	const struct node *lhs = n->lhs;
+	LLVMValueRef cur = cg_to_i64(g, cg_expr(g, lhs), lhs->ty);
+	uint64_t step = 1;
+	if (lhs->ty->kind == TY_PTR && lhs->ty->sub && lhs->ty->sub->size)
+		step = lhs->ty->sub->size;
+	LLVMValueRef one = LLVMConstInt(g->i64, step, 0);
+	LLVMValueRef v = n->op == OP_INC ? LLVMBuildAdd(g->B, cur, one, "") : LLVMBuildSub(g->B, cur, one, "");
+	if (lhs->kind == N_VAR)
+		cg_store_as(g, cg_var_slot(g, lhs->var), lhs->var->ty, v, ty_int(8, true));
+	else
+		cg_map_store(g, lhs, NULL, v, ty_int(8, true));
+	return n->ival ? v : cur;
+}
+
 static LLVMValueRef map_read(struct cg *g, const struct node *n)
 {
 	const struct mapinfo *m = n->map;
 	LLVMValueRef key = cg_map_key(g, m, n, NULL);
 	LLVMValueRef p = cg_lookup(g, g->mapg[m->id], key);
-	uint32_t vs = map_value_size(m);
+	uint32_t vs = g->img->maps[m->id].value_size;
 	LLVMValueRef res = cg_alloca(g, (vs + 7) & ~7u, "mval");
 	cg_zero(g, res, (vs + 7) & ~7u);
 	LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(g->C, g->fn, "map.have");
@@ -771,7 +839,7 @@ void cg_expr_into(struct cg *g, const struct node *n, LLVMValueRef dst, const st
 	if ((dt->kind == TY_STR || dt->kind == TY_BUF || dt->kind == TY_ARRAY) && t->size <= dt->size &&
 	    t->kind == (dt->kind == TY_BUF ? TY_ARRAY : dt->kind) && mem_into(g, n, dst, t->size))
 		return;
-	if (n->kind == N_MAP && cg_in_memory(t) && t->kind == dt->kind && map_value_size(n->map) <= dt->size &&
+	if (n->kind == N_MAP && cg_in_memory(t) && t->kind == dt->kind && g->img->maps[n->map->id].value_size <= dt->size &&
 	    (t->kind == TY_STR || t->size == dt->size)) {
 		/* the map's value copied once, from the map to dst */
 		const struct mapinfo *m = n->map;
@@ -781,10 +849,10 @@ void cg_expr_into(struct cg *g, const struct node *n, LLVMValueRef dst, const st
 		LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "map.done");
 		LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p, ""), yes, no);
 		LLVMPositionBuilderAtEnd(g->B, yes);
-		cg_copy(g, dst, p, map_value_size(m));
+		cg_copy(g, dst, p, g->img->maps[m->id].value_size);
 		LLVMBuildBr(g->B, done);
 		LLVMPositionBuilderAtEnd(g->B, no);
-		cg_zero(g, dst, map_value_size(m));
+		cg_zero(g, dst, g->img->maps[m->id].value_size);
 		LLVMBuildBr(g->B, done);
 		LLVMPositionBuilderAtEnd(g->B, done);
 		return;

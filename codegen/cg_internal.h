@@ -1,9 +1,14 @@
 /*
-** codegen/cg_internal.h: state shared by the codegen files.
-**   cg.c       module, maps, one function per probe, statements, events
-**   cg_expr.c  expressions: values, kernel reads, maps reads, builtins
-**   cg_emit.c  target machine, passes, ELF emission, -d dumps
-** BPF helper calls are built here (cg_helper) apart from the AST walk.
+** codegen/cg_internal.h: state shared by the codegen files, and their
+** functions, sectioned by owning file. Calls run one way:
+** cg.c -> cg_expr.c -> cg_build.c.
+**   cg.c        module, maps, one function per probe, statements, events
+**   cg_expr.c   expressions: values, kernel reads, map keys, reads and
+**               stores, builtins
+**   cg_build.c  IR building blocks: helper calls, stack slots, memory,
+**               map lookups/updates, map globals (bpftrace's irbuilderbpf)
+**   cg_layout.c the BPF layout of a user map (LLVM-free; codegen.h)
+**   cg_emit.c   target machine, passes, ELF emission, -d dumps
 */
 #ifndef MINIBT_CG_INTERNAL_H
 #define MINIBT_CG_INTERNAL_H
@@ -21,12 +26,6 @@ enum {
 	H_PROBE_READ_KERNEL_STR = 115, H_RINGBUF_OUTPUT = 130, H_RINGBUF_RESERVE = 131,
 	H_RINGBUF_SUBMIT = 132, H_FUNC_IP = 173,
 	H_ATTACH_COOKIE = 174,
-};
-
-/* BPF map types (uapi) */
-enum {
-	MT_HASH = 1, MT_ARRAY = 2, MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6,
-	MT_STACK_TRACE = 7, MT_RINGBUF = 27,
 };
 
 /* an address to read from: kernel memory (i64) or the probe context (ptr) */
@@ -66,17 +65,21 @@ struct cg {
 	int bad_done; /* cg_opts.bad_line emitted */
 };
 
-/* cg.c */
+/* cg_build.c */
 LLVMValueRef cg_helper(struct cg *g, int id, LLVMTypeRef ret, LLVMValueRef *args, int n);
-LLVMValueRef cg_alloca(struct cg *g, uint32_t size, const char *name);
+LLVMValueRef cg_alloca(struct cg *g, uint32_t size, const char *name); /* a statement's temporary */
+void cg_end_temps(struct cg *g, int mark); /* temporaries from mark on die here */
 void cg_zero(struct cg *g, LLVMValueRef p, uint32_t size);
 void cg_copy(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_t size);
 unsigned cg_ptr_align(LLVMValueRef p);
 LLVMValueRef cg_gep(struct cg *g, LLVMValueRef p, uint32_t off);
 void cg_set_loc(struct cg *g, const struct loc *l);
-LLVMValueRef cg_map_key(struct cg *g, const struct mapinfo *m, const struct node *mapnode, LLVMValueRef extra);
-LLVMValueRef cg_lookup(struct cg *g, LLVMValueRef map, LLVMValueRef key);
 LLVMValueRef cg_var_slot(struct cg *g, const struct varinfo *v);
+LLVMValueRef cg_lookup(struct cg *g, LLVMValueRef map, LLVMValueRef key);
+void cg_map_update(struct cg *g, LLVMValueRef map, LLVMValueRef key, LLVMValueRef val);
+bool cg_terminated(struct cg *g); /* the current block has its terminator */
+LLVMValueRef cg_define_map(struct cg *g, const char *name, uint32_t type, uint32_t max,
+			   uint32_t ksize, uint32_t vsize);
 LLVMValueRef cg_stackmap(struct cg *g, int nframes);
 
 /* cg_expr.c */
@@ -90,6 +93,9 @@ LLVMValueRef cg_cond(struct cg *g, const struct node *n); /* i1 */
 void cg_store_as(struct cg *g, LLVMValueRef dst, const struct type *dt, LLVMValueRef v,
 		 const struct type *vt);
 void cg_expr_into(struct cg *g, const struct node *n, LLVMValueRef dst, const struct type *dt);
+LLVMValueRef cg_map_key(struct cg *g, const struct mapinfo *m, const struct node *mapnode, LLVMValueRef extra);
+void cg_map_store(struct cg *g, const struct node *lhs, const struct node *rhs, LLVMValueRef v,
+		  const struct type *vt);
 
 /* cg_emit.c */
 int cg_emit(struct cg *g);

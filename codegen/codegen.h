@@ -1,10 +1,11 @@
 /*
 ** codegen/codegen.h: typed AST in, BPF ELF object out.
 **
-** `struct image` is all the runtime needs to load, attach and decode:
-** the ELF bytes, one entry per BPF program (probe x attach point group),
-** the BPF names of the maps, and the static probe names. It points into
-** the program (events, map infos, types) but never at AST nodes.
+** `struct image` is the one struct crossing compile -> run: the ELF
+** bytes, one entry per BPF program (probe) with its attach points, each
+** user map's BPF layout, the events and the BPF names of the internal
+** maps. It points at sema's types, events and attach points, never at
+** AST nodes (expressions, statements, probes).
 */
 #ifndef MINIBT_CODEGEN_H
 #define MINIBT_CODEGEN_H
@@ -19,8 +20,10 @@ struct cg_line {
 
 struct image_prog {
 	char *name;          /* BPF program (function) name */
-	const struct probe *probe;
 	enum probe_type type;
+	const struct attach_point *aps; /* the probe's (expanded at attach time) */
+	int naps;
+	struct loc loc;      /* the probe's, for verifier reports */
 	struct cg_line *lines; /* sorted by insn */
 	int nlines;
 	int ninsns;
@@ -29,15 +32,43 @@ struct image_prog {
 /* script location of instruction insn of program p, or NULL */
 const struct cg_line *cg_line_of(const struct image_prog *p, uint32_t insn);
 
+/* BPF map types (include/uapi/linux/bpf.h) */
+enum {
+	MT_HASH = 1, MT_ARRAY = 2, MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6,
+	MT_STACK_TRACE = 7, MT_RINGBUF = 27,
+};
+
+/*
+** A user map as codegen declares it, laid out by cg_map_layout (bytes
+** in runtime/output.h). The runtime and the unit tests read maps by it.
+*/
+struct image_map {
+	char bpf_name[64];    /* its name in the ELF: m<id>_<name> */
+	const char *name;     /* script name without '@' ("" for @) */
+	int id;               /* index in image.maps and prog->maps */
+	uint32_t type;        /* MT_HASH, or MT_PERCPU_HASH for aggregations */
+	uint32_t max_entries;
+	uint32_t key_size;    /* BPF key bytes, hist bucket included */
+	uint32_t value_size;  /* one CPU's slot */
+	bool percpu;
+	enum ty_kind kind;    /* value kind: how slots merge, sort and print */
+	const struct type *key; /* NULL: no key */
+	const struct type *val;
+};
+
+/* the layout of user map m (codegen/cg_layout.c) */
+void cg_map_layout(const struct mapinfo *m, struct image_map *l);
+
 struct image {
 	void *elf;
 	size_t elf_len;
-	struct image_prog *progs;
+	struct image_prog *progs; /* progs[i]: probe i (its static probe-name index) */
 	int nprogs;
-	char **map_names;     /* BPF name of prog->maps[i] */
+	struct image_map *maps;   /* by mapinfo id */
 	int nmaps;
+	const struct event *const *events; /* by ring buffer record id */
+	int nevents;
 	const char *ringbuf_name;
-	const char *stackmap_name; /* NULL when no stacks are taken */
 	/* one STACK_TRACE map per frame count: the kernel hashes only the
 	** frames a map keeps, so kstack(2) ids of equal 2-frame stacks are
 	** equal only in a 2-frame map. A kstack value of type t is an id in
@@ -47,8 +78,6 @@ struct image {
 	int *stackmap_frames;
 	const char *lost_name;     /* per-CPU count of events lost */
 	const char *elapsed_name;  /* array[1] holding the start time */
-	const struct program *prog;
-	int stack_frames;
 	char *ir;   /* textual IR when requested (-d ir) */
 	char *asm_; /* annotated disassembly when requested (-d bpf) */
 };

@@ -137,6 +137,7 @@ struct type {
 	uint32_t align;
 	bool sign;      /* TY_INT, TY_SUM/MIN/MAX/AVG/STATS of signed */
 	bool ctx;       /* pointer into the probe context (args->) */
+	bool data_loc;  /* a tracepoint __data_loc field: u32, (len << 16) | offset in the record */
 	const struct type *sub; /* TY_PTR, TY_ARRAY element */
 	uint32_t nelem;         /* TY_ARRAY */
 	/* TY_RECORD (and TY_PTR to record, via sub): */
@@ -478,10 +479,6 @@ struct sema_opts {
 	void *probes_exist_arg;
 };
 int sema_check(struct program *p, const struct sema_opts *o, struct diags *d);
-
-/* BPF storage of a map (layouts documented in runtime/output.h) */
-uint32_t map_key_size(const struct mapinfo *m);   /* with hist bucket */
-uint32_t map_value_size(const struct mapinfo *m); /* one CPU's slot */
 
 /* -------------------------------------------------------------- probes.c */
 /* for sema_check: parse and check the attach points, split tracepoint

@@ -956,23 +956,3 @@ int sema_check(struct program *p, const struct sema_opts *o, struct diags *d)
 	p->need_ringbuf = true;
 	return d->nerrors > errs0 ? -1 : 0;
 }
-
-uint32_t map_key_size(const struct mapinfo *m)
-{
-	uint32_t k = m->key ? m->key->size : 8;
-	if (m->val->kind == TY_HIST || m->val->kind == TY_LHIST)
-		k = (m->key ? (k + 7) / 8 * 8 : 0) + 8;
-	return k;
-}
-
-uint32_t map_value_size(const struct mapinfo *m)
-{
-	switch (m->val->kind) {
-	case TY_COUNT: case TY_SUM: case TY_HIST: case TY_LHIST:
-		return 8;
-	case TY_MIN: case TY_MAX: case TY_AVG: case TY_STATS:
-		return 16;
-	default:
-		return m->val->size ? m->val->size : 8;
-	}
-}

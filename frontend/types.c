@@ -708,6 +708,7 @@ static const struct type *tp_from_format(struct btf_ctx *b, FILE *f)
 			struct type *dl = arena_alloc(b->arena, sizeof(*dl));
 			*dl = *fl[n].ty;
 			dl->name = "__data_loc";
+			dl->data_loc = true;
 			fl[n].ty = dl;
 		}
 		fl[n].off = (uint32_t)off;

@@ -353,12 +353,9 @@ static void push_link(struct session *s, struct bpf_link *l, int pfd)
 	s->nlinks++;
 }
 
-static struct bpf_program *prog_of(struct session *s, const struct probe *p)
+static struct bpf_program *prog_of(struct session *s, const struct image_prog *p)
 {
-	for (int i = 0; i < s->img.nprogs; i++)
-		if (s->img.progs[i].probe == p)
-			return bpf_object__find_program_by_name(s->obj, s->img.progs[i].name);
-	return NULL;
+	return bpf_object__find_program_by_name(s->obj, p->name);
 }
 
 static int perf_open(struct perf_event_attr *a, int cpu)
@@ -370,7 +367,7 @@ static int perf_open(struct perf_event_attr *a, int cpu)
 ** interval: one cpu-clock event on CPU 0 firing every period;
 ** profile: one per online CPU at a frequency (hz) or period.
 */
-static int attach_perf(struct session *s, const struct probe *p, const struct attach_point *ap,
+static int attach_perf(struct session *s, const struct image_prog *p, const struct attach_point *ap,
 		       struct bpf_program *prog)
 {
 	struct perf_event_attr a = { 0 };
@@ -410,7 +407,7 @@ static int attach_perf(struct session *s, const struct probe *p, const struct at
 	return attached ? 0 : -1;
 }
 
-static int attach_point(struct session *s, const struct probe *p, const struct attach_point *ap,
+static int attach_point(struct session *s, const struct image_prog *p, const struct attach_point *ap,
 			struct bpf_program *prog, struct names *targets)
 {
 	if (ap->type == PROBE_INTERVAL || ap->type == PROBE_PROFILE)
@@ -444,7 +441,7 @@ static int attach_point(struct session *s, const struct probe *p, const struct a
 
 /* targets per attach point, computed once (for the count and the attach) */
 struct plan {
-	const struct probe *p;
+	const struct image_prog *p;
 	const struct attach_point *ap;
 	struct names targets;
 };
@@ -460,17 +457,17 @@ static void plans_free(struct session *s)
 
 int count_targets(struct session *s)
 {
-	const struct program *pr = s->prog;
+	const struct image *img = &s->img;
 	int total = 0, n = 0;
 	plans_free(s);
-	for (int i = 0; i < pr->nprobes; i++)
-		n += pr->probes[i]->naps;
+	for (int i = 0; i < img->nprogs; i++)
+		n += img->progs[i].naps;
 	struct plan *plans = calloc((size_t)n + 1, sizeof(*plans));
 	s->plans = plans;
 	s->nplans = n;
 	int j = 0;
-	for (int i = 0; i < pr->nprobes; i++) {
-		const struct probe *p = pr->probes[i];
+	for (int i = 0; i < img->nprogs; i++) {
+		const struct image_prog *p = &img->progs[i];
 		for (int k = 0; k < p->naps; k++, j++) {
 			plans[j].p = p;
 			plans[j].ap = &p->aps[k];
@@ -501,8 +498,8 @@ int attach_all(struct session *s)
 
 int run_special(struct session *s, enum probe_type t)
 {
-	for (int i = 0; i < s->prog->nprobes; i++) {
-		const struct probe *p = s->prog->probes[i];
+	for (int i = 0; i < s->img.nprogs; i++) {
+		const struct image_prog *p = &s->img.progs[i];
 		if (p->aps[0].type != t)
 			continue;
 		struct bpf_program *prog = prog_of(s, p);

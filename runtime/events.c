@@ -8,7 +8,7 @@
 **   detach, END, drain       so END's output survives
 **   maps                     printed once, as bpftrace prints them
 **
-** Each ring buffer record is {u64 id; payload}; prog->events[id] says
+** Each ring buffer record is {u64 id; payload}; image.events[id] says
 ** how to decode it. SIGINT, SIGTERM and SIGHUP all end the run the same
 ** way and exit 0.
 */
@@ -56,10 +56,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		return ++s->batch >= EV_BATCH ? -ENOBUFS : 0;
 	uint64_t id;
 	memcpy(&id, data, 8);
-	const struct program *p = s->prog;
-	if (id >= (uint64_t)p->nevents)
+	const struct image *img = &s->img;
+	if (id >= (uint64_t)img->nevents)
 		return 0;
-	const struct event *e = p->events[id];
+	const struct event *e = img->events[id];
 	const uint8_t *payload = (const uint8_t *)data + 8;
 	switch (e->kind) {
 	case EV_PRINTF:
@@ -72,16 +72,16 @@ static int on_event(void *ctx, void *data, size_t size)
 		s->exiting = true;
 		break;
 	case EV_PRINT:
-		mapout_print(&s->out, p->maps[e->map], map_fd(s, e->map), e->top, e->div);
+		mapout_print(&s->out, &img->maps[e->map], map_fd(s, e->map), e->top, e->div);
 		break;
 	case EV_CLEAR:
-		mapout_clear(p->maps[e->map], map_fd(s, e->map));
+		mapout_clear(&img->maps[e->map], map_fd(s, e->map));
 		break;
 	case EV_ZERO:
-		mapout_zero(&s->out, p->maps[e->map], map_fd(s, e->map));
+		mapout_zero(&s->out, &img->maps[e->map], map_fd(s, e->map));
 		break;
 	case EV_PRINTMAP:
-		mapout_printmap(&s->out, p->maps[e->map], map_fd(s, e->map), e);
+		mapout_printmap(&s->out, &img->maps[e->map], map_fd(s, e->map), e);
 		break;
 	case EV_PRINTV:
 		fmt_printv(&s->out, e->argty[0], payload);
@@ -173,8 +173,8 @@ static int setup_output(struct session *s)
 	s->out.stack_arg = s;
 	s->out.ncpus = libbpf_num_possible_cpus();
 	/* static probe names: one per probe, for BEGIN/END/interval/profile */
-	for (int i = 0; i < s->prog->nprobes; i++) {
-		const struct attach_point *ap = &s->prog->probes[i]->aps[0];
+	for (int i = 0; i < s->img.nprogs; i++) {
+		const struct attach_point *ap = &s->img.progs[i].aps[0];
 		char name[512];
 		if (ap->type == PROBE_INTERVAL || ap->type == PROBE_PROFILE)
 			snprintf(name, sizeof(name), "%s:%s:%lld", probe_type_names[ap->type], ap->target,
@@ -309,10 +309,11 @@ int events_run(struct session *s)
 	s->exiting = false;
 	run_special(s, PROBE_END);
 	drain_all(s);
-	int *fdv = calloc((size_t)s->prog->nmaps + 1, sizeof(int));
-	for (int i = 0; i < s->prog->nmaps; i++)
+	int *fdv = calloc((size_t)s->img.nmaps + 1, sizeof(int));
+	for (int i = 0; fdv && i < s->img.nmaps; i++)
 		fdv[i] = map_fd(s, i);
-	mapout_print_all(&s->out, s->prog, fdv);
+	if (fdv)
+		mapout_print_all(&s->out, s->img.maps, s->img.nmaps, fdv);
 	free(fdv);
 	uint64_t lost = lost_events(s);
 	/* as bpftrace's output::lost_events: on the output stream */

@@ -35,7 +35,7 @@
 
 /* one map as read from the kernel: rows of key bytes + merged value */
 struct mview {
-	const struct mapinfo *m;
+	const struct image_map *m;
 	enum ty_kind vk;   /* value kind */
 	uint32_t ksz;      /* BPF key bytes */
 	uint32_t usz;      /* user key bytes (without a hist bucket) */
@@ -57,51 +57,6 @@ struct hgroup {
 static bool mapout_is_hist(enum ty_kind k)
 {
 	return k == TY_HIST || k == TY_LHIST;
-}
-
-uint32_t mapout_key_size(const struct mapinfo *m)
-{
-	uint32_t k = m->key ? m->key->size : 8;
-
-	return k + (mapout_is_hist(m->val->kind) ? 8 : 0);
-}
-
-uint32_t mapout_value_size(const struct mapinfo *m)
-{
-	switch (m->val->kind) {
-	case TY_COUNT:
-	case TY_SUM:
-	case TY_HIST:
-	case TY_LHIST:
-		return 8;
-	case TY_MIN:
-	case TY_MAX:
-	case TY_AVG:
-	case TY_STATS:
-		return 16;
-	default:
-		return m->val->size;
-	}
-}
-
-/* key/value sizes and per-CPU-ness, from the kernel when it says */
-static void mapout_geometry(const struct mapinfo *m, int fd, uint32_t *ksz,
-			    uint32_t *vsz, bool *percpu)
-{
-	struct bpf_map_info info;
-	uint32_t len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	*ksz = mapout_key_size(m);
-	*vsz = mapout_value_size(m);
-	*percpu = m->percpu;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
-		*ksz = info.key_size;
-		*vsz = info.value_size;
-		*percpu = info.type == BPF_MAP_TYPE_PERCPU_HASH ||
-			  info.type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-			  info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-	}
 }
 
 static int mapout_ncpus(const struct out_ctx *c)
@@ -161,21 +116,20 @@ static void mapout_merge(enum ty_kind k, const uint8_t *raw, int ncpu,
 }
 
 /* read every entry of the map into v; -1 on allocation failure */
-static int mapout_read(struct out_ctx *c, const struct mapinfo *m, int fd,
+static int mapout_read(struct out_ctx *c, const struct image_map *m, int fd,
 		       struct mview *v)
 {
-	uint32_t ksz, vsz;
-	bool percpu;
+	uint32_t ksz = m->key_size, vsz = m->value_size;
+	bool percpu = m->percpu;
 	int ncpu;
 	uint8_t *key, *next, *raw;
 	size_t cap = 0;
 	int err = 0;
 
-	mapout_geometry(m, fd, &ksz, &vsz, &percpu);
 	ncpu = percpu ? mapout_ncpus(c) : 1;
 	memset(v, 0, sizeof(*v));
 	v->m = m;
-	v->vk = m->val->kind;
+	v->vk = m->kind;
 	v->ksz = ksz;
 	v->usz = m->key ? m->key->size : 0;
 	v->vsz = vsz;
@@ -658,7 +612,7 @@ static void mapout_print_rows(struct out_ctx *c, struct mview *v, uint64_t top,
 ** print(@m, top, div) and the maps at exit: read, sort and print one map
 ** (see the top of the file for the rules).
 */
-void mapout_print(struct out_ctx *c, const struct mapinfo *m, int fd,
+void mapout_print(struct out_ctx *c, const struct image_map *m, int fd,
 		  int64_t top, int64_t div)
 {
 	struct mview v;
@@ -680,22 +634,23 @@ void mapout_print(struct out_ctx *c, const struct mapinfo *m, int fd,
 
 static int mapout_name_cmp(const void *a, const void *b)
 {
-	const struct mapinfo *const *x = a, *const *y = b;
+	const struct image_map *const *x = a, *const *y = b;
 
 	return strcmp((*x)->name, (*y)->name);
 }
 
-void mapout_print_all(struct out_ctx *c, const struct program *p, const int *fds)
+void mapout_print_all(struct out_ctx *c, const struct image_map *maps, int nmaps,
+		      const int *fds)
 {
-	const struct mapinfo **v = calloc(p->nmaps ? p->nmaps : 1, sizeof(*v));
+	const struct image_map **v = calloc(nmaps ? nmaps : 1, sizeof(*v));
 
 	fputs("\n\n", c->out);
 	if (!v)
 		return;
-	for (int i = 0; i < p->nmaps; i++)
-		v[i] = p->maps[i];
-	qsort(v, p->nmaps, sizeof(*v), mapout_name_cmp);
-	for (int i = 0; i < p->nmaps; i++)
+	for (int i = 0; i < nmaps; i++)
+		v[i] = &maps[i];
+	qsort(v, nmaps, sizeof(*v), mapout_name_cmp);
+	for (int i = 0; i < nmaps; i++)
 		if (fds[v[i]->id] >= 0)
 			mapout_print(c, v[i], fds[v[i]->id], 0, 0);
 	free(v);
@@ -718,7 +673,7 @@ static int mapout_row_rcmp(const void *pa, const void *pb, void *arg)
 	return mapout_key_cmp(v, pa, pb);
 }
 
-void mapout_printmap(struct out_ctx *c, const struct mapinfo *m, int fd,
+void mapout_printmap(struct out_ctx *c, const struct image_map *m, int fd,
 		     const struct event *ev)
 {
 	struct mview v;
@@ -759,14 +714,11 @@ void mapout_printmap(struct out_ctx *c, const struct mapinfo *m, int fd,
 }
 
 /* clear(): delete every key */
-void mapout_clear(const struct mapinfo *m, int fd)
+void mapout_clear(const struct image_map *m, int fd)
 {
-	uint32_t ksz, vsz;
-	bool percpu;
 	uint8_t *key;
 
-	mapout_geometry(m, fd, &ksz, &vsz, &percpu);
-	if (!(key = calloc(1, ksz)))
+	if (!(key = calloc(1, m->key_size)))
 		return;
 	while (bpf_map_get_next_key(fd, NULL, key) == 0)
 		if (bpf_map_delete_elem(fd, key) != 0)
@@ -775,16 +727,13 @@ void mapout_clear(const struct mapinfo *m, int fd)
 }
 
 /* zero(): every key stays, with all-zero values on every CPU */
-void mapout_zero(struct out_ctx *c, const struct mapinfo *m, int fd)
+void mapout_zero(struct out_ctx *c, const struct image_map *m, int fd)
 {
-	uint32_t ksz, vsz;
-	bool percpu;
 	uint8_t *key, *next, *zero, *t;
 
-	mapout_geometry(m, fd, &ksz, &vsz, &percpu);
-	key = calloc(1, ksz);
-	next = calloc(1, ksz);
-	zero = calloc(percpu ? mapout_ncpus(c) : 1, (vsz + 7) & ~7u);
+	key = calloc(1, m->key_size);
+	next = calloc(1, m->key_size);
+	zero = calloc(m->percpu ? mapout_ncpus(c) : 1, (m->value_size + 7) & ~7u);
 	if (key && next && zero) {
 		for (int r = bpf_map_get_next_key(fd, NULL, next); r == 0;
 		     r = bpf_map_get_next_key(fd, key, next)) {

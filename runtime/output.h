@@ -3,8 +3,9 @@
 **
 ** Owners: fmt.c (printf, time, single values), mapout.c (maps at exit and
 ** print()), ksym.c (kernel symbols). Inputs are bytes laid out as BPF
-** wrote them plus the `const struct type *` sema assigned; nothing here
-** reads the AST.
+** wrote them plus the `const struct type *` sema assigned, and for maps
+** the `struct image_map` codegen declared them with; nothing here reads
+** the AST.
 **
 ** Byte layouts (little-endian, as in BPF memory):
 **   TY_INT     size bytes, ty->sign says signed
@@ -16,9 +17,11 @@
 **   TY_KSYM    8 bytes: kernel address
 **   TY_PROBE   8 bytes: index into out_ctx.probe_names
 **   TY_TUPLE   fields at ty->offsets[i], each of type ty->fields[i]
-** Map storage (see mapout.c):
+** Map storage: decided once by cg_map_layout (codegen/cg_layout.c),
+** recorded in `struct image_map`, read from there here and in tests:
 **   key:   the key type's bytes; maps without a key use one u64 0.
-**          hist/lhist maps append a u64 bucket index to the key.
+**          hist/lhist maps append a u64 bucket index to the key padded
+**          to 8 bytes (without a key: the bucket index alone).
 **   value: plain maps: the value type's bytes (BPF_MAP_TYPE_HASH)
 **          count/sum: s64 per CPU (PERCPU_HASH), summed
 **          min/max:   { s64 value; u64 set; } per CPU, merged over set ones
@@ -36,7 +39,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include "ast.h"
+#include "codegen.h"
 
 struct ksyms;
 
@@ -84,27 +87,24 @@ void fmt_kstack(struct out_ctx *c, FILE *out, const struct type *t, int64_t id,
 void fmt_json_escape(FILE *out, const char *s, size_t n);
 
 /* print one map (print(@m) and at exit); fd is the BPF map's fd */
-void mapout_print(struct out_ctx *c, const struct mapinfo *m, int fd,
+void mapout_print(struct out_ctx *c, const struct image_map *m, int fd,
 		  int64_t top, int64_t div);
 /* At exit: "\n\n" (printed always, also in JSON mode and with no maps),
- * then every map of p in strcmp order of its name, each as mapout_print
+ * then every map of maps[nmaps] in strcmp order of its name, each as mapout_print
  * with top = div = 0. fds[m->id] < 0: skipped. Blank lines come from
  * mapout_print alone: text mode ends each map with "\n", hist/lhist maps
  * put a blank line after every histogram, avg/stats maps end with
  * "\n\n"; an empty map prints just those ("\n", or "\n\n" for
  * avg/stats). JSON mode prints nothing for an empty map. */
-void mapout_print_all(struct out_ctx *c, const struct program *p, const int *fds);
+void mapout_print_all(struct out_ctx *c, const struct image_map *maps, int nmaps,
+		      const int *fds);
 /* printmap(@m, fmt, top): rows by value, largest first (then by key), the
  * first top when top > 0; each printed by fmt_printf(ev) with the key's
  * fields then the value (count/sum/min/max/avg as int64) as arguments */
-void mapout_printmap(struct out_ctx *c, const struct mapinfo *m, int fd,
+void mapout_printmap(struct out_ctx *c, const struct image_map *m, int fd,
 		     const struct event *ev);
 /* zero all values / delete all keys of a map (clear(), zero()) */
-void mapout_clear(const struct mapinfo *m, int fd);
-void mapout_zero(struct out_ctx *c, const struct mapinfo *m, int fd);
-
-/* value bytes of a map's BPF value (per CPU for aggregations) */
-uint32_t mapout_value_size(const struct mapinfo *m);
-uint32_t mapout_key_size(const struct mapinfo *m);
+void mapout_clear(const struct image_map *m, int fd);
+void mapout_zero(struct out_ctx *c, const struct image_map *m, int fd);
 
 #endif

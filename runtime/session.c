@@ -244,7 +244,7 @@ static void report_load_failure(struct session *s, int err)
 		struct loc l = { cl->line, cl->col ? cl->col : 1, cl->line, (cl->col ? cl->col : 1) + 1 };
 		diag_error(&s->diags, &l, hint, "the BPF verifier rejected instruction %ld of this probe%s", insn, reason);
 	} else if (ip) {
-		diag_error(&s->diags, &ip->probe->loc, hint, "the BPF verifier rejected this probe (%s)%s", strerror(-err),
+		diag_error(&s->diags, &ip->loc, hint, "the BPF verifier rejected this probe (%s)%s", strerror(-err),
 			   reason);
 	} else {
 		diag_error(&s->diags, NULL, NULL, "loading the BPF object failed: %s", strerror(-err));
@@ -269,7 +269,7 @@ static void report_load_failure(struct session *s, int err)
 
 int map_fd(struct session *s, int map_id)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, s->img.map_names[map_id]);
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, s->img.maps[map_id].bpf_name);
 	return m ? bpf_map__fd(m) : -1;
 }
 
@@ -343,9 +343,9 @@ int session_load(struct session *s)
 	if (s->opt->verbose) {
 		for (int i = 0; i < s->img.nprogs; i++) {
 			struct bpf_program *bp = bpf_object__find_program_by_name(s->obj, s->img.progs[i].name);
-			const struct probe *pr = s->img.progs[i].probe;
-			fprintf(stderr, "%s:%d: %s: %zu BPF instructions\n", s->src.name, pr->loc.line,
-				pr->aps[0].raw, bp ? bpf_program__insn_cnt(bp) : 0);
+			const struct image_prog *ip = &s->img.progs[i];
+			fprintf(stderr, "%s:%d: %s: %zu BPF instructions\n", s->src.name, ip->loc.line,
+				ip->aps[0].raw, bp ? bpf_program__insn_cnt(bp) : 0);
 		}
 	}
 	return 0;

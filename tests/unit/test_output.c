@@ -555,8 +555,9 @@ static void test_time(void)
 #define MAXMAPS 24
 
 struct prog {
-	struct program p;
-	struct mapinfo mi[MAXMAPS], *mp[MAXMAPS];
+	struct mapinfo mi[MAXMAPS];
+	struct image_map im[MAXMAPS];
+	int nmaps;
 	int fds[MAXMAPS];
 };
 
@@ -565,32 +566,31 @@ static bool is_agg(enum ty_kind k)
 	return k >= TY_COUNT;
 }
 
-/* a map as codegen lays it out: see runtime/output.h */
-static struct mapinfo *mkmap(struct prog *g, const char *name, const struct type *key,
-			     const struct type *val)
+/* a map as codegen declares it: laid out by cg_map_layout */
+static struct image_map *mkmap(struct prog *g, const char *name, const struct type *key,
+			       const struct type *val)
 {
-	int i = g->p.nmaps++;
+	int i = g->nmaps++;
 	struct mapinfo *m = &g->mi[i];
+	struct image_map *l = &g->im[i];
 
 	m->name = (char *)name;
 	m->id = i;
 	m->key = key;
 	m->val = val;
-	m->percpu = is_agg(val->kind);
-	g->mp[i] = m;
-	g->p.maps = g->mp;
-	g->fds[i] = bpf_map_create(m->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH,
-				   NULL, mapout_key_size(m), mapout_value_size(m), 256, NULL);
+	m->percpu = is_agg(val->kind); /* as sema decides */
+	cg_map_layout(m, l);
+	g->fds[i] = bpf_map_create(l->type, NULL, l->key_size, l->value_size, l->max_entries, NULL);
 	if (g->fds[i] < 0) {
 		perror("bpf_map_create");
 		exit(2);
 	}
-	return m;
+	return l;
 }
 
 static void free_prog(struct prog *g)
 {
-	for (int i = 0; i < g->p.nmaps; i++)
+	for (int i = 0; i < g->nmaps; i++)
 		close(g->fds[i]);
 }
 
@@ -599,14 +599,14 @@ static void free_prog(struct prog *g)
 ** is tested: counts/sums split, min/max with a worse value on CPU 1 and
 ** an unset garbage value on the others.
 */
-static void put(struct prog *g, struct mapinfo *m, const void *key, uint64_t bucket,
+static void put(struct prog *g, const struct image_map *m, const void *key, uint64_t bucket,
 		int64_t a, int64_t b, const void *plain)
 {
-	uint32_t ksz = mapout_key_size(m), vsz = mapout_value_size(m);
+	uint32_t ksz = m->key_size, vsz = m->value_size;
 	uint32_t st = (vsz + 7) & ~7u;
 	uint8_t k[256] = { 0 }, *v = calloc(ncpus, st > 8 ? st : 8);
 	int64_t *c0 = (int64_t *)v, *c1 = (int64_t *)(v + st);
-	enum ty_kind kind = m->val->kind;
+	enum ty_kind kind = m->kind;
 
 	if (m->key)
 		memcpy(k, key, m->key->size);
@@ -683,7 +683,7 @@ static void print_all(struct prog *g, enum out_format f, const char *name, const
 	struct cap k;
 
 	cap_open(&k, f);
-	mapout_print_all(&k.c, &g->p, g->fds);
+	mapout_print_all(&k.c, g->im, g->nmaps, g->fds);
 	cap_check(&k, name, exp);
 }
 
@@ -694,13 +694,13 @@ static void print_all(struct prog *g, enum out_format f, const char *name, const
 static void test_map_basic(void)
 {
 	struct prog g = { 0 };
-	struct mapinfo *a = mkmap(&g, "a", &t_i64, &t_count),
-		       *b = mkmap(&g, "b", NULL, &t_hist),
-		       *c = mkmap(&g, "c", NULL, &t_lh0_10_2),
-		       *d = mkmap(&g, "d", NULL, &t_stats),
-		       *e = mkmap(&g, "e", NULL, &t_avg),
-		       *s = mkmap(&g, "s", &t_str64, &t_i64),
-		       *t = mkmap(&g, "t", &t_i64_str, &t_i64);
+	struct image_map *a = mkmap(&g, "a", &t_i64, &t_count),
+			 *b = mkmap(&g, "b", NULL, &t_hist),
+			 *c = mkmap(&g, "c", NULL, &t_lh0_10_2),
+			 *d = mkmap(&g, "d", NULL, &t_stats),
+			 *e = mkmap(&g, "e", NULL, &t_avg),
+			 *s = mkmap(&g, "s", &t_str64, &t_i64),
+			 *t = mkmap(&g, "t", &t_i64_str, &t_i64);
 
 	put(&g, a, ki(1), 0, 1, 0, NULL);
 	put(&g, b, NULL, 4, 1, 0, NULL);
@@ -738,7 +738,7 @@ static void test_map_basic(void)
 static void test_map_kinds(void)
 {
 	struct prog g = { 0 };
-	struct mapinfo *m;
+	struct image_map *m;
 	char abc[64] = "abc", bb[64] = "b";
 
 	put(&g, mkmap(&g, "z", NULL, &t_i64), NULL, 0, 0, 0, ki(1));
@@ -841,9 +841,9 @@ static void test_map_kinds(void)
 static void print1(struct out_ctx *c, struct prog *g, const char *name, int64_t top,
 		   int64_t div)
 {
-	for (int i = 0; i < g->p.nmaps; i++)
-		if (strcmp(g->mi[i].name, name) == 0)
-			mapout_print(c, &g->mi[i], g->fds[i], top, div);
+	for (int i = 0; i < g->nmaps; i++)
+		if (strcmp(g->im[i].name, name) == 0)
+			mapout_print(c, &g->im[i], g->fds[i], top, div);
 }
 
 /*
@@ -858,9 +858,9 @@ static void print1(struct out_ctx *c, struct prog *g, const char *name, int64_t 
 static void test_map_print(enum out_format f, const char *exp)
 {
 	struct prog g = { 0 };
-	struct mapinfo *a = mkmap(&g, "a", &t_i64, &t_count), *h = mkmap(&g, "h", NULL, &t_hist),
-		       *s = mkmap(&g, "s", NULL, &t_stats), *v = mkmap(&g, "v", &t_i64, &t_avg),
-		       *st = mkmap(&g, "st", &t_i64, &t_stats);
+	struct image_map *a = mkmap(&g, "a", &t_i64, &t_count), *h = mkmap(&g, "h", NULL, &t_hist),
+			 *s = mkmap(&g, "s", NULL, &t_stats), *v = mkmap(&g, "v", &t_i64, &t_avg),
+			 *st = mkmap(&g, "st", &t_i64, &t_stats);
 	struct cap k;
 
 	mkmap(&g, "e", &t_i64, &t_i64);
@@ -888,7 +888,7 @@ static void test_map_print(enum out_format f, const char *exp)
 	mapout_clear(s, g.fds[s->id]);
 	mapout_clear(v, g.fds[v->id]);
 	mapout_clear(st, g.fds[st->id]);
-	mapout_print_all(&k.c, &g.p, g.fds);
+	mapout_print_all(&k.c, g.im, g.nmaps, g.fds);
 	cap_check(&k, f == OUT_JSON ? "maps print json" : "maps print", exp);
 	free_prog(&g);
 }
@@ -903,7 +903,7 @@ static void test_map_print(enum out_format f, const char *exp)
 static void test_map_special(void)
 {
 	struct prog g = { 0 };
-	struct mapinfo *m;
+	struct image_map *m;
 	uint64_t vr = sym_addr("vfs_read");
 	uint8_t pk[72] = { 0 };
 
@@ -961,7 +961,7 @@ static void test_map_special(void)
 static void test_map_hist(void)
 {
 	struct prog g = { 0 };
-	struct mapinfo *m;
+	struct image_map *m;
 
 	m = mkmap(&g, "a", NULL, &t_lh0_4k_1k);
 	put(&g, m, NULL, 3, 1, 0, NULL);
@@ -1056,7 +1056,7 @@ static void test_map_hist(void)
 static void test_map_misc(void)
 {
 	struct prog g = { 0 };
-	struct mapinfo *ks_, *kv, *z, *b;
+	struct image_map *ks_, *kv, *z, *b;
 	struct cap k;
 	int64_t id1 = 1;
 
@@ -1109,6 +1109,46 @@ static void test_map_misc(void)
 		  "@b[2]: 1\n@b[3]: 5\n@b[-5]: 5\n@b[-1]: 5\n"
 		  "@b[-5]: 5\n@b[-1]: 5\n"
 		  "@b[2]: 0\n@b[3]: 2\n@b[-5]: 2\n@b[-1]: 2\n");
+	free_prog(&g);
+}
+
+/*
+** cg_map_layout, the one layout codegen declares maps with: a hist
+** bucket follows the key padded to 8 (unkeyed: the bucket alone), and a
+** hist keyed by an int32 prints as bpftrace's
+** `@h[(int32)1] = hist(5); @h[(int32)2] = hist(0)`.
+*/
+static void test_map_layout(void)
+{
+	struct prog g = { 0 };
+	const struct image_map *c = mkmap(&g, "c", NULL, &t_count),
+			       *h = mkmap(&g, "h", NULL, &t_hist),
+			       *h32 = mkmap(&g, "h32", &t_i32, &t_hist),
+			       *s = mkmap(&g, "s", &t_str64, &t_stats),
+			       *b = mkmap(&g, "b", NULL, &t_buf7);
+	struct cap k;
+
+	check_int("layout count key", c->key_size, 8);
+	check_int("layout count value", c->value_size, 8);
+	check_int("layout count percpu", c->percpu && c->type == BPF_MAP_TYPE_PERCPU_HASH, 1);
+	check_int("layout hist key", h->key_size, 8);
+	check_int("layout hist int32 key", h32->key_size, 16);
+	check_int("layout stats key", s->key_size, 64);
+	check_int("layout stats value", s->value_size, 16);
+	check_int("layout plain value", b->value_size, 7);
+	check_int("layout plain type", !b->percpu && b->type == BPF_MAP_TYPE_HASH, 1);
+	check("layout bpf name", h32->bpf_name, strlen(h32->bpf_name), "m2_h32");
+	put(&g, h32, &(int32_t){ 1 }, 4, 1, 0, NULL);
+	put(&g, h32, &(int32_t){ 2 }, 1, 1, 0, NULL);
+	cap_open(&k, OUT_TEXT);
+	mapout_print(&k.c, h32, g.fds[h32->id], 0, 0);
+	cap_check(&k, "layout hist int32 print",
+		  "@h32[1]: \n"
+		  "[4, 8)                 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		  "\n"
+		  "@h32[2]: \n"
+		  "[0]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		  "\n");
 	free_prog(&g);
 }
 
@@ -1179,6 +1219,7 @@ int main(void)
 	test_record();
 	test_time();
 	test_map_basic();
+	test_map_layout();
 	test_map_kinds();
 	test_map_print(OUT_TEXT, "@a[2]: 2\n"
 		"@a[3]: 3\n"
