@@ -639,6 +639,25 @@ static LLVMValueRef logical(struct cg *g, const struct node *n)
 	return LLVMBuildLoad2(g->B, g->i64, res, "");
 }
 
+/*
+** Signed / and % as C defines them (-7 / 2 == -3, -7 % 2 == -1) with the
+** unsigned instructions of BPF before cpu v4 (which minibt targets: no
+** sdiv/smod before Linux 6.6): divide the magnitudes, then the quotient
+** is negative when the signs differ and the remainder has the dividend's
+** sign. bpftrace 0.17 divides signed values as unsigned ones.
+*/
+static LLVMValueRef sdivrem(struct cg *g, LLVMValueRef a, LLVMValueRef b, bool rem)
+{
+	LLVMValueRef zero = LLVMConstInt(g->i64, 0, 0);
+	LLVMValueRef an = LLVMBuildICmp(g->B, LLVMIntSLT, a, zero, "");
+	LLVMValueRef bn = LLVMBuildICmp(g->B, LLVMIntSLT, b, zero, "");
+	LLVMValueRef ua = LLVMBuildSelect(g->B, an, LLVMBuildNeg(g->B, a, ""), a, "");
+	LLVMValueRef ub = LLVMBuildSelect(g->B, bn, LLVMBuildNeg(g->B, b, ""), b, "");
+	LLVMValueRef r = rem ? LLVMBuildURem(g->B, ua, ub, "") : LLVMBuildUDiv(g->B, ua, ub, "");
+	LLVMValueRef neg = rem ? an : LLVMBuildXor(g->B, an, bn, "");
+	return LLVMBuildSelect(g->B, neg, LLVMBuildNeg(g->B, r, ""), r, "");
+}
+
 /* the integer operators on two i64 values (also for compound assignments) */
 LLVMValueRef cg_arith(struct cg *g, enum op op, LLVMValueRef a, LLVMValueRef b, bool sign)
 {
@@ -646,9 +665,8 @@ LLVMValueRef cg_arith(struct cg *g, enum op op, LLVMValueRef a, LLVMValueRef b, 
 	case OP_ADD: return LLVMBuildAdd(g->B, a, b, "");
 	case OP_SUB: return LLVMBuildSub(g->B, a, b, "");
 	case OP_MUL: return LLVMBuildMul(g->B, a, b, "");
-	/* unsigned whatever the sign, as bpftrace 0.17 (BPF before cpu v4 has no sdiv) */
-	case OP_DIV: return LLVMBuildUDiv(g->B, a, b, "");
-	case OP_MOD: return LLVMBuildURem(g->B, a, b, "");
+	case OP_DIV: return sign ? sdivrem(g, a, b, false) : LLVMBuildUDiv(g->B, a, b, "");
+	case OP_MOD: return sign ? sdivrem(g, a, b, true) : LLVMBuildURem(g->B, a, b, "");
 	case OP_BAND: return LLVMBuildAnd(g->B, a, b, "");
 	case OP_BOR: return LLVMBuildOr(g->B, a, b, "");
 	case OP_BXOR: return LLVMBuildXor(g->B, a, b, "");

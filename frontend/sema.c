@@ -236,9 +236,17 @@ static void binop(struct sema *s, struct node *n)
 		case OP_ADD: v = (int64_t)((uint64_t)a + (uint64_t)b); break;
 		case OP_SUB: v = (int64_t)((uint64_t)a - (uint64_t)b); break;
 		case OP_MUL: v = (int64_t)((uint64_t)a * (uint64_t)b); break;
-		/* unsigned whatever the sign, as bpftrace 0.17's udiv/urem */
-		case OP_DIV: ok = b != 0; v = ok ? (int64_t)((uint64_t)a / (uint64_t)b) : 0; break;
-		case OP_MOD: ok = b != 0; v = ok ? (int64_t)((uint64_t)a % (uint64_t)b) : 0; break;
+		/* as C (bpftrace 0.17 divides signed values as unsigned ones);
+		 * INT64_MIN / -1 wraps, as codegen's sdivrem */
+		case OP_DIV:
+			ok = b != 0;
+			v = !ok ? 0 : !sign ? (int64_t)((uint64_t)a / (uint64_t)b)
+				: (b == -1) ? (int64_t)(0 - (uint64_t)a) : a / b;
+			break;
+		case OP_MOD:
+			ok = b != 0;
+			v = !ok ? 0 : !sign ? (int64_t)((uint64_t)a % (uint64_t)b) : (b == -1) ? 0 : a % b;
+			break;
 		case OP_BAND: v = a & b; break;
 		case OP_BOR: v = a | b; break;
 		case OP_BXOR: v = a ^ b; break;

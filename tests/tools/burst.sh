@@ -15,11 +15,12 @@ prog='tracepoint:syscalls:sys_enter_getppid /comm == "burst-trigger"/ { printf("
 # the trigger names itself "burst-trigger" so nothing else counts
 cmd="/usr/bin/python3 $tmp/trig.py"
 case $mode in
-pipe) "$mb" -c "$cmd" -e "$prog" | cat > "$tmp/out" ;;
-file) "$mb" -o "$tmp/out" -c "$cmd" -e "$prog" ;;
+pipe) "$mb" -c "$cmd" -e "$prog" 2>"$tmp/err" | cat > "$tmp/out" ;;
+file) "$mb" -o "$tmp/out" -c "$cmd" -e "$prog" 2>"$tmp/err" ;;
 tty)  script -qfec "$mb -c '$cmd' -e '$prog'" /dev/null > "$tmp/out" ;;
 *) echo "burst.sh: mode is pipe, file or tty" >&2; exit 2 ;;
 esac
 rc=$?
 lost=$(sed -n 's/^Lost \([0-9]*\) events.*/\1/p' "$tmp/out" | tail -n1)
+[ -n "${BURST_DEBUG:-}" ] && { head -n 3 "$tmp/out"; tail -n 3 "$tmp/out"; cat "$tmp/err"; } >&2
 echo "lines=$(grep -cE '^[0-9]+ [0-9]+'$'\r''?$' "$tmp/out") lost=${lost:-0} rc=$rc"
