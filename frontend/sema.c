@@ -214,7 +214,7 @@ static void builtin(struct sema *s, struct node *n)
 		break;
 	}
 	case B_FUNC:
-		if (pt != PROBE_KPROBE && pt != PROBE_KRETPROBE)
+		if (!probe_kinds[pt].func)
 			err(s, &n->loc, "func is the traced kernel function: use it in kprobe or kretprobe probes",
 			    "The func builtin can not be used with '%s' probes", probe_type_names[pt]);
 		n->ty = ty_simple(TY_KSYM);
@@ -225,14 +225,14 @@ static void builtin(struct sema *s, struct node *n)
 		break;
 	case B_RETVAL:
 		n->ty = ty_int(8, false);
-		if (pt != PROBE_KRETPROBE) {
+		if (!probe_kinds[pt].retval) {
 			err(s, &n->loc, "retval is the return value: trace the function with kretprobe:FUNC",
 			    "The retval builtin can only be used with 'kretprobe' probes (%s used here)", probe_type_names[pt]);
 			n->ty = ty_none();
 		}
 		break;
 	case B_ARG:
-		if (pt != PROBE_KPROBE)
+		if (!probe_kinds[pt].argn)
 			err(s, &n->loc, pt == PROBE_TRACEPOINT ? "tracepoint arguments are args->NAME (see minibt -lv tracepoint:CAT:NAME)" :
 			    "argN are the arguments of a kprobe'd function",
 			    "The arg%lld builtin can only be used with 'kprobe' probes (%s used here)",
@@ -243,7 +243,7 @@ static void builtin(struct sema *s, struct node *n)
 		n->ty = ty_int(8, false);
 		break;
 	case B_ARGS:
-		if (pt != PROBE_TRACEPOINT) {
+		if (!probe_kinds[pt].args) {
 			err(s, &n->loc, pt == PROBE_KPROBE ? "kprobe arguments are arg0..arg5; cast them, e.g. ((struct sock *)arg0)->sk_rcvbuf" : NULL,
 			    "The args builtin can only be used with tracepoint probes (%s used here)", probe_type_names[pt]);
 			n->ty = ty_none();
@@ -671,27 +671,6 @@ static void call_printmap(struct sema *s, struct node *n)
 	n->event = e->id;
 }
 
-/* a kernel symbol's address from /proc/kallsyms; false if absent or hidden */
-static bool kallsyms_addr(const char *name, uint64_t *addr)
-{
-	FILE *f = fopen("/proc/kallsyms", "r");
-	if (!f)
-		return false;
-	char line[512];
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long long a;
-		char type, sym[256];
-		if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && !strcmp(sym, name)) {
-			*addr = a;
-			found = a != 0;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 static void fold_to_int(struct node *n, uint64_t v)
 {
 	n->kind = N_INT;
@@ -740,7 +719,7 @@ static bool fold_call(struct sema *s, struct node *n)
 			return true;
 		}
 		uint64_t addr;
-		if (!kallsyms_addr(a->str, &addr)) {
+		if (!kernel_kaddr(s->o->kernel, a->str, &addr)) {
 			err(s, &a->loc, "the symbol must be listed in /proc/kallsyms, with addresses visible to root",
 			    "Failed to resolve kernel symbol: %s", a->str);
 			n->ty = ty_int(8, false);
@@ -1698,7 +1677,7 @@ static void probe_body(struct sema *s, struct probe *p)
 	s->vars.n = 0;
 	s->vars.v = NULL;
 	s->vars.cap = 0;
-	if (p->aps[0].type == PROBE_TRACEPOINT && !p->args_ty && s->btf) {
+	if (probe_kinds[p->aps[0].type].args && !p->args_ty && s->btf) {
 		struct attach_point *ap = &p->aps[0];
 		if (!has_wildcard(ap->target) && !has_wildcard(ap->func) && *ap->func) {
 			char ebuf[256];

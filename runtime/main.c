@@ -236,8 +236,12 @@ int main(int argc, char **argv)
 		free(o.named);
 		return rc > 0 ? 0 : 1;
 	}
-	if (o.list)
-		return list_probes(o.list_pattern, stdout) < 0 ? 1 : 0;
+	if (o.list) {
+		struct kernel *k = kernel_open();
+		rc = list_probes(k, o.list_pattern, stdout) < 0 ? 1 : 0;
+		kernel_close(k);
+		return rc;
+	}
 
 	struct session s = { 0 };
 	s.opt = &o;
