@@ -31,6 +31,7 @@ struct kernel {
 	struct kfmt *fmts;     /* format files read so far */
 	int nfmts, capfmts;
 	bool funcs_read;
+	int funcs_scanned;     /* kernel_funcs_have calls */
 	int funcs_rc;          /* -1: no function list to read */
 	char *fpool;           /* the names, NUL-separated */
 	char **funcs;          /* sorted, unique (after funcs_sort) */
@@ -401,9 +402,10 @@ int kernel_funcs(struct kernel *k, const char *pattern, const char ***out)
 }
 
 /*
-** Which of the plain names funcs[0..n) are traceable: a bsearch each when
-** the list was read already, else one scan of it, ended as soon as all
-** are found; -1 when there is no list.
+** Which of the plain names funcs[0..n) are traceable: the first time one
+** scan of the list, ended as soon as all are found (a run asks once, for
+** all of its script's names); later, or once the list was read whole, a
+** bsearch each in the list read once. -1 when there is no list.
 */
 int kernel_funcs_have(struct kernel *k, const char *const *funcs, int n, bool *found)
 {
@@ -411,7 +413,8 @@ int kernel_funcs_have(struct kernel *k, const char *const *funcs, int n, bool *f
 		return -1;
 	for (int i = 0; i < n; i++)
 		found[i] = false;
-	if (k->funcs_read) {
+	if (k->funcs_read || k->funcs_scanned++) {
+		read_funcs(k);
 		if (k->funcs_rc < 0)
 			return -1;
 		for (int i = 0; i < n; i++)
