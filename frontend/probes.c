@@ -1,9 +1,14 @@
 /*
-** frontend/probes.c: the probe headers. Attach points are parsed
-** ("kprobe:tcp_*", "interval:ms:10", "tracepoint:sock:inet_sock_set_state?"),
-** checked against this kernel (sema_opts.kernel: tracefs, the function list), tracepoint
-** probes that read args are split one per tracepoint, and probes this kernel
-** lacks move to program->skipped. sema.c then types the bodies.
+** frontend/probes.c: the probe kinds and the probe headers.
+**
+** probe_kinds[] holds one descriptor per kind (ply's provider/): names,
+** the attach-point grammar, how wildcards expand, which builtins mean
+** something in it; runtime/attach.c attach_kinds[] is the other half.
+** Attach points are parsed ("kprobe:tcp_*", "interval:ms:10",
+** "tracepoint:sock:inet_sock_set_state?"), checked against this kernel
+** (sema_opts.kernel), tracepoint probes that read args are split one per
+** tracepoint, and probes this kernel lacks move to program->skipped.
+** sema.c then types the bodies.
 */
 #include <stdlib.h>
 #include <string.h>
