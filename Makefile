@@ -26,11 +26,11 @@ ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11
 LDLIBS   = $(LLVM_LDFLAGS) $(LLVM_LIBS) $(BPF_LIBS) -lstdc++ $(LLVM_SYSLIBS) -lm
 
 FRONTEND_SRC := frontend/arena.c frontend/diag.c frontend/pp.c frontend/ast.c frontend/lexstate.c \
-                frontend/types.c frontend/probes.c frontend/sema.c frontend/sema_call.c \
+                frontend/kernel.c frontend/types.c frontend/probes.c frontend/sema.c frontend/sema_call.c \
                 frontend/fmtparse.c
 CODEGEN_SRC  := codegen/cg.c codegen/cg_expr.c codegen/cg_build.c codegen/cg_layout.c codegen/cg_emit.c
 RUNTIME_SRC  := runtime/main.c runtime/session.c runtime/attach.c runtime/events.c \
-                runtime/fmt.c runtime/mapout.c runtime/ksym.c
+                runtime/fmt.c runtime/mapout.c
 GEN_SRC      := build/parser.c build/lexer.c
 SRC          := $(FRONTEND_SRC) $(CODEGEN_SRC) $(RUNTIME_SRC)
 OBJ          := $(SRC:%.c=build/%.o) $(GEN_SRC:.c=.o)

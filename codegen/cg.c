@@ -17,15 +17,6 @@
 
 #define RINGBUF_SIZE (256 * 1024)
 
-static const char *const PROBE_SECTIONS[PROBE__COUNT] = {
-	[PROBE_BEGIN] = "raw_tp",
-	[PROBE_END] = "raw_tp",
-	[PROBE_KPROBE] = "kprobe",
-	[PROBE_KRETPROBE] = "kretprobe",
-	[PROBE_TRACEPOINT] = "tracepoint",
-	[PROBE_INTERVAL] = "perf_event",
-	[PROBE_PROFILE] = "perf_event",
-};
 
 /* ------------------------------------------------------------- events */
 
@@ -382,7 +373,7 @@ static void define_probe(struct cg *g, const struct probe *pr, int idx)
 	LLVMTypeRef ft = LLVMFunctionType(g->i64, &g->ptr, 1, 0);
 	LLVMValueRef fn = LLVMAddFunction(g->M, name, ft);
 	LLVMSetLinkage(fn, LLVMExternalLinkage);
-	LLVMSetSection(fn, PROBE_SECTIONS[pr->aps[0].type]);
+	LLVMSetSection(fn, probe_kinds[pr->aps[0].type].section);
 	unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
 	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->C, nounwind, 0));
 	g->fn = fn;

@@ -301,8 +301,7 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 		return cg_helper(g, H_FUNC_IP, g->i64, args, 1);
 	}
 	case B_PROBE: {
-		enum probe_type t = g->probe->aps[0].type;
-		if (t == PROBE_KPROBE || t == PROBE_KRETPROBE || t == PROBE_TRACEPOINT) {
+		if (probe_kinds[g->probe->aps[0].type].cookie) {
 			LLVMValueRef args[] = { g->ctx };
 			return cg_helper(g, H_ATTACH_COOKIE, g->i64, args, 1);
 		}

@@ -2,8 +2,8 @@
 ** frontend/ast.h: the one public header of the front end.
 **
 ** Sections follow the files that own them (chibicc style): arena.c,
-** diag.c, pp.c, lexer.l/parser.y, ast.c, types.c, fmtparse.c, sema.c,
-** probes.c.
+** diag.c, pp.c, kernel.c, lexer.l/parser.y, ast.c, types.c, fmtparse.c,
+** sema.c, probes.c.
 ** What crosses the frontend -> codegen boundary is `struct program`,
 ** typed and read-only after sema_check().
 */
@@ -103,6 +103,42 @@ int pp_run(const struct source *src, bool have_btf, struct pp_result *out,
 	   struct diags *d);
 void pp_free(struct pp_result *r);
 
+/* --------------------------------------------------------------- kernel.c */
+/* Facts about the running kernel, each read once on first need; the only
+ * reader of /proc and /sys. A NULL kernel knows nothing (-1, NULL, false). */
+struct kernel;
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux" /* modules' BTF beside it */
+
+struct ksym_hit {
+	const char *name;
+	uint64_t off;
+	const char *module; /* NULL for vmlinux */
+};
+
+bool has_wildcard(const char *s); /* a glob: * ? [ */
+struct kernel *kernel_open(void);
+void kernel_close(struct kernel *k);
+/* the mounted tracefs (mounted on first use when root may), or NULL */
+const char *kernel_tracefs(struct kernel *k);
+/* tracepoints matching CAT:NAME globs: "cat:name" strings (the kernel's)
+ * in a malloc'd *out; their number, -1 without tracefs */
+int kernel_tracepoints(struct kernel *k, const char *cat, const char *name, const char ***out);
+/* a tracepoint's format file text, or NULL */
+const char *kernel_tp_format(struct kernel *k, const char *cat, const char *name);
+/* traceable functions matching pattern (NULL: all), sorted, unique, as
+ * kernel_tracepoints; -1 when there is no list */
+int kernel_funcs(struct kernel *k, const char *pattern, const char ***out);
+/* which of the plain names funcs[0..n) are traceable; -1: no list */
+int kernel_funcs_have(struct kernel *k, const char *const *funcs, int n, bool *found);
+/* kallsyms: load the address -> symbol table (true: there is one), and
+ * look an address up (the last symbol at or below it) */
+bool kernel_ksyms(struct kernel *k);
+bool kernel_ksym(struct kernel *k, uint64_t addr, struct ksym_hit *hit);
+/* a symbol's address (any type); false if absent or hidden */
+bool kernel_kaddr(struct kernel *k, const char *name, uint64_t *addr);
+/* BTF files of loaded modules (split on vmlinux); their number */
+int kernel_module_btf(struct kernel *k, const char *const **paths);
+
 /* --------------------------------------------------------------- types.c */
 enum ty_kind {
 	TY_NONE = 0, /* not known yet */
@@ -169,7 +205,6 @@ struct enum_consts {
 };
 
 struct btf_ctx; /* BTF loaded once, looked up lazily */
-#define VMLINUX_BTF "/sys/kernel/btf/vmlinux" /* modules' BTF beside it */
 
 const struct type *ty_int(int size, bool sign);
 const struct type *ty_void(void);
@@ -186,7 +221,8 @@ bool ty_is_agg(const struct type *t);
 /* human name: "int64", "uint32", "string[16]", "struct sock *" ... */
 const char *ty_name(struct arena *a, const struct type *t);
 
-struct btf_ctx *btfc_open(struct arena *a, const char *path, char *err, size_t errlen);
+/* k: module BTF and tracepoint formats (NULL: neither) */
+struct btf_ctx *btfc_open(struct arena *a, const char *path, struct kernel *k, char *err, size_t errlen);
 void btfc_close(struct btf_ctx *b);
 /* "struct sock" / "union x" / "sock" (typedef) -> record type, or NULL */
 const struct type *btfc_record(struct btf_ctx *b, const char *kw, const char *name);
@@ -198,8 +234,6 @@ int btfc_member_names(struct btf_ctx *b, const struct type *rec,
 		      const char **out, int max);
 /* enum constant by name */
 bool btfc_enum_value(struct btf_ctx *b, const char *name, int64_t *val);
-/* the mounted tracefs (mounted on first use when root may), or NULL */
-const char *tracefs_root(void);
 /* tracepoint record "args": a TY_RECORD describing the raw record */
 const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,
 				   const char *name, char *err, size_t errlen);
@@ -348,16 +382,20 @@ struct node {
 
 enum presence { PRESENCE_UNKNOWN, PRESENCE_YES, PRESENCE_NO };
 
+enum time_unit { UNIT_S, UNIT_MS, UNIT_US, UNIT_HZ }; /* interval/profile */
+
 struct attach_point {
 	enum probe_type type;
 	char *raw;    /* as written */
 	char *target; /* tracepoint category, interval unit, ... */
 	char *func;   /* kprobe function or tracepoint name (may hold wildcards) */
 	int64_t freq; /* interval/profile count */
+	enum time_unit unit; /* interval/profile: of freq (target as written) */
+	uint64_t period;     /* interval/profile: ns between events; 0 for hz */
 	struct loc loc;
 	/* expanded by sema (wildcards resolved at attach time by runtime) */
 	bool optional; /* written with a trailing '?': skipped when missing */
-	enum presence presence; /* sema: is it in this kernel (sema_opts.probes_exist) */
+	enum presence presence; /* sema: is it in this kernel (sema_opts.kernel) */
 	const char *missing; /* sema: why this kernel lacks it (optional ones) */
 	bool bad; /* sema: unknown or unsupported provider (body typed quietly) */
 };
@@ -471,20 +509,44 @@ struct sema_opts {
 	int npos;
 	char **named; /* named parameters: "name" or "name=value" (-x / --name) */
 	int nnamed;
-	/* which of aps[0..n) (kprobe/kretprobe functions, optional
-	 * tracepoints) does this kernel have: one call for the whole script,
-	 * so that one scan of the function list answers for every name.
-	 * NULL, or PRESENCE_UNKNOWN: assume they are there */
-	void (*probes_exist)(struct attach_point *const *aps, int n, enum presence *out, void *arg);
-	void *probes_exist_arg;
+	/* the running kernel: are the script's kprobe functions and
+	 * tracepoints there, kaddr(); NULL: assume they are there */
+	struct kernel *kernel;
 };
 int sema_check(struct program *p, const struct sema_opts *o, struct diags *d);
 
 /* -------------------------------------------------------------- probes.c */
+/* One descriptor per probe kind, indexed by enum probe_type (ply's
+ * provider/): its names, attach-point grammar, how its wildcards expand,
+ * what its builtins mean. The runtime's half (expand, list, attach) is
+ * runtime/attach.c's attach_kinds[]; a unit test fails on a NULL slot. */
+enum probe_expand {
+	EXPAND_NONE,        /* one target: the attach point itself */
+	EXPAND_FUNCS,       /* globs over the traceable kernel functions */
+	EXPAND_TRACEPOINTS, /* globs over tracefs' CATEGORY:NAME */
+};
+
+struct ap_parse; /* probes.c: an attach point cut at its ':' */
+
+struct probe_kind {
+	const char *name, *alias;         /* as probes.def */
+	void (*parse)(struct ap_parse *); /* grammar: target, func, freq or errors */
+	enum probe_expand expand;
+	const char *section;   /* ELF section: libbpf's program type */
+	enum probe_type family; /* kinds of one family may share a body */
+	bool optional;         /* may end in '?' (missing on some kernels) */
+	const char *missing;   /* why an optional one is left out */
+	bool special;          /* BEGIN/END: run once by BPF_PROG_TEST_RUN */
+	bool timed;            /* UNIT:N; `probe` names it so */
+	const char *example;   /* timed: in hints */
+	bool cookie;           /* a bpf_cookie per target names it for `probe` */
+	bool func, retval, argn, args; /* builtins it gives meaning to */
+};
+extern const struct probe_kind probe_kinds[PROBE__COUNT];
+
 /* for sema_check: parse and check the attach points, split tracepoint
  * probes, skip the missing; -1 when nothing is left */
 int probes_check(struct program *p, const struct sema_opts *o, struct diags *d);
 void probes_skip_missing(struct program *p); /* aps[0].missing ones -> p->skipped */
-bool has_wildcard(const char *s); /* a glob: * ? [ */
 
 #endif

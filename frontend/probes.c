@@ -1,19 +1,18 @@
 /*
-** frontend/probes.c: the probe headers. Attach points are parsed
-** ("kprobe:tcp_*", "interval:ms:10", "tracepoint:sock:inet_sock_set_state?"),
-** checked against this kernel (tracefs, kallsyms via sema_opts), tracepoint
-** probes that read args are split one per tracepoint, and probes this kernel
-** lacks move to program->skipped. sema.c then types the bodies.
+** frontend/probes.c: the probe kinds and the probe headers.
+**
+** probe_kinds[] holds one descriptor per kind (ply's provider/): names,
+** the attach-point grammar, how wildcards expand, which builtins mean
+** something in it; runtime/attach.c attach_kinds[] is the other half.
+** Attach points are parsed ("kprobe:tcp_*", "interval:ms:10",
+** "tracepoint:sock:inet_sock_set_state?"), checked against this kernel
+** (sema_opts.kernel), tracepoint probes that read args are split one per
+** tracepoint, and probes this kernel lacks move to program->skipped.
+** sema.c then types the bodies.
 */
-#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ast.h"
-
-bool has_wildcard(const char *s)
-{
-	return s && strpbrk(s, "*?[") != NULL;
-}
 
 struct hdr {
 	struct program *p;
@@ -52,38 +51,168 @@ static struct loc part_loc(const struct attach_point *ap, const char *raw, const
 	return l;
 }
 
+/* an attach point cut at its ':' (parts[0] is the provider), for a kind's parse */
+struct ap_parse {
+	struct hdr *s;
+	struct attach_point *ap;
+	char *raw;   /* ap->raw without a trailing '?', cut at the ':' */
+	char *parts[4];
+	int np;
+	const char *prov; /* as written: the name or an alias */
+};
+
+/* BEGIN, END: nothing after the name */
+static void parse_none(struct ap_parse *ps)
+{
+	if (ps->np != 1)
+		diag_error(ps->s->d, &ps->ap->loc, arena_printf(ps->s->a, "write just %s", ps->prov),
+			   "%s probe type requires 0 arguments", ps->prov);
+}
+
+/* kprobe:FUNC, kretprobe:FUNC (globs) */
+static void parse_func(struct ap_parse *ps)
+{
+	struct hdr *s = ps->s;
+	struct attach_point *ap = ps->ap;
+	int np = ps->np;
+	char **parts = ps->parts;
+	if (np == 3) {
+		diag_error(s->d, &ap->loc, "write kprobe:FUNCTION; module BTF is looked up by function name",
+			   "not supported by minibt: kprobe with a module name");
+	} else if (np != 2 || !*parts[1]) {
+		diag_error(s->d, &ap->loc, "write kprobe:FUNCTION, e.g. kprobe:do_nanosleep",
+			   "%s probe type requires 1 argument", probe_type_names[ap->type]);
+	} else if (strchr(parts[1], '+')) {
+		diag_error(s->d, &ap->loc, "attach to the function entry",
+			   "not supported by minibt: kprobe offsets");
+	}
+	ap->func = np >= 2 ? parts[np - 1] : "";
+}
+
+/* tracepoint:CATEGORY:NAME (globs) */
+static void parse_tracepoint(struct ap_parse *ps)
+{
+	struct attach_point *ap = ps->ap;
+	if (ps->np != 3 || !*ps->parts[1] || !*ps->parts[2]) {
+		diag_error(ps->s->d, &ap->loc, "write tracepoint:CATEGORY:NAME, e.g. tracepoint:sched:sched_switch",
+			   "tracepoint probe type requires 2 arguments");
+		ap->target = ap->func = "";
+	} else {
+		ap->target = ps->parts[1];
+		ap->func = ps->parts[2];
+	}
+}
+
+/* the units of interval:UNIT:N and profile:UNIT:N, and ns per unit */
+static const struct { const char *name; enum time_unit unit; uint64_t ns; } TIME_UNITS[] = {
+	{ "s", UNIT_S, 1000000000ULL }, { "ms", UNIT_MS, 1000000ULL },
+	{ "us", UNIT_US, 1000ULL }, { "hz", UNIT_HZ, 0 },
+};
+
+/* interval:UNIT:N, profile:UNIT:N: the unit and count become ap->unit,
+ * ap->freq and the period attach uses (ns; 0 for a frequency) */
+static void parse_timed(struct ap_parse *ps)
+{
+	struct hdr *s = ps->s;
+	struct attach_point *ap = ps->ap;
+	char **parts = ps->parts;
+	char hint[96];
+	snprintf(hint, sizeof(hint), "write %s:UNIT:N with UNIT one of s, ms, us, hz, e.g. %s", ps->prov,
+		 probe_kinds[ap->type].example);
+	ap->target = "s";
+	ap->unit = UNIT_S;
+	ap->freq = 1;
+	ap->period = TIME_UNITS[0].ns;
+	if (ps->np != 3) {
+		diag_error(s->d, &ap->loc, hint, "%s needs a unit and a count", ps->prov);
+		return;
+	}
+	ap->target = parts[1];
+	uint64_t v = 0;
+	const char *ihint;
+	char ibuf[96];
+	const char *ierr = lex_parse_int(parts[2], strlen(parts[2]), &v, &ihint, ibuf, sizeof(ibuf));
+	int u = -1;
+	for (size_t i = 0; i < sizeof(TIME_UNITS) / sizeof(*TIME_UNITS); i++)
+		if (!strcmp(parts[1], TIME_UNITS[i].name))
+			u = (int)i;
+	if (u < 0) {
+		struct loc ul = part_loc(ap, ps->raw, parts[1]);
+		diag_error(s->d, &ul, hint, "%s is not an accepted unit of time", parts[1]);
+	} else if (ierr || v == 0 || v > INT64_MAX) {
+		struct loc cl = part_loc(ap, ps->raw, parts[2]);
+		diag_error(s->d, &cl, ierr && *parts[2] ? ihint : hint, "%s: invalid count '%s'", ps->prov, parts[2]);
+	}
+	ap->freq = (int64_t)v;
+	if (u >= 0) {
+		ap->unit = TIME_UNITS[u].unit;
+		ap->period = v * TIME_UNITS[u].ns;
+	}
+}
+
+const struct probe_kind probe_kinds[PROBE__COUNT] = {
+	[PROBE_BEGIN] = {
+		.name = "BEGIN", .parse = parse_none, .expand = EXPAND_NONE, .section = "raw_tp",
+		.family = PROBE_BEGIN, .special = true,
+	},
+	[PROBE_END] = {
+		.name = "END", .parse = parse_none, .expand = EXPAND_NONE, .section = "raw_tp",
+		.family = PROBE_END, .special = true,
+	},
+	[PROBE_KPROBE] = {
+		.name = "kprobe", .alias = "k", .parse = parse_func, .expand = EXPAND_FUNCS,
+		.section = "kprobe", .family = PROBE_KPROBE, .optional = true,
+		.missing = "function not found (not in this kernel, or inlined or notrace)",
+		.cookie = true, .func = true, .argn = true,
+	},
+	[PROBE_KRETPROBE] = {
+		.name = "kretprobe", .alias = "kr", .parse = parse_func, .expand = EXPAND_FUNCS,
+		.section = "kretprobe", .family = PROBE_KPROBE, .optional = true,
+		.missing = "function not found (not in this kernel, or inlined or notrace)",
+		.cookie = true, .func = true, .retval = true,
+	},
+	[PROBE_TRACEPOINT] = {
+		.name = "tracepoint", .alias = "t", .parse = parse_tracepoint, .expand = EXPAND_TRACEPOINTS,
+		.section = "tracepoint", .family = PROBE_TRACEPOINT, .optional = true,
+		.missing = "tracepoint not found", .cookie = true, .args = true,
+	},
+	[PROBE_INTERVAL] = {
+		.name = "interval", .alias = "i", .parse = parse_timed, .expand = EXPAND_NONE,
+		.section = "perf_event", .family = PROBE_INTERVAL, .timed = true, .example = "interval:s:1",
+	},
+	[PROBE_PROFILE] = {
+		.name = "profile", .alias = "p", .parse = parse_timed, .expand = EXPAND_NONE,
+		.section = "perf_event", .family = PROBE_PROFILE, .timed = true, .example = "profile:hz:99",
+	},
+};
+
+/* provider name (or alias) and the kind's grammar; a kind minibt lacks
+ * is an error, and the probe's body is still typed (ap->bad) */
 static void parse_attach(struct hdr *s, struct attach_point *ap)
 {
 	if (ap->type != PROBE__COUNT)
 		return;
-	char *raw = arena_strdup(s->a, ap->raw);
+	struct ap_parse ps = { .s = s, .ap = ap, .raw = arena_strdup(s->a, ap->raw) };
+	char *raw = ps.raw;
 	/* a trailing '?' makes the attach point optional (not a wildcard) */
 	size_t rawlen = strlen(raw);
 	if (rawlen > 1 && raw[rawlen - 1] == '?') {
 		raw[rawlen - 1] = 0;
 		ap->optional = true;
 	}
-	char *parts[4] = { 0 };
-	int np = 0;
-	for (char *p = raw; np < 4;) {
-		parts[np++] = p;
+	for (char *p = raw; ps.np < 4;) {
+		ps.parts[ps.np++] = p;
 		char *c = strchr(p, ':');
 		if (!c)
 			break;
 		*c = 0;
 		p = c + 1;
 	}
-	const char *prov = parts[0];
+	const char *prov = ps.prov = ps.parts[0];
 	enum probe_type type = PROBE__COUNT;
-	for (int i = 0; i < PROBE__COUNT; i++) {
-		static const char *const aliases[PROBE__COUNT] = {
-#define PROBE(id, name, alias) [id] = alias,
-#include "probes.def"
-#undef PROBE
-		};
-		if (!strcmp(prov, probe_type_names[i]) || (aliases[i] && !strcmp(prov, aliases[i])))
+	for (int i = 0; i < PROBE__COUNT; i++)
+		if (!strcmp(prov, probe_kinds[i].name) || (probe_kinds[i].alias && !strcmp(prov, probe_kinds[i].alias)))
 			type = (enum probe_type)i;
-	}
 	if (type == PROBE__COUNT) {
 		for (size_t i = 0; i < sizeof(UNSUPPORTED_PROVIDERS) / sizeof(*UNSUPPORTED_PROVIDERS); i++)
 			if (!strcmp(prov, UNSUPPORTED_PROVIDERS[i].name)) {
@@ -108,74 +237,11 @@ static void parse_attach(struct hdr *s, struct attach_point *ap)
 		return;
 	}
 	ap->type = type;
-	if (ap->optional && type != PROBE_KPROBE && type != PROBE_KRETPROBE && type != PROBE_TRACEPOINT)
+	if (ap->optional && !probe_kinds[type].optional)
 		diag_error(s->d, &ap->loc, "only kprobe, kretprobe and tracepoint attach points can be missing on a kernel",
 			   "%s probes cannot be optional ('?')", prov);
-	switch (type) {
-	case PROBE_BEGIN:
-	case PROBE_END:
-		if (np != 1)
-			diag_error(s->d, &ap->loc, arena_printf(s->a, "write just %s", prov),
-				   "%s probe type requires 0 arguments", prov);
-		break;
-	case PROBE_KPROBE:
-	case PROBE_KRETPROBE:
-		if (np == 3) {
-			diag_error(s->d, &ap->loc, "write kprobe:FUNCTION; module BTF is looked up by function name",
-				   "not supported by minibt: kprobe with a module name");
-		} else if (np != 2 || !*parts[1]) {
-			diag_error(s->d, &ap->loc, "write kprobe:FUNCTION, e.g. kprobe:do_nanosleep",
-				   "%s probe type requires 1 argument", probe_type_names[type]);
-		} else if (strchr(parts[1], '+')) {
-			diag_error(s->d, &ap->loc, "attach to the function entry",
-				   "not supported by minibt: kprobe offsets");
-		}
-		ap->func = np >= 2 ? parts[np - 1] : "";
-		break;
-	case PROBE_TRACEPOINT:
-		if (np != 3 || !*parts[1] || !*parts[2]) {
-			diag_error(s->d, &ap->loc, "write tracepoint:CATEGORY:NAME, e.g. tracepoint:sched:sched_switch",
-				   "tracepoint probe type requires 2 arguments");
-			ap->target = ap->func = "";
-		} else {
-			ap->target = parts[1];
-			ap->func = parts[2];
-		}
-		break;
-	case PROBE_INTERVAL:
-	case PROBE_PROFILE: {
-		const char *example = type == PROBE_INTERVAL ? "interval:s:1" : "profile:hz:99";
-		char hint[96];
-		snprintf(hint, sizeof(hint), "write %s:UNIT:N with UNIT one of s, ms, us, hz, e.g. %s", prov, example);
-		if (np != 3) {
-			diag_error(s->d, &ap->loc, hint, "%s needs a unit and a count", prov);
-			ap->target = "s";
-			ap->freq = 1;
-			break;
-		}
-		ap->target = parts[1];
-		uint64_t v = 0;
-		const char *ihint;
-		char ibuf[96];
-		const char *ierr = lex_parse_int(parts[2], strlen(parts[2]), &v, &ihint, ibuf, sizeof(ibuf));
-		if (strcmp(parts[1], "s") && strcmp(parts[1], "ms") && strcmp(parts[1], "us") && strcmp(parts[1], "hz"))
-		{
-			struct loc ul = part_loc(ap, raw, parts[1]);
-			diag_error(s->d, &ul, hint, "%s is not an accepted unit of time", parts[1]);
-		}
-		else if (ierr || v == 0 || v > INT64_MAX)
-		{
-			struct loc cl = part_loc(ap, raw, parts[2]);
-			diag_error(s->d, &cl, ierr && *parts[2] ? ihint : hint, "%s: invalid count '%s'", prov, parts[2]);
-		}
-		ap->freq = (int64_t)v;
-		break;
-	}
-	case PROBE__COUNT:
-		break;
-	}
+	probe_kinds[type].parse(&ps);
 }
-
 
 static bool uses_args(const struct node *n)
 {
@@ -218,8 +284,7 @@ static bool drop_missing(struct hdr *s, struct probe *p)
 	for (int i = 0; i < p->naps; i++) {
 		struct attach_point *ap = &p->aps[i];
 		if (ap->optional && ap->presence == PRESENCE_NO)
-			ap->missing = ap->type == PROBE_TRACEPOINT ? "tracepoint not found"
-				    : "function not found (not in this kernel, or inlined or notrace)";
+			ap->missing = probe_kinds[ap->type].missing;
 	}
 	for (int i = 0; i < p->naps; i++)
 		if (!p->aps[i].missing)
@@ -241,25 +306,16 @@ static bool drop_missing(struct hdr *s, struct probe *p)
  * "cat:name" strings; -1 when there is no tracefs to look in */
 static int list_tracepoints(struct hdr *s, const char *cat, const char *name, char ***out)
 {
-	const char *root = tracefs_root();
-	if (root) {
-		char *dir = arena_printf(s->a, "%s/events", root);
-		glob_t g;
-		int n = 0;
-		if (glob(arena_printf(s->a, "%s/%s/%s/format", dir, cat, name), 0, NULL, &g) == 0) {
-			*out = arena_alloc(s->a, sizeof(char *) * (g.gl_pathc + 1));
-			size_t dl = strlen(dir) + 1;
-			for (size_t i = 0; i < g.gl_pathc; i++) {
-				char *tp = arena_strdup(s->a, g.gl_pathv[i] + dl);
-				*strrchr(tp, '/') = 0; /* drop "/format" */
-				*strchr(tp, '/') = ':';
-				(*out)[n++] = tp;
-			}
-			globfree(&g);
-		}
-		return n;
+	const char **v;
+	int n = kernel_tracepoints(s->o->kernel, cat, name, &v);
+	*out = NULL;
+	if (n > 0) {
+		*out = arena_alloc(s->a, sizeof(char *) * (size_t)n);
+		for (int i = 0; i < n; i++)
+			(*out)[i] = arena_strdup(s->a, v[i]);
 	}
-	return -1;
+	free(v);
+	return n;
 }
 
 /*
@@ -278,9 +334,9 @@ static void split_tracepoint_probes(struct hdr *s)
 		struct probe *pr = p->probes[i];
 		for (int k = 0; k < pr->naps; k++)
 			parse_attach(s, &pr->aps[k]);
-		bool split = pr->aps[0].type == PROBE_TRACEPOINT && (uses_args(pr->body) || uses_args(pr->pred));
+		bool split = probe_kinds[pr->aps[0].type].args && (uses_args(pr->body) || uses_args(pr->pred));
 		for (int k = 0; split && k < pr->naps; k++)
-			split = pr->aps[k].type == PROBE_TRACEPOINT && *pr->aps[k].func;
+			split = pr->aps[k].type == pr->aps[0].type && *pr->aps[k].func;
 		bool wild = false;
 		for (int k = 0; k < pr->naps; k++)
 			wild |= has_wildcard(pr->aps[k].target) || has_wildcard(pr->aps[k].func);
@@ -314,7 +370,7 @@ static void split_tracepoint_probes(struct hdr *s)
 					c.target = arena_strdup(s->a, tps[j]);
 					*strchr(c.target, ':') = 0;
 					c.func = strchr(tps[j], ':') + 1;
-					c.raw = arena_printf(s->a, "tracepoint:%s", tps[j]);
+					c.raw = arena_printf(s->a, "%s:%s", probe_kinds[c.type].name, tps[j]);
 				}
 				bool dup = false;
 				for (int d = 0; d < naps; d++)
@@ -351,26 +407,51 @@ static void split_tracepoint_probes(struct hdr *s)
 	p->capprobes = cap;
 }
 
-/* ask sema_opts.probes_exist once about every kprobe function and every
- * optional tracepoint of the script */
+/*
+** Is each kprobe function and each optional tracepoint of the script in
+** this kernel (sema_opts.kernel)? The plain function names are looked up
+** all at once, in one scan of the function list; without a list to look
+** in, PRESENCE_UNKNOWN, and attaching will tell.
+*/
 static void check_presence(struct hdr *s)
 {
 	struct program *p = s->p;
+	struct kernel *kern = s->o->kernel;
 	struct attach_point **aps = NULL;
 	int n = 0, cap = 0;
-	for (int i = 0; i < p->nprobes && s->o->probes_exist; i++)
+	for (int i = 0; i < p->nprobes && kern; i++)
 		for (int k = 0; k < p->probes[i]->naps; k++) {
 			struct attach_point *ap = &p->probes[i]->aps[k]; /* parsed by the split */
-			if (((ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE) && *ap->func) ||
-			    (ap->type == PROBE_TRACEPOINT && ap->optional && *ap->func))
+			enum probe_expand e = probe_kinds[ap->type].expand;
+			if ((e == EXPAND_FUNCS || (e == EXPAND_TRACEPOINTS && ap->optional)) && *ap->func)
 				arena_vec_push(s->a, (void ***)&aps, &n, &cap, ap);
 		}
 	if (!n)
 		return;
-	enum presence *out = arena_alloc(s->a, sizeof(*out) * (size_t)n);
-	s->o->probes_exist(aps, n, out, s->o->probes_exist_arg);
-	for (int i = 0; i < n; i++)
-		aps[i]->presence = out[i];
+	const char **funcs = arena_alloc(s->a, sizeof(*funcs) * (size_t)n);
+	int *at = arena_alloc(s->a, sizeof(*at) * (size_t)n);
+	bool *found = arena_alloc(s->a, sizeof(*found) * (size_t)n);
+	int nf = 0;
+	for (int i = 0; i < n; i++) {
+		struct attach_point *ap = aps[i];
+		const char **v = NULL;
+		int m;
+		if (probe_kinds[ap->type].expand == EXPAND_FUNCS && !has_wildcard(ap->func)) {
+			funcs[nf] = ap->func;
+			at[nf++] = i;
+			continue;
+		}
+		if (probe_kinds[ap->type].expand == EXPAND_FUNCS)
+			m = kernel_funcs(kern, ap->func, &v);
+		else
+			m = kernel_tracepoints(kern, ap->target, ap->func, &v);
+		if (m >= 0)
+			ap->presence = m ? PRESENCE_YES : PRESENCE_NO;
+		free(v);
+	}
+	if (nf && kernel_funcs_have(kern, funcs, nf, found) == 0)
+		for (int j = 0; j < nf; j++)
+			aps[at[j]]->presence = found[j] ? PRESENCE_YES : PRESENCE_NO;
 }
 
 static void check_probe_header(struct hdr *s, struct probe *p)
@@ -380,7 +461,7 @@ static void check_probe_header(struct hdr *s, struct probe *p)
 	enum probe_type t0 = p->aps[0].type;
 	for (int i = 1; i < p->naps; i++) {
 		enum probe_type t = p->aps[i].type;
-		if (t != t0 && !((t == PROBE_KPROBE || t == PROBE_KRETPROBE) && (t0 == PROBE_KPROBE || t0 == PROBE_KRETPROBE)))
+		if (probe_kinds[t].family != probe_kinds[t0].family)
 			diag_error(s->d, &p->aps[i].loc, "give each kind of probe its own body",
 				   "not supported by minibt: mixing %s and %s attach points in one probe",
 				   probe_type_names[t0], probe_type_names[t]);
@@ -395,14 +476,14 @@ static void check_probe_header(struct hdr *s, struct probe *p)
 		struct attach_point *ap = &p->aps[i];
 		if (ap->optional || ap->type != t0)
 			continue;
-		if (ap->type == PROBE_TRACEPOINT && *ap->func) {
+		if (probe_kinds[ap->type].expand == EXPAND_TRACEPOINTS && *ap->func) {
 			char **tps;
 			if (list_tracepoints(s, ap->target, ap->func, &tps) == 0) {
 				diag_error(s->d, &ap->loc, "list tracepoints with: minibt -l 'tracepoint:*'",
 					   "tracepoint not found: %s:%s", ap->target, ap->func);
 				gone = true;
 			}
-		} else if ((ap->type == PROBE_KPROBE || ap->type == PROBE_KRETPROBE) && ap->presence == PRESENCE_NO) {
+		} else if (probe_kinds[ap->type].expand == EXPAND_FUNCS && ap->presence == PRESENCE_NO) {
 			diag_warn(s->d, &ap->loc, "list kernel functions with: minibt -l 'kprobe:*'",
 				  "%s is not traceable (either non-existing, inlined, or marked as \"notrace\"); "
 				  "attaching to it will likely fail", ap->func);
@@ -410,7 +491,7 @@ static void check_probe_header(struct hdr *s, struct probe *p)
 	}
 	if (gone)
 		return;
-	if (t0 == PROBE_TRACEPOINT && uses_args(p->body) + uses_args(p->pred)) {
+	if (probe_kinds[t0].args && uses_args(p->body) + uses_args(p->pred)) {
 		bool wild = false;
 		for (int i = 0; i < p->naps; i++)
 			wild |= has_wildcard(p->aps[i].target) || has_wildcard(p->aps[i].func);
@@ -458,7 +539,7 @@ int probes_check(struct program *p, const struct sema_opts *o, struct diags *d)
 	probes_skip_missing(p);
 	bool live = false;
 	for (int i = 0; i < p->nprobes; i++)
-		live |= p->probes[i]->aps[0].type != PROBE_BEGIN && p->probes[i]->aps[0].type != PROBE_END;
+		live |= !probe_kinds[p->probes[i]->aps[0].type].special;
 	if (p->nskipped && !live) {
 		for (int i = 0; i < p->nskipped; i++)
 			for (int k = 0; k < p->skipped[i]->naps; k++) {

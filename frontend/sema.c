@@ -168,27 +168,6 @@ static void ident(struct sema *s, struct node *n)
 	n->ty = ty_none();
 }
 
-/* a kernel symbol's address from /proc/kallsyms; false if absent or hidden */
-bool kallsyms_addr(const char *name, uint64_t *addr)
-{
-	FILE *f = fopen("/proc/kallsyms", "r");
-	if (!f)
-		return false;
-	char line[512];
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long long a;
-		char type, sym[256];
-		if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && !strcmp(sym, name)) {
-			*addr = a;
-			found = a != 0;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 /* type of a binary operation on integers, as bpftrace 0.17 */
 static void binop(struct sema *s, struct node *n)
 {
@@ -904,7 +883,7 @@ static void probe_body(struct sema *s, struct probe *p)
 	s->vars.n = 0;
 	s->vars.v = NULL;
 	s->vars.cap = 0;
-	if (p->aps[0].type == PROBE_TRACEPOINT && !p->args_ty && s->btf) {
+	if (probe_kinds[p->aps[0].type].args && !p->args_ty && s->btf) {
 		struct attach_point *ap = &p->aps[0];
 		if (!has_wildcard(ap->target) && !has_wildcard(ap->func) && *ap->func) {
 			char ebuf[256];

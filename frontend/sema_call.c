@@ -32,7 +32,7 @@ void sema_builtin(struct sema *s, struct node *n)
 		break;
 	}
 	case B_FUNC:
-		if (pt != PROBE_KPROBE && pt != PROBE_KRETPROBE)
+		if (!probe_kinds[pt].func)
 			err(s, &n->loc, "func is the traced kernel function: use it in kprobe or kretprobe probes",
 			    "The func builtin can not be used with '%s' probes", probe_type_names[pt]);
 		n->ty = ty_simple(TY_KSYM);
@@ -43,14 +43,14 @@ void sema_builtin(struct sema *s, struct node *n)
 		break;
 	case B_RETVAL:
 		n->ty = ty_int(8, false);
-		if (pt != PROBE_KRETPROBE) {
+		if (!probe_kinds[pt].retval) {
 			err(s, &n->loc, "retval is the return value: trace the function with kretprobe:FUNC",
 			    "The retval builtin can only be used with 'kretprobe' probes (%s used here)", probe_type_names[pt]);
 			n->ty = ty_none();
 		}
 		break;
 	case B_ARG:
-		if (pt != PROBE_KPROBE)
+		if (!probe_kinds[pt].argn)
 			err(s, &n->loc, pt == PROBE_TRACEPOINT ? "tracepoint arguments are args->NAME (see minibt -lv tracepoint:CAT:NAME)" :
 			    "argN are the arguments of a kprobe'd function",
 			    "The arg%lld builtin can only be used with 'kprobe' probes (%s used here)",
@@ -61,7 +61,7 @@ void sema_builtin(struct sema *s, struct node *n)
 		n->ty = ty_int(8, false);
 		break;
 	case B_ARGS:
-		if (pt != PROBE_TRACEPOINT) {
+		if (!probe_kinds[pt].args) {
 			err(s, &n->loc, pt == PROBE_KPROBE ? "kprobe arguments are arg0..arg5; cast them, e.g. ((struct sock *)arg0)->sk_rcvbuf" : NULL,
 			    "The args builtin can only be used with tracepoint probes (%s used here)", probe_type_names[pt]);
 			n->ty = ty_none();
@@ -490,7 +490,7 @@ static bool fold_call(struct sema *s, struct node *n)
 			return true;
 		}
 		uint64_t addr;
-		if (!kallsyms_addr(a->str, &addr)) {
+		if (!kernel_kaddr(s->o->kernel, a->str, &addr)) {
 			err(s, &a->loc, "the symbol must be listed in /proc/kallsyms, with addresses visible to root",
 			    "Failed to resolve kernel symbol: %s", a->str);
 			n->ty = ty_int(8, false);

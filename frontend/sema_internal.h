@@ -103,7 +103,6 @@ const struct type *sema_resolve_ctype(struct sema *s, struct ctype *c);
 struct mapinfo *sema_map_get(struct sema *s, struct node *n); /* created on first use */
 const char *sema_map_disp(struct sema *s, const struct mapinfo *m); /* "@name" */
 void sema_set_key_type(struct sema *s, struct node *m);
-bool kallsyms_addr(const char *name, uint64_t *addr);
 
 /* sema_call.c */
 /* map_rhs: the call is the whole right side of `@m = ...` (aggregations) */

@@ -15,9 +15,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
-#include <unistd.h>
-#include <sys/mount.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "ast.h"
@@ -193,6 +190,7 @@ const char *ty_name(struct arena *a, const struct type *t)
 struct btf_ctx {
 	struct arena *arena;
 	char *path;
+	struct kernel *kernel; /* module BTF, tracepoint formats */
 	struct btf *btf;   /* loaded on first use */
 	bool tried;
 	char err[256];
@@ -219,10 +217,11 @@ struct enumval {
 	uint32_t order; /* the first in BTF order wins among equal names */
 };
 
-struct btf_ctx *btfc_open(struct arena *a, const char *path, char *err, size_t errlen)
+struct btf_ctx *btfc_open(struct arena *a, const char *path, struct kernel *k, char *err, size_t errlen)
 {
 	struct btf_ctx *b = arena_alloc(a, sizeof(*b));
 	b->arena = a;
+	b->kernel = k;
 	b->path = arena_strdup(a, path ? path : VMLINUX_BTF);
 	(void)err;
 	(void)errlen;
@@ -274,17 +273,10 @@ static int load_modules(struct btf_ctx *b)
 	b->mods_tried = true;
 	if (strcmp(b->path, VMLINUX_BTF))
 		return 0;
-	const char *dir = "/sys/kernel/btf";
-	DIR *d = opendir(dir);
-	if (!d)
-		return 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, "vmlinux"))
-			continue;
-		char path[512];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		struct btf *m = btf__parse_split(path, b->btf);
+	const char *const *paths;
+	int np = kernel_module_btf(b->kernel, &paths);
+	for (int i = 0; i < np; i++) {
+		struct btf *m = btf__parse_split(paths[i], b->btf);
 		if (!m)
 			continue;
 		struct modbtf *nm = realloc(b->mods, sizeof(*nm) * (size_t)(b->nmods + 1));
@@ -296,7 +288,6 @@ static int load_modules(struct btf_ctx *b)
 		uint32_t n = btf__type_cnt(m) - b->ntypes;
 		b->mods[b->nmods++] = (struct modbtf){ m, calloc(n ? n : 1, sizeof(struct type *)), b->ntypes, n };
 	}
-	closedir(d);
 	return b->nmods;
 }
 
@@ -733,45 +724,12 @@ static const struct type *tp_from_format(struct btf_ctx *b, FILE *f)
 	return rec;
 }
 
-/*
-** The tracefs root with an events/ directory, or NULL. When none is
-** mounted and we may mount it (root), it is mounted where the kernel
-** documents it, once, as perf does: a fresh boot or a container often has
-** no tracefs, and every tracepoint and kprobe list lives there.
-*/
-static const char *const TRACEFS_ROOTS[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-
-static const char *mounted_tracefs(void)
-{
-	for (size_t i = 0; i < sizeof(TRACEFS_ROOTS) / sizeof(*TRACEFS_ROOTS); i++) {
-		char p[64];
-		snprintf(p, sizeof(p), "%s/events", TRACEFS_ROOTS[i]);
-		if (access(p, R_OK) == 0)
-			return TRACEFS_ROOTS[i];
-	}
-	return NULL;
-}
-
-const char *tracefs_root(void)
-{
-	static bool tried;
-	const char *r = mounted_tracefs();
-	if (r || tried || geteuid() != 0)
-		return r;
-	tried = true;
-	if (mount("nodev", TRACEFS_ROOTS[0], "tracefs", 0, NULL) != 0)
-		return NULL;
-	return mounted_tracefs();
-}
-
 const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,
 				   const char *name, char *err, size_t errlen)
 {
-	const char *root = tracefs_root();
-	if (root) {
-		char path[512];
-		snprintf(path, sizeof(path), "%s/events/%s/%s/format", root, cat, name);
-		FILE *f = fopen(path, "r");
+	if (kernel_tracefs(b->kernel)) {
+		const char *text = kernel_tp_format(b->kernel, cat, name);
+		FILE *f = text ? fmemopen((void *)text, strlen(text), "r") : NULL;
 		if (f) {
 			const struct type *r = tp_from_format(b, f);
 			fclose(f);

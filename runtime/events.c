@@ -171,12 +171,13 @@ static int setup_output(struct session *s)
 	s->out.format = o->format;
 	s->out.stack = stack_cb;
 	s->out.stack_arg = s;
+	s->out.kernel = s->kernel;
 	s->out.ncpus = libbpf_num_possible_cpus();
 	/* static probe names: one per probe, for BEGIN/END/interval/profile */
 	for (int i = 0; i < s->img.nprogs; i++) {
 		const struct attach_point *ap = &s->img.progs[i].aps[0];
 		char name[512];
-		if (ap->type == PROBE_INTERVAL || ap->type == PROBE_PROFILE)
+		if (probe_kinds[ap->type].timed)
 			snprintf(name, sizeof(name), "%s:%s:%lld", probe_type_names[ap->type], ap->target,
 				 (long long)ap->freq);
 		else

@@ -95,19 +95,12 @@ static void fmt_inet(FILE *out, const uint8_t *d)
 		fputs(buf, out);
 }
 
-static struct ksyms *fmt_ksyms(struct out_ctx *c)
-{
-	if (!c->ksyms)
-		c->ksyms = ksym_load();
-	return c->ksyms;
-}
-
 /* a kernel address as bpftrace's resolve_ksym: "name[+off]" or "0x..." */
 static void fmt_ksym(struct out_ctx *c, FILE *out, uint64_t addr, bool with_off)
 {
 	struct ksym_hit h;
 
-	if (ksym_resolve(fmt_ksyms(c), addr, &h)) {
+	if (kernel_ksym(c->kernel, addr, &h)) {
 		fputs(h.name, out);
 		if (with_off)
 			fprintf(out, "+%llu", (unsigned long long)h.off);

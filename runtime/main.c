@@ -274,8 +274,12 @@ int main(int argc, char **argv)
 		free(o.named);
 		return rc > 0 ? 0 : 1;
 	}
-	if (o.list)
-		return list_probes(o.list_pattern, stdout) < 0 ? 1 : 0;
+	if (o.list) {
+		struct kernel *k = kernel_open();
+		rc = list_probes(k, o.list_pattern, stdout) < 0 ? 1 : 0;
+		kernel_close(k);
+		return rc;
+	}
 	if (o.cmd && !command_exists(o.cmd)) {
 		diag_now(DIAG_ERROR, NULL, NULL, "check its name and PATH, or give its full path",
 			 "-c: command not found: %.*s", (int)strcspn(o.cmd + strspn(o.cmd, " \t"), " \t;&|<>()"),

@@ -2,10 +2,10 @@
 ** runtime/output.h: rendering values the way bpftrace 0.17 prints them.
 **
 ** Owners: fmt.c (printf, time, single values), mapout.c (maps at exit and
-** print()), ksym.c (kernel symbols). Inputs are bytes laid out as BPF
-** wrote them plus the `const struct type *` sema assigned, and for maps
-** the `struct image_map` codegen declared them with; nothing here reads
-** the AST.
+** print()); kernel symbols come from frontend/kernel.c. Inputs are bytes
+** laid out as BPF wrote them plus the `const struct type *` sema assigned,
+** and for maps the `struct image_map` codegen declared them with; nothing
+** here reads the AST.
 **
 ** Byte layouts (little-endian, as in BPF memory):
 **   TY_INT     size bytes, ty->sign says signed
@@ -41,24 +41,12 @@
 #include <stdio.h>
 #include "codegen.h"
 
-struct ksyms;
-
-struct ksym_hit {
-	const char *name;
-	uint64_t off;
-	const char *module; /* NULL for vmlinux */
-};
-
-struct ksyms *ksym_load(void);            /* /proc/kallsyms, lazily sorted */
-void ksym_free(struct ksyms *k);
-bool ksym_resolve(struct ksyms *k, uint64_t addr, struct ksym_hit *hit);
-
 enum out_format { OUT_TEXT, OUT_JSON };
 
 struct out_ctx {
 	FILE *out;
 	enum out_format format;
-	struct ksyms *ksyms;     /* loaded on first need when NULL */
+	struct kernel *kernel;   /* ksym lookups (kallsyms read on first need) */
 	const char *const *probe_names;
 	int nprobe_names;
 	/* read the frames of a kernel stack id; returns frame count or -1 */

@@ -18,7 +18,9 @@
 #include "codegen.h"
 #include "output.h"
 
+struct session;
 struct bpf_object;
+struct bpf_program;
 struct bpf_link;
 struct ring_buffer;
 
@@ -44,7 +46,22 @@ struct options {
 	bool no_warnings;
 };
 
-struct plan; /* attach.c: the expanded targets of one attach point */
+struct plan;  /* attach.c: the expanded targets of one attach point */
+struct names; /* attach.c: a list of target names */
+
+/* attach.c: the runtime's half of a probe kind's descriptor (the front
+ * end's is probe_kinds[]), indexed by enum probe_type */
+struct attach_kind {
+	/* the concrete targets of an attach point ("func", "cat:name") */
+	int (*expand)(struct session *s, const struct attach_point *ap, struct names *out);
+	/* -l: print the matching names; 0, -1 when the kernel has no list,
+	 * 1 for a kind with nothing to list */
+	int (*list)(struct kernel *k, enum probe_type t, const char *pattern, FILE *out);
+	/* links for the targets (BEGIN/END: none, run_special runs them) */
+	int (*attach)(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
+		      const struct names *targets);
+};
+extern const struct attach_kind attach_kinds[PROBE__COUNT];
 
 struct attached {
 	struct bpf_link *link;
@@ -59,6 +76,7 @@ struct session {
 	struct pp_result pp;
 	struct diags diags;
 	struct program *prog;
+	struct kernel *kernel; /* facts about the running kernel, read once */
 	struct btf_ctx *btf;
 	struct image img;
 	struct bpf_object *obj;
@@ -93,9 +111,8 @@ int attach_all(struct session *s);        /* everything but BEGIN/END */
 int run_special(struct session *s, enum probe_type t); /* BEGIN / END via test_run */
 int count_targets(struct session *s);
 void detach_all(struct session *s);
-int list_probes(const char *pattern, FILE *out);
+int list_probes(struct kernel *k, const char *pattern, FILE *out);
 int add_probe_name(struct session *s, const char *name); /* index for `probe` */
-void probes_exist(struct attach_point *const *aps, int n, enum presence *out, void *arg); /* sema_opts */
 
 /* events.c */
 int events_run(struct session *s);        /* the lifecycle after loading */

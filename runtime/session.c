@@ -103,6 +103,7 @@ int session_compile(struct session *s)
 {
 	const struct options *o = s->opt;
 	s->arena = arena_new();
+	s->kernel = kernel_open();
 	if (read_source(s) < 0)
 		return -1;
 	s->diags.src = &s->src;
@@ -125,9 +126,9 @@ int session_compile(struct session *s)
 		}
 	}
 	char err[256] = "";
-	s->btf = have_btf ? btfc_open(s->arena, btf_path, err, sizeof(err)) : NULL;
+	s->btf = have_btf ? btfc_open(s->arena, btf_path, s->kernel, err, sizeof(err)) : NULL;
 	struct sema_opts so = { .btf = s->btf, .pos = o->pos, .npos = o->npos,
-				.named = o->named, .nnamed = o->nnamed, .probes_exist = probes_exist };
+				.named = o->named, .nnamed = o->nnamed, .kernel = s->kernel };
 	if (sema_check(s->prog, &so, &s->diags) < 0)
 		goto out;
 	if (check_named(s) < 0)
@@ -362,14 +363,13 @@ void session_free(struct session *s)
 		close(s->sigfd);
 	if (s->child_pidfd >= 0)
 		close(s->child_pidfd);
-	if (s->out.ksyms)
-		ksym_free(s->out.ksyms);
 	if (s->outf && s->outf != stdout)
 		fclose(s->outf);
 	else if (s->outf)
 		fflush(s->outf);
 	cg_image_free(&s->img);
 	btfc_close(s->btf);
+	kernel_close(s->kernel);
 	pp_free(&s->pp);
 	diag_fini(&s->diags);
 	source_fini(&s->src);

@@ -17,6 +17,7 @@
 
 static struct arena *btf_arena;
 static struct btf_ctx *btf;
+static struct kernel *kern; /* kernel facts, read once, kept across inputs */
 static bool have_btf;
 static FILE *devnull;
 
@@ -26,9 +27,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	have_btf = access(VMLINUX_BTF, R_OK) == 0;
 	btf_arena = arena_new();
+	kern = kernel_open();
 	char err[256];
 	if (have_btf)
-		btf = btfc_open(btf_arena, NULL, err, sizeof(err));
+		btf = btfc_open(btf_arena, NULL, kern, err, sizeof(err));
 	devnull = fopen("/dev/null", "w");
 	return 0;
 }
@@ -50,7 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct program *p = parse_program(a, &src, &pp, &d);
 		char *pos[] = { "1", "str" };
 		char *named[] = { "flag", "n=3" };
-		struct sema_opts o = { .btf = btf, .pos = pos, .npos = 2, .named = named, .nnamed = 2 };
+		struct sema_opts o = { .btf = btf, .pos = pos, .npos = 2, .named = named, .nnamed = 2,
+					       .kernel = kern };
 		if (p && sema_check(p, &o, &d) == 0 && d.nerrors == 0) {
 			/* -d ir and -d bpf every 8th input: the dumps walk the object too */
 			struct cg_opts co = { .opt_level = 2, .dump = (size & 7) ? 0 : CG_DUMP_IR | CG_DUMP_BPF };

@@ -2,7 +2,8 @@
 ** tests/fuzz/fuzz_frontend.c: libFuzzer target over the whole front end.
 **
 ** One input is one script: preprocess, parse, type-check against the
-** host's kernel BTF (loaded once, kept across inputs), print the
+** host's kernel BTF and kernel facts (tracefs, the function list, read
+** once, kept across inputs, as frontend/kernel.c caches them), print the
 ** diagnostics to /dev/null so the caret code runs too. Everything a run
 ** allocates is freed before the next, so leaks show up as such.
 ** Built and run by tests/fuzz/run.
@@ -15,6 +16,7 @@
 
 static struct arena *btf_arena;
 static struct btf_ctx *btf;
+static struct kernel *kern;
 static bool have_btf;
 static FILE *devnull;
 
@@ -22,11 +24,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	have_btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	have_btf = access(VMLINUX_BTF, R_OK) == 0;
 	btf_arena = arena_new();
+	kern = kernel_open();
 	char err[256];
 	if (have_btf)
-		btf = btfc_open(btf_arena, NULL, err, sizeof(err));
+		btf = btfc_open(btf_arena, NULL, kern, err, sizeof(err));
 	devnull = fopen("/dev/null", "w");
 	return 0;
 }
@@ -51,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			char *pos[] = { "1", "str" };
 			char *named[] = { "flag", "n=3" };
 			struct sema_opts o = { .btf = btf, .pos = pos, .npos = 2,
-					       .named = named, .nnamed = 2 };
+					       .named = named, .nnamed = 2, .kernel = kern };
 			sema_check(p, &o, &d);
 		}
 	}

@@ -164,7 +164,7 @@ static int fake_stack(void *arg, int64_t id, uint64_t *ips, int max)
 
 static const char *const probe_names[] = { "BEGIN", "kprobe:vfs_read" };
 static struct stacks stk;
-static struct ksyms *ks;
+static struct kernel *ks;
 static int ncpus;
 
 /* an output context writing to a memory stream */
@@ -179,7 +179,7 @@ static void cap_open(struct cap *k, enum out_format f)
 	memset(k, 0, sizeof(*k));
 	k->c.out = open_memstream(&k->buf, &k->len);
 	k->c.format = f;
-	k->c.ksyms = ks;
+	k->c.kernel = ks;
 	k->c.probe_names = probe_names;
 	k->c.nprobe_names = 2;
 	k->c.stack = fake_stack;
@@ -1176,15 +1176,15 @@ static void test_ksym(void)
 	long rss0 = rss_kb();
 	double t0 = now_ms();
 
-	ks = ksym_load();
-	if (!ks) {
+	ks = kernel_open();
+	if (!kernel_ksyms(ks)) {
 		fprintf(stderr, "note: /proc/kallsyms unreadable, ksym tests skipped\n");
 		return;
 	}
-	fprintf(stderr, "note: ksym_load %.1f ms, max RSS +%ld KiB\n", now_ms() - t0,
+	fprintf(stderr, "note: kallsyms load %.1f ms, max RSS +%ld KiB\n", now_ms() - t0,
 		rss_kb() - rss0);
 	if (a) {
-		check_int("ksym vfs_read", ksym_resolve(ks, a + 16, &h), 1);
+		check_int("ksym vfs_read", kernel_ksym(ks, a + 16, &h), 1);
 		check("ksym vfs_read name", h.name, strlen(h.name), "vfs_read");
 		check_int("ksym vfs_read off", (long long)h.off, 16);
 		check_int("ksym vfs_read module", h.module == NULL, 1);
@@ -1192,10 +1192,10 @@ static void test_ksym(void)
 	/* bpftrace: ksym(0xffffffff81000000) is "_text", listed after
 	 * srso_alias_untrain_ret and _stext at that address */
 	if (text) {
-		ksym_resolve(ks, text, &h);
+		kernel_ksym(ks, text, &h);
 		check("ksym _text", h.name, strlen(h.name), "_text");
 	}
-	check_int("ksym below all", ksym_resolve(ks, 0x1234, &h), 0);
+	check_int("ksym below all", kernel_ksym(ks, 0x1234, &h), 0);
 	/* the frames bpftrace printed: __bpf_prog_test_run_raw_tp+106,
 	 * bpf_prog_test_run_raw_tp+279 */
 	a = sym_addr("__bpf_prog_test_run_raw_tp");
@@ -1275,7 +1275,7 @@ int main(void)
 	test_map_special();
 	test_map_hist();
 	test_map_misc();
-	ksym_free(ks);
+	kernel_close(ks);
 	printf("%d passed, %d failed\n", npass, nfail);
 	return nfail != 0;
 }
