@@ -218,7 +218,11 @@ modpaths=$(modprobe -d "$kroot" -S "$kver" -a --show-depends virtio_pci 9pnet_vi
 	sed -n 's/^insmod \([^ ]*\.ko\) *$/\1/p' | awk '!seen[$0]++') ||
 	die "modprobe -d $kroot cannot resolve the 9p modules of $kver"
 [ -n "$modpaths" ] || die "no 9p modules found under $moddir"
-mods=$(for f in $modpaths; do basename "$f" .ko; done | tr '\n' ' ')
+# in this order where present (6.1's list: the same initramfs key as before)
+order="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p"
+modpaths=$(for m in $order; do printf '%s\n' $modpaths | grep "/$m\.ko\$" || true; done
+	printf '%s\n' $modpaths | grep -vE "/($(echo $order | tr ' ' '|'))\.ko\$" || true)
+mods=$(for f in $modpaths; do basename "$f" .ko; done | paste -sd' ')
 bb=/bin/busybox
 [ -x "$bb" ] && ! ldd "$bb" >/dev/null 2>&1 ||
 	die "$bb is missing or not static (apt-get install busybox-static)"
