@@ -4,7 +4,8 @@
 # The host kernel has no kprobes, so everything that attaches BPF to the
 # kernel runs in a QEMU guest booting Debian's stock kernel (see
 # shared/VM-NOTES.md).  This script downloads that kernel package (the one
-# `apt-cache depends linux-image-amd64` names), extracts it into the cache,
+# `apt-cache depends linux-image-amd64` names, or the MINIBT_VM_KERNEL series'
+# newest: runcases --kernel 6.12), extracts it into the cache,
 # runs depmod, links /lib/modules/VER to it (the guest sees the host root, so
 # modprobe works there) and builds a busybox initramfs whose /init mounts the
 # host root read-only over 9p and runs a command (tests/vm/init).
