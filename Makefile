@@ -1,7 +1,8 @@
 # minibt: a bpftrace-compatible tracer in C.
 #   make            build ./minibt
 #   make deps       install every Debian package the build, tests and demo need
-#   make check      build and run every test (host and guest)
+#   make check      build and run every test (host and guest; guest: 6.1, and 6.12 for three case files)
+#   make check-kernels  the same with every guest case on both kernels
 #   make demo       build, then run scripts/tcpretrans.bt against a lossy link
 #   make asan       build ./minibt-asan with ASan+UBSan
 #   make bench      start-up / memory / per-event benchmarks against bpftrace
@@ -37,7 +38,7 @@ OBJ          := $(SRC:%.c=build/%.o) $(GEN_SRC:.c=.o)
 ASAN_OBJ     := $(SRC:%.c=build/asan/%.o) $(GEN_SRC:build/%.c=build/asan/gen/%.o)
 HDRS         := $(wildcard frontend/*.h codegen/*.h runtime/*.h frontend/*.def) build/parser.h
 
-.PHONY: all deps check check-host check-vm demo asan bench fuzz frontend-sources codegen-sources llvm-cflags llvm-libs clean install uninstall
+.PHONY: all deps check check-host check-kernels check-vm demo asan bench fuzz frontend-sources codegen-sources llvm-cflags llvm-libs clean install uninstall
 all: minibt
 
 build/parser.c build/parser.h: frontend/parser.y
@@ -94,6 +95,11 @@ check: deps
 
 check-host: all asan
 	tests/run-all --host-only
+
+# every guest case on both kernels (make check runs three case files on 6.12)
+check-kernels: deps
+	$(MAKE) all asan
+	tests/run-all --all-kernels
 
 demo: deps
 	$(MAKE) all

@@ -4,7 +4,8 @@
 # The host kernel has no kprobes, so everything that attaches BPF to the
 # kernel runs in a QEMU guest booting Debian's stock kernel (see
 # shared/VM-NOTES.md).  This script downloads that kernel package (the one
-# `apt-cache depends linux-image-amd64` names), extracts it into the cache,
+# `apt-cache depends linux-image-amd64` names, or the MINIBT_VM_KERNEL series'
+# newest: runcases --kernel 6.12), extracts it into the cache,
 # runs depmod, links /lib/modules/VER to it (the guest sees the host root, so
 # modprobe works there) and builds a busybox initramfs whose /init mounts the
 # host root read-only over 9p and runs a command (tests/vm/init).
@@ -40,7 +41,7 @@ apt_update() {
 }
 need_pkgs=()
 for p in qemu-system-x86:qemu-system-x86_64 busybox-static:/bin/busybox \
-	 cpio:cpio kmod:depmod xz-utils:xz; do
+	 cpio:cpio kmod:depmod xz-utils:xz zstd:zstd; do
 	pkg=${p%%:*} cmd=${p#*:}
 	if [[ $cmd = /* ]]; then
 		# busybox (dynamic) can also provide /bin/busybox: we need the static one
@@ -62,14 +63,30 @@ export PATH=$PATH:/usr/sbin:/sbin
 
 # --- which kernel -------------------------------------------------------------
 # MINIBT_VM_KPKG pins a package (e.g. linux-image-6.1.0-56-amd64).
+# MINIBT_VM_KERNEL picks a series (6.1, 6.12; runcases --kernel): the package
+# its meta-package linux-image-SERIES-amd64 names (Debian 12 has one for
+# 6.12), or linux-image-amd64's when that is of the series (6.1). Unset:
+# linux-image-amd64's, the distribution's default kernel.
 kpkg=${MINIBT_VM_KPKG:-}
+series=${MINIBT_VM_KERNEL:-}
+case $series in
+linux-image-*) kpkg=$series series= ;;
+''|[0-9]*.[0-9]*) ;;
+*) die "MINIBT_VM_KERNEL=$series: give a series such as 6.1 or 6.12, or a linux-image-* package" ;;
+esac
 [ -z "$kpkg" ] || kpkg_from_cache=1
 if [ -z "$kpkg" ]; then
-	pick() { apt-cache depends linux-image-amd64 2>/dev/null |
+	depends() { apt-cache depends "$1" 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[^ ]*-amd64\)$/\1/p' | head -n1; }
+	pick() {
+		[ -z "$series" ] && { depends linux-image-amd64; return; }
+		local p; p=$(depends "linux-image-$series-amd64")
+		[ -n "$p" ] || p=$(depends linux-image-amd64)
+		case $p in "linux-image-$series".*|"linux-image-$series"-*) echo "$p" ;; esac
+	}
 	# apt-cache takes a second here (no pkgcache.bin): reuse the last answer
 	# while apt's package lists are older than it and its kernel is cached
-	last=$cache/last-kpkg
+	last=$cache/last-kpkg${series:+-$series}
 	if [ -s "$last" ] && [ -f "$cache/kernel/$(sed 's/^linux-image-//' "$last")/.extracted" ] &&
 	   [ -z "$(find /var/lib/apt/lists -maxdepth 1 -newer "$last" -name '*Packages*' 2>/dev/null | head -n1)" ]; then
 		kpkg=$(cat "$last")
@@ -78,11 +95,12 @@ if [ -z "$kpkg" ]; then
 		kpkg=$(pick)
 		if [ -z "$kpkg" ]; then apt_update; kpkg=$(pick); fi
 	fi
-	if [ -z "$kpkg" ] && [ -f "$cache/last-kpkg" ]; then
-		kpkg=$(cat "$cache/last-kpkg")
-		note "apt-cache does not know linux-image-amd64; using cached $kpkg"
+	if [ -z "$kpkg" ] && [ -f "$last" ]; then
+		kpkg=$(cat "$last")
+		note "apt-cache names no ${series:+$series }kernel package; using cached $kpkg"
 	fi
-	[ -n "$kpkg" ] || die "apt-cache depends linux-image-amd64 names no kernel package" \
+	[ -n "$kpkg" ] || die "no ${series:+$series }kernel package: apt-cache depends" \
+		"${series:+linux-image-$series-amd64 or }linux-image-amd64 names none${series:+ of the $series series}" \
 		"(run apt-get update; is a Debian mirror reachable?)"
 fi
 case $kpkg in *-cloud-amd64) die "$kpkg: the cloud kernel has no 9p; use the plain -amd64 one" ;; esac
@@ -125,20 +143,25 @@ if [ ! -f "$kroot/.extracted" ]; then
 	mv "$kroot.tmp" "$kroot"
 fi
 # (re)written after each look-up: its mtime says when apt was last asked
-[ -n "${kpkg_from_cache:-}" ] || echo "$kpkg" > "$cache/last-kpkg"
+[ -n "${kpkg_from_cache:-}" ] || echo "$kpkg" > "$last"
 kernel=$kroot/boot/vmlinuz-$kver
 # Booting the uncompressed ELF through PVH skips the kernel's own xz
 # decompression, which under TCG is half of the boot (~3 s of ~6.5 s).
+# The payload is xz (6.1) or zstd (6.12): the first stream that decompresses
+# to an ELF is it (the decompressor's complaint about the bytes after the
+# stream is expected).
 if [ "${MINIBT_VM_PVH:-1}" = 1 ]; then
 	if [ ! -f "$kroot/vmlinux" ]; then
-		off=$(LC_ALL=C grep -abo $'\xfd7zXZ' "$kernel" | head -n1 | cut -d: -f1)
-		if [ -n "$off" ] && tail -c +$((off + 1)) "$kernel" | xz -dcq > "$kroot/vmlinux.tmp" 2>/dev/null;
-		   [ "$(head -c4 "$kroot/vmlinux.tmp" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; then
-			mv "$kroot/vmlinux.tmp" "$kroot/vmlinux"
-		else
-			rm -f "$kroot/vmlinux.tmp"
+		for z in $'\xfd7zXZ':'xz -dcq' $'\x28\xb5\x2f\xfd':'zstd -dcq'; do
+			off=$(LC_ALL=C grep -abo "${z%%:*}" "$kernel" | head -n1 | cut -d: -f1 || true)
+			[ -n "$off" ] || continue
+			tail -c +$((off + 1)) "$kernel" | ${z#*:} > "$kroot/vmlinux.tmp" 2>/dev/null || true
+			[ "$(head -c4 "$kroot/vmlinux.tmp" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ] &&
+				mv "$kroot/vmlinux.tmp" "$kroot/vmlinux" && break
+		done
+		rm -f "$kroot/vmlinux.tmp"
+		[ -f "$kroot/vmlinux" ] ||
 			note "could not extract vmlinux from $(basename "$kernel"): booting the bzImage (slower)"
-		fi
 	fi
 	[ -f "$kroot/vmlinux" ] && kernel=$kroot/vmlinux
 fi
@@ -188,7 +211,19 @@ if [ -f "$hdr/.extracted" ]; then
 fi
 
 # --- initramfs ------------------------------------------------------------------
-mods="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p"
+# what mounting the root over 9p needs, in load order: the virtio PCI
+# transport and the 9p modules with their dependencies, as modprobe resolves
+# them (6.1: virtio as modules, netfs and fscache; 6.12: virtio built in,
+# fscache part of netfs)
+modpaths=$(modprobe -d "$kroot" -S "$kver" -a --show-depends virtio_pci 9pnet_virtio 9p |
+	sed -n 's/^insmod \([^ ]*\.ko\) *$/\1/p' | awk '!seen[$0]++') ||
+	die "modprobe -d $kroot cannot resolve the 9p modules of $kver"
+[ -n "$modpaths" ] || die "no 9p modules found under $moddir"
+# in this order where present (6.1's list: the same initramfs key as before)
+order="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p"
+modpaths=$(for m in $order; do printf '%s\n' $modpaths | grep "/$m\.ko\$" || true; done
+	printf '%s\n' $modpaths | grep -vE "/($(echo $order | tr ' ' '|'))\.ko\$" || true)
+mods=$(for f in $modpaths; do basename "$f" .ko; done | paste -sd' ')
 bb=/bin/busybox
 [ -x "$bb" ] && ! ldd "$bb" >/dev/null 2>&1 ||
 	die "$bb is missing or not static (apt-get install busybox-static)"
@@ -204,15 +239,9 @@ if [ ! -f "$initrd" ]; then
 		 switch_root setsid cttyhack stty; do
 		ln -s busybox "$t/bin/$a"
 	done
-	for m in $mods; do
-		f=$(find "$moddir/kernel" -name "$m.ko" | head -n1)
-		if [ -z "$f" ]; then
-			# built into this kernel? then there is nothing to load
-			grep -q "/$m.ko\$" "$moddir/modules.builtin" 2>/dev/null && continue
-			die "module $m.ko not found under $moddir/kernel"
-		fi
+	for f in $modpaths; do
 		cp "$f" "$t/modules/"
-		echo "$m" >> "$t/modules/order"
+		basename "$f" .ko >> "$t/modules/order"
 	done
 	cp "$here/init" "$t/init"
 	chmod 755 "$t/init"

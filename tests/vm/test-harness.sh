@@ -51,6 +51,17 @@ check "broken cases all fail" nonzero "0 passed, 7 failed" \
 check "parse errors fail" nonzero "0 passed, 1 failed" \
 	"^FAIL tests/vm/fixtures/parse-error.case:3: unknown directive 'EXPECTT'$" \
 	-- --native --binary $BT tests/vm/fixtures/parse-error.case
+MINIBT_KERNEL_RELEASE=6.1.0-57-amd64 check "KERNEL on 6.1: its cases and expectations" 0 "2 passed, 0 failed" \
+	'^PASS kernel:only before 6.12$' '^SKIP kernel:only from 6.12$' \
+	'needs kernel >=6.12: this is 6.1.0-57-amd64' "^PASS kernel:each kernel's frame$" \
+	-- --native --binary $BT tests/vm/fixtures/kernel.case
+MINIBT_KERNEL_RELEASE=6.12.117+deb12-amd64 check "KERNEL on 6.12: the others" nonzero "1 passed, 1 failed" \
+	'^SKIP kernel:only before 6.12$' '^PASS kernel:only from 6.12$' "^FAIL kernel:each kernel's frame$" \
+	"missing expected line matching regex: '        sk_skb_reason_drop" "EXPECT_NONE 'end' matches" \
+	-- --native --binary $BT tests/vm/fixtures/kernel.case
+check "a malformed KERNEL condition is a parse error" nonzero "0 passed, 1 failed" \
+	"^FAIL tests/vm/fixtures/kernel-parse-error.case:5: KERNEL needs a condition such as '<6.12'" \
+	-- --native --binary $BT tests/vm/fixtures/kernel-parse-error.case
 check "--filter selects" 0 "1 passed, 0 failed" '^PASS selftest:EXPECT_NONE$' \
 	-- --native --binary $BT --filter selftest:EXPECT_NONE tests/vm/selftest.case
 check "a missing binary fails clearly" nonzero "0 passed, 1 failed" 'cannot run /nonexistent/minibt' \
