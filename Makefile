@@ -20,7 +20,7 @@ LLVM_LDFLAGS := $(shell $(LLVM_CONFIG) --ldflags 2>/dev/null)
 BPF_CFLAGS   := $(shell pkg-config --cflags libbpf libelf 2>/dev/null)
 BPF_LIBS     := $(shell pkg-config --libs libbpf libelf 2>/dev/null)
 
-WARN     := -Wall -Wextra -Wno-unused-parameter -Wswitch
+WARN     := -Wall -Wextra -Wswitch
 CFLAGS   ?= -O2 -g
 CPPFLAGS += -I. -Ifrontend -Icodegen -Iruntime -Ibuild $(BPF_CFLAGS) -D_GNU_SOURCE
 ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11

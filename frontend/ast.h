@@ -18,6 +18,9 @@
 
 struct btf;
 
+/* a parameter a function must take (its table's signature) but does not use */
+#define UNUSED __attribute__((unused))
+
 /* ---------------------------------------------------------------- arena.c */
 /* All compile-time data lives in one arena, freed at once by main. */
 struct arena;
@@ -222,7 +225,7 @@ bool ty_is_agg(const struct type *t);
 const char *ty_name(struct arena *a, const struct type *t);
 
 /* k: module BTF and tracepoint formats (NULL: neither) */
-struct btf_ctx *btfc_open(struct arena *a, const char *path, struct kernel *k, char *err, size_t errlen);
+struct btf_ctx *btfc_open(struct arena *a, const char *path, struct kernel *k);
 void btfc_close(struct btf_ctx *b);
 /* "struct sock" / "union x" / "sock" (typedef) -> record type, or NULL */
 const struct type *btfc_record(struct btf_ctx *b, const char *kw, const char *name);

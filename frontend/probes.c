@@ -278,7 +278,7 @@ static const char *missing_args_field(struct hdr *s, const struct type *rec, con
 ** from the probe; true when none is left, the probe is then skipped
 ** whole (sema_check takes it out of the program).
 */
-static bool drop_missing(struct hdr *s, struct probe *p)
+static bool drop_missing(struct probe *p)
 {
 	int k = 0;
 	for (int i = 0; i < p->naps; i++) {
@@ -466,7 +466,7 @@ static void check_probe_header(struct hdr *s, struct probe *p)
 				   "not supported by minibt: mixing %s and %s attach points in one probe",
 				   probe_type_names[t0], probe_type_names[t]);
 	}
-	if (drop_missing(s, p))
+	if (drop_missing(p))
 		return;
 	/* attach points that are not there: an error for tracepoints (as
 	 * bpftrace 0.17), a warning for kprobe functions (they may be

@@ -217,14 +217,12 @@ struct enumval {
 	uint32_t order; /* the first in BTF order wins among equal names */
 };
 
-struct btf_ctx *btfc_open(struct arena *a, const char *path, struct kernel *k, char *err, size_t errlen)
+struct btf_ctx *btfc_open(struct arena *a, const char *path, struct kernel *k)
 {
 	struct btf_ctx *b = arena_alloc(a, sizeof(*b));
 	b->arena = a;
 	b->kernel = k;
 	b->path = arena_strdup(a, path ? path : VMLINUX_BTF);
-	(void)err;
-	(void)errlen;
 	return b;
 }
 

@@ -74,7 +74,7 @@ static void attach_error(struct session *s, const struct attach_point *ap, const
 /* ------------------------------------------------------------ expand */
 
 /* one target: the attach point as written (BEGIN, interval:s:1, ...) */
-static int expand_none(struct session *s, const struct attach_point *ap, struct names *out)
+static int expand_none(UNUSED struct session *s, const struct attach_point *ap, struct names *out)
 {
 	names_add(out, ap->raw);
 	return 0;
@@ -167,7 +167,7 @@ static void list_one(const char *kind, const char *name, const char *pat, FILE *
 }
 
 /* a kind -l does not list (it has no kernel names) */
-static int list_none(struct kernel *k, enum probe_type t, const char *pat, FILE *o)
+static int list_none(UNUSED struct kernel *k, UNUSED enum probe_type t, UNUSED const char *pat, UNUSED FILE *o)
 {
 	return 1;
 }
@@ -260,20 +260,20 @@ static int attach_perf(struct session *s, const struct attach_point *ap, struct 
 }
 
 static int attach_interval(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
-			   const struct names *targets)
+			   UNUSED const struct names *targets)
 {
 	return attach_perf(s, ap, prog, 1);
 }
 
 static int attach_profile(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
-			  const struct names *targets)
+			  UNUSED const struct names *targets)
 {
 	return attach_perf(s, ap, prog, libbpf_num_possible_cpus());
 }
 
 /* BEGIN, END: not attached, run_special runs them */
-static int attach_none(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
-		       const struct names *targets)
+static int attach_none(UNUSED struct session *s, UNUSED const struct attach_point *ap,
+		       UNUSED struct bpf_program *prog, UNUSED const struct names *targets)
 {
 	return 0;
 }
@@ -285,7 +285,7 @@ static struct bpf_link *link_kprobe(struct bpf_program *prog, const struct attac
 	return bpf_program__attach_kprobe_opts(prog, t, &ko);
 }
 
-static struct bpf_link *link_tracepoint(struct bpf_program *prog, const struct attach_point *ap, const char *t,
+static struct bpf_link *link_tracepoint(struct bpf_program *prog, UNUSED const struct attach_point *ap, const char *t,
 					uint64_t cookie)
 {
 	char cat[256];
@@ -353,7 +353,7 @@ int list_probes(struct kernel *k, const char *pattern, FILE *o)
 		missing += rc < 0;
 	}
 	if (!listed && missing) {
-		fprintf(stderr, "ERROR: tracefs is not mounted: mount -t tracefs tracefs /sys/kernel/tracing\n");
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "tracefs is not mounted: mount -t tracefs tracefs /sys/kernel/tracing");
 		return -1;
 	}
 	return 0;

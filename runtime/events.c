@@ -152,7 +152,7 @@ static int setup_output(struct session *s)
 	if (o->out_file) {
 		s->outf = fopen(o->out_file, "w");
 		if (!s->outf) {
-			fprintf(stderr, "ERROR: cannot write %s: %s\n", o->out_file, strerror(errno));
+			diag_now(DIAG_ERROR, NULL, NULL, NULL, "cannot write %s: %s", o->out_file, strerror(errno));
 			s->outf = NULL;
 			return -1;
 		}
@@ -203,7 +203,7 @@ static int start_child(struct session *s, int *gate)
 			_exit(127);
 		close(pfd[0]);
 		execl("/bin/sh", "sh", "-c", s->opt->cmd, (char *)NULL);
-		fprintf(stderr, "ERROR: cannot run %s: %s\n", s->opt->cmd, strerror(errno));
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "cannot run %s: %s", s->opt->cmd, strerror(errno));
 		_exit(127);
 	}
 	close(pfd[0]);
@@ -231,14 +231,14 @@ int events_run(struct session *s)
 	struct bpf_map *rbm = bpf_object__find_map_by_name(s->obj, s->img.ringbuf_name);
 	s->rb = ring_buffer__new(bpf_map__fd(rbm), on_event, s, NULL);
 	if (!s->rb) {
-		fprintf(stderr, "ERROR: cannot open the ring buffer: %s\n", strerror(errno));
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "cannot open the ring buffer: %s", strerror(errno));
 		return -1;
 	}
 	/* -p PID: the run ends when that process does, as bpftrace's */
 	if (s->opt->pid > 0) {
 		s->child_pidfd = (int)syscall(SYS_pidfd_open, s->opt->pid, 0);
 		if (s->child_pidfd < 0) {
-			fprintf(stderr, "ERROR: -p %d: %s\n", (int)s->opt->pid,
+			diag_now(DIAG_ERROR, NULL, NULL, NULL, "-p %d: %s", (int)s->opt->pid,
 				errno == ESRCH ? "no such process" : strerror(errno));
 			return -1;
 		}
@@ -254,7 +254,7 @@ int events_run(struct session *s)
 
 	int gate = -1;
 	if (s->opt->cmd && start_child(s, &gate) < 0) {
-		fprintf(stderr, "ERROR: cannot start %s: %s\n", s->opt->cmd, strerror(errno));
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "cannot start %s: %s", s->opt->cmd, strerror(errno));
 		return -1;
 	}
 	set_elapsed_base(s);

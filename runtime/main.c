@@ -200,12 +200,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return 0;
 	}
 	if (o->cmd && o->pid) {
-		fputs("ERROR: -c and -p can not be used together: trace a command you start (-c) or one already running (-p)\n", stderr);
+		diag_now(DIAG_ERROR, NULL, NULL, NULL,
+			 "-c and -p can not be used together: trace a command you start (-c) or one already running (-p)");
 		return -1;
 	}
 	if (!o->prog_text) {
 		if (i >= argc) {
-			fputs("ERROR: no program given: pass a script file, '-' for stdin, or -e 'program'\n\n", stderr);
+			diag_now(DIAG_ERROR, NULL, NULL, NULL, "no program given: pass a script file, '-' for stdin, or -e 'program'");
+			fputc('\n', stderr);
 			usage(stderr);
 			return -1;
 		}

@@ -54,14 +54,14 @@ static int read_source(struct session *s)
 	}
 	FILE *f = strcmp(o->prog_file, "-") ? fopen(o->prog_file, "r") : stdin;
 	if (!f) {
-		fprintf(stderr, "ERROR: failed to open %s: %s\n", o->prog_file, strerror(errno));
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "failed to open %s: %s", o->prog_file, strerror(errno));
 		return -1;
 	}
 	s->text = read_all(f, &len);
 	if (f != stdin)
 		fclose(f);
 	if (memchr(s->text, 0, len)) {
-		fprintf(stderr, "ERROR: %s is not a text file (it contains NUL bytes)\n", o->prog_file);
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "%s is not a text file (it contains NUL bytes)", o->prog_file);
 		return -1;
 	}
 	/* a #! line is a comment */
@@ -125,8 +125,7 @@ int session_compile(struct session *s)
 			goto out;
 		}
 	}
-	char err[256] = "";
-	s->btf = have_btf ? btfc_open(s->arena, btf_path, s->kernel, err, sizeof(err)) : NULL;
+	s->btf = have_btf ? btfc_open(s->arena, btf_path, s->kernel) : NULL;
 	struct sema_opts so = { .btf = s->btf, .pos = o->pos, .npos = o->npos,
 				.named = o->named, .nnamed = o->nnamed, .kernel = s->kernel };
 	if (sema_check(s->prog, &so, &s->diags) < 0)
@@ -313,8 +312,8 @@ static uint32_t ringbuf_bytes(void)
 int session_load(struct session *s)
 {
 	if (geteuid() != 0) {
-		fprintf(stderr, "ERROR: minibt needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs.\n"
-				"HINT: run it with sudo\n");
+		diag_now(DIAG_ERROR, NULL, NULL, "run it with sudo",
+			 "minibt needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs.");
 		return -1;
 	}
 	log_target = s;
@@ -327,8 +326,8 @@ int session_load(struct session *s)
 	s->obj = bpf_object__open_mem(s->img.elf, s->img.elf_len, &oo);
 	if (!s->obj) {
 		int err = -errno;
-		fprintf(stderr, "ERROR: libbpf could not open the generated object: %s\n%s", strerror(-err),
-			s->libbpf_log ? s->libbpf_log : "");
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "libbpf could not open the generated object: %s", strerror(-err));
+		fputs(s->libbpf_log ? s->libbpf_log : "", stderr);
 		return -1;
 	}
 	struct bpf_map *rb = bpf_object__find_map_by_name(s->obj, s->img.ringbuf_name);

@@ -28,9 +28,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	have_btf = access(VMLINUX_BTF, R_OK) == 0;
 	btf_arena = arena_new();
 	kern = kernel_open();
-	char err[256];
 	if (have_btf)
-		btf = btfc_open(btf_arena, NULL, kern, err, sizeof(err));
+		btf = btfc_open(btf_arena, NULL, kern);
 	devnull = fopen("/dev/null", "w");
 	return 0;
 }

@@ -23,4 +23,4 @@ esac
 rc=$?
 lost=$(sed -n 's/^Lost \([0-9]*\) events.*/\1/p' "$tmp/out" | tail -n1)
 [ -n "${BURST_DEBUG:-}" ] && { head -n 3 "$tmp/out"; tail -n 3 "$tmp/out"; cat "$tmp/err"; } >&2
-echo "lines=$(grep -cE '^[0-9]+ [0-9]+'$'\r''?$' "$tmp/out") lost=${lost:-0} rc=$rc"
+echo "lines=$(grep -cE '^[0-9]+ -?[0-9]+'$'\r''?$' "$tmp/out") lost=${lost:-0} rc=$rc"
