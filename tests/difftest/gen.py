@@ -34,6 +34,8 @@ KNOWN = {
                   "0.17 computes in that width and zero-extends",
     "negmax": "max() of only negative values: 0.17 prints a blank line for the entry",
     "minmax64": "min()/max() of a uint64 >= 2^63: 0.17 prints min signed, max as a blank line",
+    "bigmin": "min() of a value >= 2^32 (0.17 stores 0xffffffff - v): 0.17 prints a blank line",
+    "deadcount": "a keyless count() map never incremented: 0.17 prints '@m: 0', minibt a blank line",
     "tuplestr": "strings of different lengths in one tuple-key position: minibt truncates "
                 "them to the first one's length",
 }
@@ -235,8 +237,10 @@ class Gen:
                 vt = (lo, lo + span, r.choice([x for x in (1, 2, 5, 10, 100) if x <= span]))
             if kind == "max" and not self.known:   # negmax, minmax64
                 vt = r.choice([t for t in INT_TYPES if not t[1] and t[0] < 64])
-            if kind == "min" and not self.known:   # minmax64
-                vt = r.choice([t for t in INT_TYPES if t != (64, False)])
+            if kind == "min" and not self.known:   # minmax64, bigmin
+                vt = r.choice([(8, True), (16, True), (32, True), (8, False), (16, False)])
+            if kind == "count" and not spec and not self.known:   # deadcount
+                spec = [INT64]
             strs = {}
             self.maps[name] = (spec, kind, vt, strs)
         k = self.key(spec, strs)
