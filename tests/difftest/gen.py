@@ -36,6 +36,9 @@ KNOWN = {
     "minmax64": "min()/max() of a uint64 >= 2^63: 0.17 prints min signed, max as a blank line",
     "bigmin": "min() of a value >= 2^32 (0.17 stores 0xffffffff - v): 0.17 prints a blank line",
     "deadcount": "a keyless count() map never incremented: 0.17 prints '@m: 0', minibt a blank line",
+    "strcmpsign": "string == / != is uint64 in 0.17 (so ('a' != 'b') - 2 prints 2^64-1), int64 in minibt",
+    "strvarkey": "a string variable used as a map key, then hist(), then printf of the "
+                 "variable: 0.17 prints it empty (a 0.17 bug)",
     "tuplestr": "strings of different lengths in one tuple-key position: minibt truncates "
                 "them to the first one's length",
 }
@@ -140,7 +143,8 @@ class Gen:
         if c < 0.8:
             return "!%s" % self.cond(d - 1)
         if c < 0.9 and (self.svars or r.random() < 0.5):
-            return "(%s %s %s)" % (self.sexpr(), r.choice(["==", "!="]), self.sexpr())
+            e = "(%s %s %s)" % (self.sexpr(), r.choice(["==", "!="]), self.sexpr())
+            return e if self.known else "(int64)" + e   # strcmpsign
         a, _ = self.iexpr(d)
         return "(%s)" % a
 
@@ -208,6 +212,8 @@ class Gen:
             if t == STR and len(spec) > 1 and not self.known:   # tuplestr: one length
                 w = strs.setdefault(n, self.r.choice(WORDS))
                 parts.append('"%s"' % self.r.choice([x for x in WORDS if blen(x) == blen(w)]))
+            elif t == STR and not self.known:   # strvarkey
+                parts.append('"%s"' % self.r.choice(WORDS))
             elif t == STR:
                 parts.append(self.sexpr())
             elif t == INT64 and self.r.random() < 0.5:
