@@ -6,6 +6,7 @@
 #   make demo       build, then run scripts/tcpretrans.bt against a lossy link
 #   make asan       build ./minibt-asan with ASan+UBSan
 #   make bench      start-up / memory / per-event benchmarks against bpftrace
+#   make difftest   N random programs (SEED) under minibt and bpftrace 0.17 in the guest, compared
 
 LLVM_CONFIG ?= llvm-config-19
 CC          ?= cc
@@ -38,7 +39,7 @@ OBJ          := $(SRC:%.c=build/%.o) $(GEN_SRC:.c=.o)
 ASAN_OBJ     := $(SRC:%.c=build/asan/%.o) $(GEN_SRC:build/%.c=build/asan/gen/%.o)
 HDRS         := $(wildcard frontend/*.h codegen/*.h runtime/*.h frontend/*.def) build/parser.h
 
-.PHONY: all deps check check-host check-kernels check-vm demo asan bench fuzz frontend-sources codegen-sources llvm-cflags llvm-libs clean install uninstall
+.PHONY: all deps check check-host check-kernels check-vm demo asan bench difftest fuzz frontend-sources codegen-sources llvm-cflags llvm-libs clean install uninstall
 all: minibt
 
 build/parser.c build/parser.h: frontend/parser.y
@@ -108,6 +109,13 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	tests/bench/run
+
+# differential test against bpftrace 0.17 (tests/difftest/README.md)
+N    ?= 500
+SEED ?= $(shell date +%s)
+difftest: deps
+	$(MAKE) all
+	tests/difftest/run --seed $(SEED) --count $(N)
 
 # libFuzzer over the whole compiler, text to BPF object (FUZZ_SECONDS,
 # default 60; TARGET=frontend for pp + parser + sema alone)
