@@ -544,8 +544,11 @@ struct probe_kind {
 	const char *example;   /* timed: in hints */
 	bool cookie;           /* a bpf_cookie per target names it for `probe` */
 	bool func, retval, argn, args; /* builtins it gives meaning to */
+	const char *const *banned; /* functions it refuses (NULL-terminated) */
 };
 extern const struct probe_kind probe_kinds[PROBE__COUNT];
+/* is func one that kind t refuses to attach to (it could lock up the machine) */
+bool probe_banned(enum probe_type t, const char *func);
 
 /* for sema_check: parse and check the attach points, split tracepoint
  * probes, skip the missing; -1 when nothing is left */

@@ -69,6 +69,24 @@ static void parse_none(struct ap_parse *ps)
 			   "%s probe type requires 0 arguments", ps->prov);
 }
 
+/*
+** Kernel functions a kretprobe can lock the machine up on, and which the
+** kernel does not mark notrace: bpftrace 0.17's list (attached_probe.cpp),
+** refused with its words.
+*/
+static const char *const banned_kretprobes[] = {
+	"_raw_spin_lock", "_raw_spin_lock_irqsave", "_raw_spin_unlock_irqrestore",
+	"queued_spin_lock_slowpath", NULL,
+};
+
+bool probe_banned(enum probe_type t, const char *func)
+{
+	for (const char *const *b = probe_kinds[t].banned; b && *b; b++)
+		if (!strcmp(*b, func))
+			return true;
+	return false;
+}
+
 /* kprobe:FUNC, kretprobe:FUNC (globs) */
 static void parse_func(struct ap_parse *ps)
 {
@@ -87,6 +105,10 @@ static void parse_func(struct ap_parse *ps)
 			   "not supported by minibt: kprobe offsets");
 	}
 	ap->func = np >= 2 ? parts[np - 1] : "";
+	if (probe_banned(ap->type, ap->func))
+		diag_error(s->d, &ap->loc, arena_printf(s->a, "trace kprobe:%s, or a caller of it, instead", ap->func),
+			   "%s:%s can't be used as it might lock up your system.", probe_type_names[ap->type],
+			   ap->func);
 }
 
 /* tracepoint:CATEGORY:NAME (globs) */
@@ -169,7 +191,7 @@ const struct probe_kind probe_kinds[PROBE__COUNT] = {
 		.name = "kretprobe", .alias = "kr", .parse = parse_func, .expand = EXPAND_FUNCS,
 		.section = "kretprobe", .family = PROBE_KPROBE, .optional = true,
 		.missing = "function not found (not in this kernel, or inlined or notrace)",
-		.cookie = true, .func = true, .retval = true,
+		.cookie = true, .func = true, .retval = true, .banned = banned_kretprobes,
 	},
 	[PROBE_TRACEPOINT] = {
 		.name = "tracepoint", .alias = "t", .parse = parse_tracepoint, .expand = EXPAND_TRACEPOINTS,

@@ -108,9 +108,20 @@ static int expand_funcs(struct session *s, const struct attach_point *ap, struct
 			free(all);
 			return -1;
 		}
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			if (probe_banned(ap->type, all[i])) {
+				diag_now(DIAG_WARNING, &s->src, &ap->loc, NULL,
+					 "%s:%s left out: it might lock up your system", probe_type_names[ap->type], all[i]);
+				continue;
+			}
 			names_add(out, all[i]);
+		}
 		free(all);
+		if (!out->n) {
+			attach_error(s, ap, NULL, "No matches for %s '%s' that can be traced safely",
+				     probe_type_names[ap->type], ap->func);
+			return -1;
+		}
 		return 0;
 	}
 	bool found = bsearch(&ap->func, all, (size_t)n, sizeof(char *), cmp_str) != NULL;
