@@ -159,11 +159,8 @@ static void ident(struct sema *s, struct node *n)
 		set_const(n, v);
 		return;
 	}
-	const char *sug = diag_suggest(n->name, builtin_names, BUILTIN__COUNT);
-	char hint[128];
-	if (sug)
-		snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
-	err(s, &n->loc, sug ? hint : "variables start with $ ($x), maps with @ (@x); enum constants come from kernel BTF",
+	const char *hint = did_you_mean(s, n->name, builtin_names, BUILTIN__COUNT);
+	err(s, &n->loc, hint ? hint : "variables start with $ ($x), maps with @ (@x); enum constants come from kernel BTF",
 	    "Unknown identifier: '%s'", n->name);
 	n->ty = ty_none();
 }
@@ -294,17 +291,9 @@ static void field(struct sema *s, struct node *n)
 	if (!mt) {
 		const char *names[512];
 		int k = btfc_member_names(s->btf, rec, names, 512);
-		const char *sug = diag_suggest(n->name, names, k);
-		char hint[160];
-		if (sug)
-			snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
-		struct loc l = n->name_loc;
-		if (rec->fnames)
-			err(s, &l, sug ? hint : NULL, "Struct/union of type '%s' does not contain a field named '%s'",
-			    rec->name ? rec->name : "args", n->name);
-		else
-			err(s, &l, sug ? hint : NULL, "Struct/union of type '%s' does not contain a field named '%s'",
-			    tn(s, rec), n->name);
+		err(s, &n->name_loc, did_you_mean(s, n->name, names, k),
+		    "Struct/union of type '%s' does not contain a field named '%s'",
+		    rec->fnames ? (rec->name ? rec->name : "args") : tn(s, rec), n->name);
 		n->ty = ty_none();
 		return;
 	}

@@ -727,11 +727,7 @@ static void call_unknown(struct sema *s, struct node *n)
 				sema_expr(s, a);
 			return;
 		}
-	const char *sug = diag_suggest(n->name, func_names, FUNC__COUNT);
-	char hint[128];
-	if (sug)
-		snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
-	err(s, &n->name_loc, sug ? hint : NULL, "Unknown function: %s", n->name);
+	err(s, &n->name_loc, did_you_mean(s, n->name, func_names, FUNC__COUNT), "Unknown function: %s", n->name);
 	for (struct node *a = n->args; a; a = a->next)
 		if (a->kind != N_MAP)
 			sema_expr(s, a);

@@ -32,6 +32,13 @@ struct sema {
 	struct scope vars;
 };
 
+/* "did you mean 'x'?" for the closest of cands, or NULL */
+static inline const char *did_you_mean(struct sema *s, const char *name, const char *const *cands, int n)
+{
+	const char *sug = diag_suggest(name, cands, n);
+	return sug ? arena_printf(s->a, "did you mean '%s'?", sug) : NULL;
+}
+
 /* diagnostics, given in the reporting pass only */
 static inline void err(struct sema *s, const struct loc *l, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
