@@ -276,17 +276,20 @@ int map_fd(struct session *s, int map_id)
 /*
 ** The ring buffer every event goes through. bpftrace 0.17 gives each CPU
 ** a perf buffer of BPFTRACE_PERF_RB_PAGES pages (default 64, 256 KiB);
-** minibt's one BPF ring buffer is shared by all CPUs, sized for bursts:
-** 8 MiB per possible CPU (a 200,000-line printf burst from one CPU needs
-** ~5 MiB while the reader is busy writing lines), at most 1/32 of RAM and
-** 256 MiB, at least 1 MiB; a power of two, as the kernel wants. The
-** memory is the kernel's (memlock/memcg), and user space maps only the
-** pages records were written to. BPFTRACE_PERF_RB_PAGES sets the pages
-** per CPU instead, as in bpftrace.
+** minibt's one BPF ring buffer is shared by all CPUs and sized for bursts:
+** 2 MiB per possible CPU, at least 8 MiB, at most 1/32 of RAM and 256 MiB;
+** a power of two, as the kernel wants. Measured in the TCG guest (2 CPUs),
+** a 200,000-line printf burst from one CPU is delivered whole from 4 MiB
+** up (2 MiB: 66% of it), so the default has twice that. The memory is the
+** kernel's, but the kernel maps all of it into the reader, twice (the
+** wrap-around mapping): 8 MiB adds 16 MiB to the tracer's RSS.
+** BPFTRACE_PERF_RB_PAGES sets the pages per CPU instead, as in bpftrace.
 */
 static uint32_t ringbuf_bytes(void)
 {
-	uint64_t ncpu = (uint64_t)libbpf_num_possible_cpus(), want = (8ULL << 20) * ncpu;
+	uint64_t ncpu = (uint64_t)libbpf_num_possible_cpus(), want = (2ULL << 20) * ncpu;
+	if (want < (8ULL << 20))
+		want = 8ULL << 20;
 	const char *env = getenv("BPFTRACE_PERF_RB_PAGES");
 	if (env && *env) {
 		char *e;
