@@ -353,7 +353,7 @@ static void define_maps(struct cg *g)
 		abort();
 	for (int i = 0; i < p->nmaps; i++) {
 		struct image_map *l = &img->maps[i];
-		cg_map_layout(p->maps[i], l);
+		cg_map_layout(p->maps[i], g->o->map_keys_max, l);
 		g->mapg[i] = cg_define_map(g, l->bpf_name, l->type, l->max_entries, l->key_size, l->value_size);
 	}
 	g->ringbuf = cg_define_map(g, "events", MT_RINGBUF, RINGBUF_SIZE, 0, 0);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include "codegen.h"
 
-#define MAP_MAX_ENTRIES 4096
+#define MAP_MAX_ENTRIES 4096 /* bpftrace's default BPFTRACE_MAP_KEYS_MAX */
 
 /*
 ** Key: the key type's bytes, or a u64 0 for a map without a key; hist
@@ -19,7 +19,7 @@
 ** aggregation (count/sum/hist/lhist: s64; min/max: {s64 v; u64 set};
 ** avg/stats: {s64 total; u64 count}), else the value type's bytes.
 */
-void cg_map_layout(const struct mapinfo *m, struct image_map *l)
+void cg_map_layout(const struct mapinfo *m, uint32_t max_entries, struct image_map *l)
 {
 	memset(l, 0, sizeof(*l));
 	int k = snprintf(l->bpf_name, sizeof(l->bpf_name), "m%d_", m->id);
@@ -33,7 +33,7 @@ void cg_map_layout(const struct mapinfo *m, struct image_map *l)
 	l->kind = m->val->kind;
 	l->percpu = m->percpu;
 	l->type = m->percpu ? MT_PERCPU_HASH : MT_HASH;
-	l->max_entries = MAP_MAX_ENTRIES;
+	l->max_entries = max_entries ? max_entries : MAP_MAX_ENTRIES;
 	bool bucket = l->kind == TY_HIST || l->kind == TY_LHIST;
 	if (bucket)
 		l->key_size = (m->key ? (m->key->size + 7) / 8 * 8 : 0) + 8;

@@ -57,7 +57,7 @@ struct image_map {
 };
 
 /* the layout of user map m (codegen/cg_layout.c) */
-void cg_map_layout(const struct mapinfo *m, struct image_map *l);
+void cg_map_layout(const struct mapinfo *m, uint32_t max_entries, struct image_map *l);
 
 struct image {
 	void *elf;
@@ -88,6 +88,7 @@ struct cg_opts {
 	int dump;             /* CG_DUMP_* bits */
 	const char *src_path; /* file named in line info (for verifier logs) */
 	int opt_level;        /* 0 or 2 */
+	uint32_t map_keys_max; /* entries of each user map (0: 4096) */
 	int bad_line;         /* tests: the first statement on this script line
 			       * also loads through a scalar, which the verifier
 			       * rejects (MINIBT_DEBUG_VERIFIER_LINE) */

@@ -310,7 +310,7 @@ static int attach_each(struct session *s, const struct attach_point *ap, struct 
 		       const struct names *targets,
 		       struct bpf_link *(*link)(struct bpf_program *, const struct attach_point *, const char *, uint64_t))
 {
-	for (int i = 0; i < targets->n; i++) {
+	for (int i = 0; i < targets->n && !out_stopped(&s->out); i++) {
 		const char *t = targets->v[i];
 		char name[600];
 		snprintf(name, sizeof(name), "%s:%s", probe_type_names[ap->type], t);
@@ -413,7 +413,8 @@ int count_targets(struct session *s)
 int attach_all(struct session *s)
 {
 	struct plan *plans = s->plans;
-	for (int i = 0; i < s->nplans; i++) {
+	/* a signal ends attaching: the caller detaches what is attached */
+	for (int i = 0; i < s->nplans && !out_stopped(&s->out); i++) {
 		const struct attach_point *ap = plans[i].ap;
 		struct bpf_program *prog = prog_of(s, plans[i].p);
 		if (!prog || attach_kinds[ap->type].attach(s, ap, prog, &plans[i].targets) < 0) {

@@ -52,7 +52,9 @@ static int stack_cb(void *arg, int64_t id, uint64_t *ips, int max)
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
-	if (size < 8 || s->exiting)
+	if (size >= 8 && s->skipping && !s->exiting)
+		s->skipped++;
+	if (size < 8 || s->exiting || s->skipping)
 		return ++s->batch >= EV_BATCH ? -ENOBUFS : 0;
 	uint64_t id;
 	memcpy(&id, data, 8);
@@ -75,7 +77,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		mapout_print(&s->out, &img->maps[e->map], map_fd(s, e->map), e->top, e->div);
 		break;
 	case EV_CLEAR:
-		mapout_clear(&img->maps[e->map], map_fd(s, e->map));
+		mapout_clear(&s->out, &img->maps[e->map], map_fd(s, e->map));
 		break;
 	case EV_ZERO:
 		mapout_zero(&s->out, &img->maps[e->map], map_fd(s, e->map));
@@ -111,11 +113,26 @@ int events_drain(struct session *s)
 	return r == -ENOBUFS;
 }
 
-/* everything left, once the probes are detached (nothing refills it) */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+** Everything left, once the probes are detached (nothing refills it).
+** After a signal the user wants the run to end: what is left is printed
+** for at most a second (a full ring buffer is ~200,000 lines, seconds on
+** a slow terminal), then read without printing and reported as lost, as
+** is everything after a second signal.
+*/
 static void drain_all(struct session *s)
 {
-	while (events_drain(s))
-		;
+	while (events_drain(s)) {
+		if (out_stopped(&s->out) || (s->signal_ms && now_ms() - s->signal_ms > 1000))
+			s->skipping = true;
+	}
 }
 
 static uint64_t lost_events(struct session *s)
@@ -227,6 +244,7 @@ int events_run(struct session *s)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	s->out.sigfd = s->sigfd;
 
 	struct bpf_map *rbm = bpf_object__find_map_by_name(s->obj, s->img.ringbuf_name);
 	s->rb = ring_buffer__new(bpf_map__fd(rbm), on_event, s, NULL);
@@ -281,16 +299,25 @@ int events_run(struct session *s)
 	fds[nfds++] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
 	if (s->child_pidfd >= 0)
 		fds[nfds++] = (struct pollfd){ .fd = s->child_pidfd, .events = POLLIN };
-	while (!s->exiting) {
+	/* a signal read while printing a map (out.stop) ends the run with
+	 * what it printed; one read here ends the tracing and the maps are
+	 * still printed at exit, unless another signal comes */
+	bool printing_stopped = false;
+	while (!s->exiting && !s->out.stop) {
 		int r = poll(fds, (nfds_t)nfds, -1);
 		if (r < 0 && errno != EINTR)
 			break;
 		if (fds[0].revents)
 			events_drain(s);
+		if (s->out.stop) {
+			printing_stopped = true;
+			break;
+		}
 		if (fds[1].revents) {
 			struct signalfd_siginfo si;
 			while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
 				;
+			s->signal_ms = now_ms();
 			break;
 		}
 		if (nfds > 2 && fds[2].revents) {
@@ -301,8 +328,13 @@ int events_run(struct session *s)
 		}
 	}
 	/* detach first so no new events race END's output */
-	events_drain(s);
+	if (!s->out.stop)
+		events_drain(s);
 	detach_all(s);
+	if (s->out.stop && !s->signal_ms)
+		s->signal_ms = now_ms();
+	if (!printing_stopped) /* a signal during attach or drain */
+		s->out.stop = false;
 	/* after exit(), records that raced the detach are dropped too, as
 	** bpftrace ignores events once it finalizes */
 	if (s->exiting)
@@ -316,7 +348,7 @@ int events_run(struct session *s)
 	if (fdv)
 		mapout_print_all(&s->out, s->img.maps, s->img.nmaps, fdv);
 	free(fdv);
-	uint64_t lost = lost_events(s);
+	uint64_t lost = lost_events(s) + s->skipped;
 	/* as bpftrace's output::lost_events: on the output stream */
 	if (lost && s->opt->format == OUT_JSON)
 		fprintf(s->outf, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n",

@@ -23,6 +23,7 @@
 ** JSON: {"type": "map"|"hist"|"stats", "data": {"@name": {"k1,k2": v}}},
 ** or {"@name": v} without keys; an empty map prints nothing.
 */
+#include <errno.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <stdlib.h>
@@ -115,60 +116,188 @@ static void mapout_merge(enum ty_kind k, const uint8_t *raw, int ncpu,
 		memcpy(outv + 8, &b, 8);
 }
 
+/*
+** A snapshot of a map: its keys and raw (per-CPU) values, read in one
+** bounded pass. The probes may be writing the map while we read it, and
+** our own syscalls may fire them (a sys_enter probe counts every lookup
+** we make), so a walk must not follow the map as it grows: at most
+** max_entries keys are taken, read by BPF_MAP_LOOKUP_BATCH where the
+** kernel has it (5.6+: one syscall per few thousand keys), else by
+** get_next_key, which restarts from the first key when the key it was
+** given has been deleted meanwhile: duplicates are dropped afterwards.
+** A signal (c->sigfd) ends the walk early: what was read is kept.
+*/
+struct snap {
+	uint32_t ksz, rsz;  /* key bytes, raw value bytes (all CPUs) */
+	size_t n, cap;
+	uint8_t *keys, *vals;
+};
+
+static int snap_grow(struct snap *sn, size_t want)
+{
+	if (want <= sn->cap)
+		return 0;
+	size_t cap = sn->cap ? sn->cap : 64;
+	while (cap < want)
+		cap *= 2;
+	uint8_t *k = realloc(sn->keys, cap * sn->ksz);
+	if (!k)
+		return -1;
+	sn->keys = k;
+	uint8_t *v = realloc(sn->vals, cap * sn->rsz);
+	if (!v)
+		return -1;
+	sn->vals = v;
+	sn->cap = cap;
+	return 0;
+}
+
+static const struct snap *snap_sort_arg;
+
+static int snap_idx_cmp(const void *a, const void *b)
+{
+	const struct snap *sn = snap_sort_arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int r = memcmp(sn->keys + x * sn->ksz, sn->keys + y * sn->ksz, sn->ksz);
+
+	return r ? r : (x > y) - (x < y);
+}
+
+/* drop repeated keys (get_next_key restarts), keeping the first read */
+static void snap_dedup(struct snap *sn)
+{
+	size_t *ix = malloc(sn->n * sizeof(*ix)), w = 0;
+	uint8_t *k, *v;
+
+	if (sn->n < 2 || !ix) {
+		free(ix);
+		return;
+	}
+	for (size_t i = 0; i < sn->n; i++)
+		ix[i] = i;
+	snap_sort_arg = sn;
+	qsort(ix, sn->n, sizeof(*ix), snap_idx_cmp);
+	k = malloc(sn->n * sn->ksz);
+	v = malloc(sn->n * sn->rsz);
+	if (!k || !v) {
+		free(k), free(v), free(ix);
+		return;
+	}
+	for (size_t i = 0; i < sn->n; i++) {
+		if (i && !memcmp(sn->keys + ix[i] * sn->ksz, sn->keys + ix[i - 1] * sn->ksz, sn->ksz))
+			continue;
+		memcpy(k + w * sn->ksz, sn->keys + ix[i] * sn->ksz, sn->ksz);
+		memcpy(v + w * sn->rsz, sn->vals + ix[i] * sn->rsz, sn->rsz);
+		w++;
+	}
+	free(sn->keys), free(sn->vals), free(ix);
+	sn->keys = k, sn->vals = v, sn->n = w, sn->cap = sn->n;
+}
+
+/* BPF_MAP_LOOKUP_BATCH; 1 when the kernel (or map type) has no batch ops */
+static int snap_batch(struct out_ctx *c, int fd, uint32_t max, struct snap *sn)
+{
+	uint8_t in[64], out[64]; /* the batch token: a bucket index, at most a key */
+	uint32_t chunk = max < 4096 ? (max ? max : 1) : 4096;
+	bool first = true;
+
+	for (;;) {
+		uint32_t cnt = chunk;
+		if (sn->n + cnt > max)
+			cnt = max - sn->n;
+		if (!cnt || snap_grow(sn, sn->n + cnt) < 0)
+			return 0;
+		int r = bpf_map_lookup_batch(fd, first ? NULL : in, out, sn->keys + sn->n * sn->ksz,
+					     sn->vals + sn->n * sn->rsz, &cnt, NULL);
+		int e = r < 0 ? errno : 0;
+		if (r < 0 && e != ENOENT) {
+			if (e == ENOSPC && cnt == 0 && chunk < max) {
+				chunk *= 2; /* a bucket larger than the chunk */
+				continue;
+			}
+			return first && !sn->n ? 1 : 0;
+		}
+		sn->n += cnt;
+		if (e == ENOENT || out_stopped(c))
+			return 0;
+		memcpy(in, out, sizeof(in));
+		first = false;
+	}
+}
+
+static int snap_read(struct out_ctx *c, const struct image_map *m, int fd, struct snap *sn)
+{
+	int ncpu = m->percpu ? mapout_ncpus(c) : 1;
+	uint32_t max = m->max_entries;
+	uint8_t *prev;
+
+	memset(sn, 0, sizeof(*sn));
+	sn->ksz = m->key_size;
+	sn->rsz = m->percpu ? ncpu * ((m->value_size + 7) & ~7u) : m->value_size;
+	if (!sn->ksz || !sn->rsz)
+		return -1;
+	if (!max) {
+		struct bpf_map_info info = { 0 };
+		uint32_t len = sizeof(info);
+		max = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.max_entries : 0;
+	}
+	if (m->key_size <= 64 && snap_batch(c, fd, max, sn) == 0)
+		return 0;
+	sn->n = 0;
+	if (!(prev = calloc(1, sn->ksz)))
+		return -1;
+	for (uint32_t i = 0; i < max; i++) {
+		if (snap_grow(sn, sn->n + 1) < 0)
+			break;
+		uint8_t *k = sn->keys + sn->n * sn->ksz;
+		if (bpf_map_get_next_key(fd, sn->n ? prev : NULL, k) != 0)
+			break;
+		memcpy(prev, k, sn->ksz);
+		if (bpf_map_lookup_elem(fd, k, sn->vals + sn->n * sn->rsz) == 0)
+			sn->n++;
+		if ((i & 255) == 255 && out_stopped(c))
+			break;
+	}
+	free(prev);
+	snap_dedup(sn);
+	return 0;
+}
+
+static void snap_free(struct snap *sn)
+{
+	free(sn->keys);
+	free(sn->vals);
+}
+
 /* read every entry of the map into v; -1 on allocation failure */
 static int mapout_read(struct out_ctx *c, const struct image_map *m, int fd,
 		       struct mview *v)
 {
-	uint32_t ksz = m->key_size, vsz = m->value_size;
-	bool percpu = m->percpu;
-	int ncpu;
-	uint8_t *key, *next, *raw;
-	size_t cap = 0;
-	int err = 0;
+	struct snap sn;
+	int err;
 
-	ncpu = percpu ? mapout_ncpus(c) : 1;
 	memset(v, 0, sizeof(*v));
 	v->m = m;
 	v->vk = m->kind;
-	v->ksz = ksz;
+	v->ksz = m->key_size;
 	v->usz = m->key ? m->key->size : 0;
-	v->vsz = vsz;
-	v->csz = vsz;
-	v->stride = (ksz + vsz + 7) & ~(size_t)7;
-	key = calloc(1, ksz);
-	next = calloc(1, ksz);
-	raw = calloc(ncpu, (vsz + 7) & ~7u);
-	if (!key || !next || !raw) {
+	v->vsz = m->value_size;
+	v->csz = m->value_size;
+	v->stride = (v->ksz + v->vsz + 7) & ~(size_t)7;
+	err = snap_read(c, m, fd, &sn);
+	if (!err && sn.n && !(v->rows = calloc(sn.n, v->stride)))
 		err = -1;
-		goto out;
-	}
-	for (int r = bpf_map_get_next_key(fd, NULL, next); r == 0;
-	     r = bpf_map_get_next_key(fd, key, next)) {
-		uint8_t *row, *t;
+	for (size_t i = 0; !err && i < sn.n; i++) {
+		uint8_t *row = v->rows + i * v->stride;
 
-		if (bpf_map_lookup_elem(fd, next, raw) == 0) {
-			if (v->n == cap) {
-				cap = cap ? 2 * cap : 64;
-				row = realloc(v->rows, cap * v->stride);
-				if (!row) {
-					err = -1;
-					goto out;
-				}
-				v->rows = row;
-			}
-			row = v->rows + v->n++ * v->stride;
-			memcpy(row, next, ksz);
-			if (percpu)
-				mapout_merge(v->vk, raw, ncpu, vsz, row + ksz);
-			else
-				memcpy(row + ksz, raw, vsz);
-		}
-		t = key, key = next, next = t;
+		memcpy(row, sn.keys + i * sn.ksz, sn.ksz);
+		if (m->percpu)
+			mapout_merge(v->vk, sn.vals + i * sn.rsz, mapout_ncpus(c), v->vsz, row + v->ksz);
+		else
+			memcpy(row + v->ksz, sn.vals + i * sn.rsz, v->vsz);
+		v->n++;
 	}
-out:
-	free(key);
-	free(next);
-	free(raw);
+	snap_free(&sn);
 	return err;
 }
 
@@ -556,6 +685,8 @@ static void mapout_print_hist(struct out_ctx *c, struct mview *v, uint64_t top,
 	if (json && ng)
 		mapout_json_head(c->out, v, "hist");
 	for (size_t i = first; i < ng; i++) {
+		if (((i - first) & 63) == 63 && out_stopped(c))
+			break; /* a signal: whole entries only */
 		if (i > first)
 			fputs(json ? ", " : "\n", c->out);
 		mapout_key(c, c->out, v, g[i].key, json);
@@ -595,6 +726,8 @@ static void mapout_print_rows(struct out_ctx *c, struct mview *v, uint64_t top,
 	for (size_t i = first; i < v->n; i++) {
 		const uint8_t *row = v->rows + i * v->stride;
 
+		if (((i - first) & 1023) == 1023 && out_stopped(c))
+			break; /* a signal: whole entries only */
 		if (i > first)
 			fputs(delim, c->out);
 		mapout_key(c, c->out, v, row, json);
@@ -650,7 +783,7 @@ void mapout_print_all(struct out_ctx *c, const struct image_map *maps, int nmaps
 	for (int i = 0; i < nmaps; i++)
 		v[i] = &maps[i];
 	qsort(v, nmaps, sizeof(*v), mapout_name_cmp);
-	for (int i = 0; i < nmaps; i++)
+	for (int i = 0; i < nmaps && !out_stopped(c); i++)
 		if (fds[v[i]->id] >= 0)
 			mapout_print(c, v[i], fds[v[i]->id], 0, 0);
 	free(v);
@@ -713,35 +846,31 @@ void mapout_printmap(struct out_ctx *c, const struct image_map *m, int fd,
 	free(v.rows);
 }
 
-/* clear(): delete every key */
-void mapout_clear(const struct image_map *m, int fd)
+/* clear(): delete the keys of one snapshot (keys the probes add meanwhile
+** stay: a clear() is one pass, not a race with them) */
+void mapout_clear(struct out_ctx *c, const struct image_map *m, int fd)
 {
-	uint8_t *key;
+	struct snap sn;
 
-	if (!(key = calloc(1, m->key_size)))
-		return;
-	while (bpf_map_get_next_key(fd, NULL, key) == 0)
-		if (bpf_map_delete_elem(fd, key) != 0)
-			break;
-	free(key);
+	if (snap_read(c, m, fd, &sn) == 0 && sn.n) {
+		uint32_t cnt = (uint32_t)sn.n;
+		/* a key the probes deleted meanwhile ends the batch (ENOENT) */
+		if (bpf_map_delete_batch(fd, sn.keys, &cnt, NULL) < 0)
+			for (size_t i = cnt; i < sn.n; i++)
+				bpf_map_delete_elem(fd, sn.keys + i * sn.ksz);
+	}
+	snap_free(&sn);
 }
 
-/* zero(): every key stays, with all-zero values on every CPU */
+/* zero(): every key of one snapshot stays, all-zero on every CPU */
 void mapout_zero(struct out_ctx *c, const struct image_map *m, int fd)
 {
-	uint8_t *key, *next, *zero, *t;
+	struct snap sn;
 
-	key = calloc(1, m->key_size);
-	next = calloc(1, m->key_size);
-	zero = calloc(m->percpu ? mapout_ncpus(c) : 1, (m->value_size + 7) & ~7u);
-	if (key && next && zero) {
-		for (int r = bpf_map_get_next_key(fd, NULL, next); r == 0;
-		     r = bpf_map_get_next_key(fd, key, next)) {
-			bpf_map_update_elem(fd, next, zero, BPF_EXIST);
-			t = key, key = next, next = t;
-		}
+	if (snap_read(c, m, fd, &sn) == 0 && sn.n) {
+		memset(sn.vals, 0, sn.n * sn.rsz);
+		for (size_t i = 0; i < sn.n; i++)
+			bpf_map_update_elem(fd, sn.keys + i * sn.ksz, sn.vals + i * sn.rsz, BPF_EXIST);
 	}
-	free(key);
-	free(next);
-	free(zero);
+	snap_free(&sn);
 }

@@ -38,7 +38,10 @@
 #define MINIBT_OUTPUT_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 #include "codegen.h"
 
 enum out_format { OUT_TEXT, OUT_JSON };
@@ -53,7 +56,23 @@ struct out_ctx {
 	int (*stack)(void *arg, int64_t id, uint64_t *ips, int max);
 	void *stack_arg;
 	int ncpus; /* possible CPUs, for per-CPU map values */
+	/* SIGINT/TERM/HUP arrive here (a non-blocking signalfd, > 0 when
+	 * set); a long map walk or print looks at it and stops early */
+	int sigfd;
+	bool stop;  /* a signal was read: end what is being done */
 };
+
+/* has a signal asked us to stop? (latched in c->stop) */
+static inline bool out_stopped(struct out_ctx *c)
+{
+	struct signalfd_siginfo si;
+
+	if (!c)
+		return false;
+	if (!c->stop && c->sigfd > 0 && read(c->sigfd, &si, sizeof(si)) == sizeof(si))
+		c->stop = true;
+	return c->stop;
+}
 
 /* printf(): render ev (kind EV_PRINTF) from the payload bytes */
 void fmt_printf(struct out_ctx *c, const struct event *ev, const uint8_t *payload);
@@ -92,7 +111,7 @@ void mapout_print_all(struct out_ctx *c, const struct image_map *maps, int nmaps
 void mapout_printmap(struct out_ctx *c, const struct image_map *m, int fd,
 		     const struct event *ev);
 /* zero all values / delete all keys of a map (clear(), zero()) */
-void mapout_clear(const struct image_map *m, int fd);
+void mapout_clear(struct out_ctx *c, const struct image_map *m, int fd);
 void mapout_zero(struct out_ctx *c, const struct image_map *m, int fd);
 
 #endif

@@ -90,6 +90,9 @@ struct session {
 	char **probe_names; /* static (per probe) then dynamic (per target) */
 	int nprobe_names, capprobe_names;
 	int batch;          /* records handled in this events_drain */
+	int64_t signal_ms;  /* CLOCK_MONOTONIC ms when a signal ended the tracing */
+	bool skipping;      /* records are read, not printed: counted as lost */
+	uint64_t skipped;
 	int sigfd;
 	pid_t child;
 	int child_pidfd;

@@ -140,6 +140,17 @@ int session_compile(struct session *s)
 	const char *bad = getenv("MINIBT_DEBUG_VERIFIER_LINE"); /* tests of the report below */
 	if (bad)
 		co.bad_line = atoi(bad);
+	const char *keys = getenv("BPFTRACE_MAP_KEYS_MAX");
+	if (keys && *keys) {
+		char *e;
+		unsigned long long v = strtoull(keys, &e, 10);
+		if (*e || !v || v > UINT32_MAX || keys[0] == '-') {
+			diag_now(DIAG_ERROR, NULL, NULL, "give it a number of keys from 1 to 4294967295, e.g. BPFTRACE_MAP_KEYS_MAX=100000",
+				 "Env var 'BPFTRACE_MAP_KEYS_MAX' did not contain a valid uint64_t, or was zero-valued.");
+			goto out;
+		}
+		co.map_keys_max = (uint32_t)v;
+	}
 	if (o->dump & DUMP_IR)
 		co.dump |= CG_DUMP_IR;
 	if (o->dump & DUMP_BPF)

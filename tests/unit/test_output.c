@@ -579,7 +579,7 @@ static struct image_map *mkmap(struct prog *g, const char *name, const struct ty
 	m->key = key;
 	m->val = val;
 	m->percpu = is_agg(val->kind); /* as sema decides */
-	cg_map_layout(m, l);
+	cg_map_layout(m, 0, l);
 	g->fds[i] = bpf_map_create(l->type, NULL, l->key_size, l->value_size, l->max_entries, NULL);
 	if (g->fds[i] < 0) {
 		perror("bpf_map_create");
@@ -883,11 +883,11 @@ static void test_map_print(enum out_format f, const char *exp)
 	print1(&k.c, &g, "v", 0, 10);
 	print1(&k.c, &g, "e", 0, 0);
 	print1(&k.c, &g, "st", 1, 0);
-	mapout_clear(a, g.fds[a->id]);
-	mapout_clear(h, g.fds[h->id]);
-	mapout_clear(s, g.fds[s->id]);
-	mapout_clear(v, g.fds[v->id]);
-	mapout_clear(st, g.fds[st->id]);
+	mapout_clear(NULL, a, g.fds[a->id]);
+	mapout_clear(NULL, h, g.fds[h->id]);
+	mapout_clear(NULL, s, g.fds[s->id]);
+	mapout_clear(NULL, v, g.fds[v->id]);
+	mapout_clear(NULL, st, g.fds[st->id]);
 	mapout_print_all(&k.c, g.im, g.nmaps, g.fds);
 	cap_check(&k, f == OUT_JSON ? "maps print json" : "maps print", exp);
 	free_prog(&g);
