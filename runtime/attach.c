@@ -343,7 +343,7 @@ static int attach_tracepoint(struct session *s, const struct attach_point *ap, s
 const struct attach_kind attach_kinds[PROBE__COUNT] = {
 	[PROBE_BEGIN] = { .expand = expand_none, .list = list_none, .attach = attach_none },
 	[PROBE_END] = { .expand = expand_none, .list = list_none, .attach = attach_none },
-	[PROBE_KPROBE] = { .expand = expand_funcs, .list = list_funcs, .attach = attach_kprobe },
+	[PROBE_KPROBE] = { .expand = expand_funcs, .list = list_funcs, .attach = attach_kprobe, .newest_first = true },
 	[PROBE_KRETPROBE] = { .expand = expand_funcs, .list = list_none, .attach = attach_kprobe },
 	[PROBE_TRACEPOINT] = { .expand = expand_tracepoints, .list = list_tracepoints, .attach = attach_tracepoint },
 	[PROBE_INTERVAL] = { .expand = expand_none, .list = list_none, .attach = attach_interval },
@@ -413,9 +413,14 @@ int count_targets(struct session *s)
 int attach_all(struct session *s)
 {
 	struct plan *plans = s->plans;
-	/* a signal ends attaching: the caller detaches what is attached */
-	for (int i = 0; i < s->nplans && !out_stopped(&s->out); i++) {
+	/* a signal ends attaching: the caller detaches what is attached.
+	 * First the oldest-first kinds in script order, then the others
+	 * last to first (see attach_kind.newest_first) */
+	for (int j = 0; j < 2 * s->nplans && !out_stopped(&s->out); j++) {
+		int i = j < s->nplans ? j : 2 * s->nplans - 1 - j;
 		const struct attach_point *ap = plans[i].ap;
+		if (attach_kinds[ap->type].newest_first != (j >= s->nplans))
+			continue;
 		struct bpf_program *prog = prog_of(s, plans[i].p);
 		if (!prog || attach_kinds[ap->type].attach(s, ap, prog, &plans[i].targets) < 0) {
 			plans_free(s);

@@ -60,6 +60,11 @@ struct attach_kind {
 	/* links for the targets (BEGIN/END: none, run_special runs them) */
 	int (*attach)(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
 		      const struct names *targets);
+	/* the kernel runs this kind's handlers on one target newest first
+	 * (kprobes: an aggregated kprobe's list takes a new one at its head;
+	 * tracepoints and kretprobe returns run oldest first), so its attach
+	 * points are attached last to first: probes run in script order */
+	bool newest_first;
 };
 extern const struct attach_kind attach_kinds[PROBE__COUNT];
 
