@@ -374,11 +374,23 @@ static void split_tracepoint_probes(struct hdr *s)
 			struct attach_point *ap = &pr->aps[k];
 			char **tps = NULL;
 			int m = 1;
-			if (has_wildcard(ap->target) || has_wildcard(ap->func)) {
+			bool wild = has_wildcard(ap->target) || has_wildcard(ap->func);
+			if (wild || (pr->naps > 1 && !ap->optional)) {
 				m = list_tracepoints(s, ap->target, ap->func, &tps);
 				if (m < 0) {
 					ok = false; /* no tracefs: check_probe_header explains */
 					break;
+				}
+				if (!wild && m) {
+					m = 1; /* the name as written */
+					tps = NULL;
+				}
+				/* one of several: skipped with a warning, as the runtime
+				 * skips a missing function (runtime/attach.c missing()) */
+				if (m == 0 && !ap->optional && pr->naps > 1) {
+					diag_warn(s->d, &ap->loc, "list tracepoints with: minibt -l 'tracepoint:*'",
+						  "tracepoint not found: %s:%s; skipping it", ap->target, ap->func);
+					continue;
 				}
 				if (m == 0 && !ap->optional) {
 					diag_error(s->d, &ap->loc, "list tracepoints with: minibt -l 'tracepoint:*'",
@@ -413,6 +425,9 @@ static void split_tracepoint_probes(struct hdr *s)
 			arena_vec_push(s->a, (void ***)&out, &n, &cap, pr);
 			continue;
 		}
+		if (!naps && pr->naps > 1)
+			diag_error(s->d, &pr->aps[0].loc, "list tracepoints with: minibt -l 'tracepoint:*'",
+				   "none of this probe's tracepoints exists on this kernel");
 		for (int k = 0; k < naps; k++) {
 			struct probe *c = arena_alloc(s->a, sizeof(*c));
 			*c = *pr;
@@ -498,7 +513,8 @@ static void check_probe_header(struct hdr *s, struct probe *p)
 		struct attach_point *ap = &p->aps[i];
 		if (ap->optional || ap->type != t0)
 			continue;
-		if (probe_kinds[ap->type].expand == EXPAND_TRACEPOINTS && *ap->func) {
+		/* one of several: the runtime skips it with a warning */
+		if (probe_kinds[ap->type].expand == EXPAND_TRACEPOINTS && *ap->func && p->naps == 1) {
 			char **tps;
 			if (list_tracepoints(s, ap->target, ap->func, &tps) == 0) {
 				diag_error(s->d, &ap->loc, "list tracepoints with: minibt -l 'tracepoint:*'",

@@ -71,6 +71,25 @@ static void attach_error(struct session *s, const struct attach_point *ap, const
 	diag_fini(&d);
 }
 
+/*
+** An attach point with nothing to attach to (a function that is not in
+** this kernel, a wildcard matching nothing): kept in s->missing while
+** count_targets decides. If the probe has other attach points left it
+** is a warning and the probe attaches where it can, as in bpftrace 0.17
+** (biolatency.bt names blk_account_io_start and __blk_account_io_start,
+** one of which each kernel has); if none is left, an error.
+*/
+static void missing(struct session *s, const struct attach_point *ap, const char *hint,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void missing(struct session *s, const struct attach_point *ap, const char *hint,
+		    const char *fmt, ...)
+{
+	va_list va;
+	va_start(va, fmt);
+	diag_verror(&s->missing, DIAG_ERROR, &ap->loc, hint, fmt, va);
+	va_end(va);
+}
+
 /* ------------------------------------------------------------ expand */
 
 /* one target: the attach point as written (BEGIN, interval:s:1, ...) */
@@ -103,10 +122,10 @@ static int expand_funcs(struct session *s, const struct attach_point *ap, struct
 	}
 	if (has_wildcard(ap->func)) {
 		if (!n) {
-			attach_error(s, ap, "list kernel functions with: minibt -l 'kprobe:PATTERN'",
-				     "No matches for %s '%s'", probe_type_names[ap->type], ap->func);
+			missing(s, ap, "list kernel functions with: minibt -l 'kprobe:PATTERN'",
+				"No matches for %s '%s'", probe_type_names[ap->type], ap->func);
 			free(all);
-			return -1;
+			return 0;
 		}
 		for (int i = 0; i < n; i++) {
 			if (probe_banned(ap->type, all[i])) {
@@ -117,11 +136,9 @@ static int expand_funcs(struct session *s, const struct attach_point *ap, struct
 			names_add(out, all[i]);
 		}
 		free(all);
-		if (!out->n) {
-			attach_error(s, ap, NULL, "No matches for %s '%s' that can be traced safely",
-				     probe_type_names[ap->type], ap->func);
-			return -1;
-		}
+		if (!out->n)
+			missing(s, ap, NULL, "No matches for %s '%s' that can be traced safely",
+				probe_type_names[ap->type], ap->func);
 		return 0;
 	}
 	bool found = bsearch(&ap->func, all, (size_t)n, sizeof(char *), cmp_str) != NULL;
@@ -130,11 +147,11 @@ static int expand_funcs(struct session *s, const struct attach_point *ap, struct
 		char hint[256];
 		snprintf(hint, sizeof(hint), "%s%s%s", sug ? "did you mean '" : "list kernel functions with: minibt -l 'kprobe:*",
 			 sug ? sug : ap->func, sug ? "'?" : "*'");
-		attach_error(s, ap, hint,
-			     "%s:%s: function not found (it does not exist in this kernel, or is inlined or notrace)",
-			     probe_type_names[ap->type], ap->func);
+		missing(s, ap, hint,
+			"%s:%s: function not found (it does not exist in this kernel, or is inlined or notrace)",
+			probe_type_names[ap->type], ap->func);
 		free(all);
-		return -1;
+		return 0;
 	}
 	free(all);
 	names_add(out, ap->func);
@@ -155,11 +172,11 @@ static int expand_tracepoints(struct session *s, const struct attach_point *ap, 
 		names_add(out, tps[i]);
 	free(tps);
 	if (!out->n) {
-		attach_error(s, ap, "list tracepoints with: minibt -l 'tracepoint:*'",
-			     has_wildcard(ap->target) || has_wildcard(ap->func) ? "No matches for tracepoint '%s:%s'"
-								: "tracepoint not found: %s:%s",
-			     ap->target, ap->func);
-		return -1;
+		missing(s, ap, "list tracepoints with: minibt -l 'tracepoint:*'",
+			has_wildcard(ap->target) || has_wildcard(ap->func) ? "No matches for tracepoint '%s:%s'"
+							      : "tracepoint not found: %s:%s",
+			ap->target, ap->func);
+		return 0;
 	}
 	qsort(out->v, (size_t)out->n, sizeof(char *), cmp_str);
 	return 0;
@@ -399,13 +416,46 @@ int count_targets(struct session *s)
 	int j = 0;
 	for (int i = 0; i < img->nprogs; i++) {
 		const struct image_prog *p = &img->progs[i];
+		int ntargets = 0;
+		diag_fini(&s->missing);
+		s->missing.src = &s->src;
 		for (int k = 0; k < p->naps; k++, j++) {
 			plans[j].p = p;
 			plans[j].ap = &p->aps[k];
 			if (attach_kinds[p->aps[k].type].expand(s, &p->aps[k], &plans[j].targets) < 0)
 				return -1;
-			total += plans[j].targets.n;
+			ntargets += plans[j].targets.n;
 		}
+		/* see missing(): a probe with alternatives (several attach points,
+		 * or a wildcard) loses those that are missing, with a warning,
+		 * even all of them (bpftrace 0.17 runs biolatency.bt on 6.1,
+		 * where neither of its start functions exists); one plain
+		 * attach point that is missing is an error */
+		bool alternatives = p->naps > 1 || has_wildcard(p->aps[0].func) || has_wildcard(p->aps[0].target);
+		for (int k = 0; (ntargets || alternatives) && k < s->missing.n; k++) {
+			struct diag *d = &s->missing.v[k];
+			char *m = NULL;
+			if (asprintf(&m, "%s; skipping it, %s", d->msg,
+				     ntargets ? "the probe's other attach points remain"
+					      : "and the probe has no attach point left on this kernel: it never fires") < 0)
+				abort();
+			free(d->msg);
+			d->msg = m;
+			d->level = DIAG_WARNING;
+		}
+		s->missing.nerrors = ntargets || alternatives ? 0 : s->missing.n;
+		if (!s->opt->no_warnings || s->missing.nerrors)
+			diag_print(&s->missing, stderr);
+		int failed = s->missing.nerrors;
+		diag_fini(&s->missing);
+		if (failed)
+			return -1;
+		total += ntargets;
+	}
+	if (!total && img->nprogs) {
+		diag_now(DIAG_ERROR, NULL, NULL, "list what this kernel has with: minibt -l",
+			 "none of the probes' attach points exists on this kernel: nothing to trace");
+		return -1;
 	}
 	return total;
 }

@@ -80,6 +80,7 @@ struct session {
 	char *text;
 	struct pp_result pp;
 	struct diags diags;
+	struct diags missing; /* attach points with no target (attach.c) */
 	struct program *prog;
 	struct kernel *kernel; /* facts about the running kernel, read once */
 	struct btf_ctx *btf;
