@@ -123,6 +123,8 @@ struct kernel *kernel_open(void);
 void kernel_close(struct kernel *k);
 /* the mounted tracefs (mounted on first use when root may), or NULL */
 const char *kernel_tracefs(struct kernel *k);
+/* can this kernel make kprobes (tracefs has kprobe_events)? */
+bool kernel_has_kprobes(struct kernel *k);
 /* tracepoints matching CAT:NAME globs: "cat:name" strings (the kernel's)
  * in a malloc'd *out; their number, -1 without tracefs */
 int kernel_tracepoints(struct kernel *k, const char *cat, const char *name, const char ***out);

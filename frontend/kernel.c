@@ -131,6 +131,16 @@ const char *kernel_tracefs(struct kernel *k)
 }
 
 /* "cat:name" in the order glob(3) lists "cat/name/format": ':' as '/' */
+bool kernel_has_kprobes(struct kernel *k)
+{
+	const char *root = kernel_tracefs(k);
+	char path[512];
+	if (!root)
+		return false;
+	snprintf(path, sizeof(path), "%s/kprobe_events", root);
+	return access(path, F_OK) == 0;
+}
+
 static int cmp_tp(const void *a, const void *b)
 {
 	const unsigned char *x = *(const unsigned char *const *)a, *y = *(const unsigned char *const *)b;

@@ -184,44 +184,83 @@ static int expand_tracepoints(struct session *s, const struct attach_point *ap, 
 
 /* -------------------------------------------------------------- list */
 
-/* -l PATTERN: the full name, or the name without the kind, as a glob; a
- * plain pattern anywhere in the full name */
-static void list_one(const char *kind, const char *name, const char *pat, FILE *o)
+/*
+** -l PATTERN, as bpftrace 0.17 reads it: "KIND:NAME" lists that kind's
+** names matching the glob NAME (KIND may be an alias: k, kr, t), whole
+** names only (sys_enter_openat is not sys_enter_openat2); a pattern
+** without a kind matches the names of kprobes and tracepoints (the
+** tracepoint's event name, or "cat:name"). -v adds each tracepoint's
+** fields, as its format file declares them.
+*/
+struct lister {
+	const char *pat;  /* glob for the name part */
+	bool verbose;
+	FILE *o;
+};
+
+static void list_one(const struct lister *l, const char *kind, const char *name)
 {
-	char full[700];
-	snprintf(full, sizeof(full), "%s:%s", kind, name);
-	if (!fnmatch(pat, full, 0) || !fnmatch(pat, name, 0) || (!has_wildcard(pat) && strstr(full, pat)))
-		fprintf(o, "%s\n", full);
+	if (!fnmatch(l->pat, name, 0))
+		fprintf(l->o, "%s:%s\n", kind, name);
 }
 
 /* a kind -l does not list (it has no kernel names) */
-static int list_none(UNUSED struct kernel *k, UNUSED enum probe_type t, UNUSED const char *pat, UNUSED FILE *o)
+static int list_none(UNUSED struct kernel *k, UNUSED enum probe_type t, UNUSED const struct lister *l)
 {
 	return 1;
 }
 
-static int list_funcs(struct kernel *k, enum probe_type t, const char *pat, FILE *o)
+static int list_funcs(struct kernel *k, enum probe_type t, const struct lister *l)
 {
 	const char **v;
+	if (!kernel_has_kprobes(k))
+		return -2;
 	int n = kernel_funcs(k, NULL, &v);
 	for (int i = 0; i < n; i++)
-		list_one(probe_type_names[t], v[i], pat, o);
+		if (!probe_banned(t, v[i]))
+			list_one(l, probe_type_names[t], v[i]);
 	free(v);
 	return n < 0 ? -1 : 0;
 }
 
-static int list_tracepoints(struct kernel *k, enum probe_type t, const char *pat, FILE *o)
+/* the fields after the common ones: "\tfield:const char * filename;\t..." */
+static void list_tp_fields(struct kernel *k, const char *tp, FILE *o)
+{
+	char cat[256];
+	snprintf(cat, sizeof(cat), "%.*s", (int)strcspn(tp, ":"), tp);
+	const char *f = kernel_tp_format(k, cat, tp + strlen(cat) + 1);
+	for (const char *p = f; p && (p = strstr(p, "field:")); p++) {
+		const char *d = p + 6, *e = strchr(d, ';');
+		if (!e)
+			break;
+		/* the name is the last word, before any [N] */
+		const char *nm = e;
+		while (nm > d && nm[-1] != ' ')
+			nm--;
+		if (strncmp(nm, "common_", 7))
+			fprintf(o, "    %.*s\n", (int)(e - d), d);
+	}
+}
+
+static int list_tracepoints(struct kernel *k, enum probe_type t, const struct lister *l)
 {
 	const char **v;
 	int n = kernel_tracepoints(k, "*", "*", &v);
+	bool full = strchr(l->pat, ':') != NULL; /* "cat:name", else the name */
 	if (n > 0) {
 		char **sorted = malloc(sizeof(char *) * (size_t)n);
 		if (!sorted)
 			abort();
 		memcpy(sorted, v, sizeof(char *) * (size_t)n);
 		qsort(sorted, (size_t)n, sizeof(char *), cmp_str);
-		for (int i = 0; i < n; i++)
-			list_one(probe_type_names[t], sorted[i], pat, o);
+		for (int i = 0; i < n; i++) {
+			const char *name = full ? sorted[i] : strchr(sorted[i], ':') + 1;
+			if (fnmatch(l->pat, name, 0))
+				continue;
+			fprintf(l->o, "%s:%s\n", probe_type_names[t], sorted[i]);
+			if (l->verbose)
+				list_tp_fields(k, sorted[i], l->o);
+		}
 		free(sorted);
 	}
 	free(v);
@@ -361,24 +400,108 @@ const struct attach_kind attach_kinds[PROBE__COUNT] = {
 	[PROBE_BEGIN] = { .expand = expand_none, .list = list_none, .attach = attach_none },
 	[PROBE_END] = { .expand = expand_none, .list = list_none, .attach = attach_none },
 	[PROBE_KPROBE] = { .expand = expand_funcs, .list = list_funcs, .attach = attach_kprobe, .newest_first = true },
-	[PROBE_KRETPROBE] = { .expand = expand_funcs, .list = list_none, .attach = attach_kprobe },
+	[PROBE_KRETPROBE] = { .expand = expand_funcs, .list = list_funcs, .attach = attach_kprobe },
 	[PROBE_TRACEPOINT] = { .expand = expand_tracepoints, .list = list_tracepoints, .attach = attach_tracepoint },
 	[PROBE_INTERVAL] = { .expand = expand_none, .list = list_none, .attach = attach_interval },
 	[PROBE_PROFILE] = { .expand = expand_none, .list = list_none, .attach = attach_profile },
 };
 
-/*
-** -l [PATTERN]: what each kind lists (kernel functions as kprobe:NAME,
-** tracepoints); an error when no kind had its list to read.
-*/
-int list_probes(struct kernel *k, const char *pattern, FILE *o)
+/* a glob fnmatch takes: every '[' closed */
+static bool glob_ok(const char *p)
 {
-	const char *pat = pattern ? pattern : "*";
+	for (; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+		} else if (*p == '[') {
+			const char *q = p + 1;
+			if (*q == '!' || *q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']')
+				q++;
+			if (!*q)
+				return false;
+			p = q;
+		}
+	}
+	return true;
+}
+
+static int kind_named(const char *s, size_t n)
+{
+	for (int t = 0; t < PROBE__COUNT; t++) {
+		const char *nm = probe_kinds[t].name, *al = probe_kinds[t].alias;
+		if ((strlen(nm) == n && !strncasecmp(s, nm, n)) || (al && strlen(al) == n && !strncasecmp(s, al, n)))
+			return t;
+	}
+	return -1;
+}
+
+int list_probes(struct kernel *k, const char *pattern, bool verbose, FILE *o)
+{
+	const char *pat = pattern && *pattern ? pattern : "*";
+	struct lister l = { .pat = pat, .verbose = verbose, .o = o };
+	if (!glob_ok(pat)) {
+		diag_now(DIAG_ERROR, NULL, NULL, "close the bracket, or escape it: '\\['",
+			 "invalid pattern '%s': a '[' without its ']'", pat);
+		return -1;
+	}
+	size_t c = strcspn(pat, ":");
+	int only = pat[c] ? kind_named(pat, c) : -1;
+	if (only >= 0) {
+		l.pat = pat[c + 1] ? pat + c + 1 : "*";
+		int rc = attach_kinds[only].list(k, (enum probe_type)only, &l);
+		if (rc == 1) {
+			diag_now(DIAG_ERROR, NULL, NULL, "list kprobe, kretprobe or tracepoint names, e.g. -l 'tracepoint:sched:*'",
+				 "%s probes have no kernel names to list", probe_type_names[only]);
+			return -1;
+		}
+		if (rc == -2) {
+			diag_now(DIAG_ERROR, NULL, NULL, "kprobes need a kernel built with CONFIG_KPROBE_EVENTS",
+				 "this kernel has no kprobes (no kprobe_events in tracefs): nothing to list for '%s'", pat);
+			return -1;
+		}
+		if (rc < 0) {
+			diag_now(DIAG_ERROR, NULL, NULL, NULL, "tracefs is not mounted: mount -t tracefs tracefs /sys/kernel/tracing");
+			return -1;
+		}
+		return 0;
+	}
+	/* "cat:name" names a tracepoint; anything else before ':' is a
+	 * kind minibt does not know */
+	if (pat[c] && !has_wildcard(pat) && !strchr(pat + c + 1, ':')) {
+		const char **v;
+		char cat[256];
+		snprintf(cat, sizeof(cat), "%.*s", (int)c, pat);
+		int n = kernel_tracepoints(k, cat, "*", &v);
+		free(v);
+		if (n == 0) {
+			const char *kinds[2 * PROBE__COUNT];
+			int nk = 0;
+			for (int t = 0; t < PROBE__COUNT; t++) {
+				kinds[nk++] = probe_kinds[t].name;
+				if (probe_kinds[t].alias)
+					kinds[nk++] = probe_kinds[t].alias;
+			}
+			const char *sug = diag_suggest(cat, kinds, nk);
+			char hint[160];
+			if (sug)
+				snprintf(hint, sizeof(hint), "did you mean '%s'?", sug);
+			else
+				snprintf(hint, sizeof(hint), "-l lists kprobe:, kretprobe: and tracepoint: names (k:, kr:, t:), or a category's tracepoints (sched:*)");
+			diag_now(DIAG_ERROR, NULL, NULL, hint,
+				 "invalid pattern '%s': '%s' is neither a probe type nor a tracepoint category", pat, cat);
+			return -1;
+		}
+	}
 	int listed = 0, missing = 0;
 	for (int t = 0; t < PROBE__COUNT; t++) {
-		int rc = attach_kinds[t].list(k, (enum probe_type)t, pat, o);
+		if (t == PROBE_KRETPROBE) /* the kprobe names again: listed when asked for */
+			continue;
+		int rc = attach_kinds[t].list(k, (enum probe_type)t, &l);
 		listed += rc == 0;
-		missing += rc < 0;
+		missing += rc == -1;
 	}
 	if (!listed && missing) {
 		diag_now(DIAG_ERROR, NULL, NULL, NULL, "tracefs is not mounted: mount -t tracefs tracefs /sys/kernel/tracing");

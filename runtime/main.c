@@ -29,7 +29,7 @@ static void usage(FILE *o)
 	      "    -e 'program'   execute this program\n"
 	      "    -f FORMAT      output format ('text', 'json')\n"
 	      "    -h, --help     show this help message\n"
-	      "    -l [search]    list kprobes and tracepoints\n"
+	      "    -l [search]    list kprobes and tracepoints (-lv: with their fields)\n"
 	      "    -o file        redirect program output to file\n"
 	      "    -p PID         trace until process PID exits\n"
 	      "    -v             verbose messages (verifier log)\n"
@@ -158,6 +158,21 @@ static int apply_opt(struct options *o, const struct opt_spec *sp, const char *v
 ** argument that is not one of them; "--" ends minibt's options.
 ** Returns 0 to run, 1 to exit 0 (help/version), -1 on a usage error.
 */
+/* "-lv": short options that take no value, written together */
+static bool bundle(const char *a)
+{
+	const char *att;
+	if (a[0] != '-' || !a[1] || a[1] == '-' || !a[2])
+		return false;
+	for (const char *f = a + 1; *f; f++) {
+		char one[3] = { '-', *f, 0 };
+		const struct opt_spec *sp = find_opt(one, &att);
+		if (!sp || sp->arg)
+			return false;
+	}
+	return true;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	int i = 1;
@@ -168,6 +183,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		}
 		const struct opt_spec *sp = a[0] == '-' && a[1] ? find_opt(a, &att) : NULL;
+		if (!sp && bundle(a)) { /* -lv: flags together */
+			for (const char *f = a + 1; *f; f++) {
+				char one[3] = { '-', *f, 0 };
+				int rc = apply_opt(o, find_opt(one, &att), NULL);
+				if (rc)
+					return rc;
+			}
+			continue;
+		}
 		if (!sp) {
 			if (a[0] == '-' && a[1] && !o->prog_text && !o->list) {
 				diag_now(DIAG_ERROR, NULL, NULL, NULL, "unknown option '%s'", a);
@@ -278,7 +302,7 @@ int main(int argc, char **argv)
 	}
 	if (o.list) {
 		struct kernel *k = kernel_open();
-		rc = list_probes(k, o.list_pattern, stdout) < 0 ? 1 : 0;
+		rc = list_probes(k, o.list_pattern, o.verbose, stdout) < 0 ? 1 : 0;
 		kernel_close(k);
 		return rc;
 	}

@@ -51,12 +51,14 @@ struct names; /* attach.c: a list of target names */
 
 /* attach.c: the runtime's half of a probe kind's descriptor (the front
  * end's is probe_kinds[]), indexed by enum probe_type */
+struct lister;
 struct attach_kind {
 	/* the concrete targets of an attach point ("func", "cat:name") */
 	int (*expand)(struct session *s, const struct attach_point *ap, struct names *out);
-	/* -l: print the matching names; 0, -1 when the kernel has no list,
+	/* -l: print the matching names (attach.c: struct lister); 0, -1
+	 * when the kernel has no list, -2 when it has none of this kind,
 	 * 1 for a kind with nothing to list */
-	int (*list)(struct kernel *k, enum probe_type t, const char *pattern, FILE *out);
+	int (*list)(struct kernel *k, enum probe_type t, const struct lister *l);
 	/* links for the targets (BEGIN/END: none, run_special runs them) */
 	int (*attach)(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
 		      const struct names *targets);
@@ -120,7 +122,7 @@ int attach_all(struct session *s);        /* everything but BEGIN/END */
 int run_special(struct session *s, enum probe_type t); /* BEGIN / END via test_run */
 int count_targets(struct session *s);
 void detach_all(struct session *s);
-int list_probes(struct kernel *k, const char *pattern, FILE *out);
+int list_probes(struct kernel *k, const char *pattern, bool verbose, FILE *out);
 int add_probe_name(struct session *s, const char *name); /* index for `probe` */
 
 /* events.c */
