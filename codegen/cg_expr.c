@@ -884,5 +884,21 @@ void cg_expr_into(struct cg *g, const struct node *n, LLVMValueRef dst, const st
 			cg_expr_into(g, a, cg_gep(g, dst, dt->offsets[i]), dt->fields[i]);
 		return;
 	}
+	if (dt->kind == TY_TUPLE && t->kind == TY_TUPLE && dt->nfields == t->nfields && dt->size != t->size) {
+		/* a tuple into a wider one (sema's ty_fit): field by field */
+		LLVMValueRef src = cg_expr(g, n);
+		for (int i = 0; i < dt->nfields; i++) {
+			const struct type *df = dt->fields[i], *sf = t->fields[i];
+			LLVMValueRef d = cg_gep(g, dst, dt->offsets[i]), p = cg_gep(g, src, t->offsets[i]);
+			if (df->kind == TY_INT && sf->kind == TY_INT) {
+				LLVMTypeRef it = LLVMIntTypeInContext(g->C, 8 * sf->size);
+				cg_store_as(g, d, df, LLVMBuildLoad2(g->B, it, p, ""), sf);
+			} else {
+				cg_zero(g, d, df->size);
+				cg_copy(g, d, p, sf->size < df->size ? sf->size : df->size);
+			}
+		}
+		return;
+	}
 	cg_store_as(g, dst, dt, cg_expr(g, n), t);
 }

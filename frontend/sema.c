@@ -48,6 +48,32 @@ void sema_set_key_type(struct sema *s, struct node *m)
 	m->key_ty = ty_tuple(s->a, fs, i);
 }
 
+/*
+** The type both a and b fit in, for a variable, map key or map value
+** given both: strings (also inside tuples) of the larger size, integers
+** of the larger width keeping a's sign; NULL when they differ otherwise.
+** bpftrace 0.17 sizes tuple fields this way: @m["a", 1] then
+** @m["abcdef", 2] keeps both strings whole.
+*/
+static const struct type *ty_fit(struct sema *s, const struct type *a, const struct type *b)
+{
+	if (a->kind == TY_STR && b->kind == TY_STR)
+		return a->size >= b->size ? a : ty_str(s->a, b->size);
+	if (a->kind == TY_INT && b->kind == TY_INT)
+		return a->size >= b->size ? a : ty_int((int)b->size, a->sign);
+	if (a->kind == TY_TUPLE && b->kind == TY_TUPLE && a->nfields == b->nfields) {
+		const struct type **fs = arena_alloc(s->a, sizeof(*fs) * (size_t)a->nfields);
+		bool grew = false;
+		for (int i = 0; i < a->nfields; i++) {
+			if (!(fs[i] = ty_fit(s, a->fields[i], b->fields[i])))
+				return NULL;
+			grew |= fs[i] != a->fields[i];
+		}
+		return grew ? ty_tuple(s->a, fs, a->nfields) : a;
+	}
+	return ty_equal(a, b) ? a : NULL;
+}
+
 /* ------------------------------------------------------------- variables */
 
 static struct varinfo *var_find(struct sema *s, const char *name)
@@ -601,6 +627,12 @@ static void assign_var(struct sema *s, struct node *n, struct node *lhs, const s
 			v->ty = ty_str(s->a, t->size);
 			s->changed = true;
 		}
+	} else if (v->ty->kind == TY_TUPLE && t->kind == TY_TUPLE && ty_fit(s, v->ty, t)) {
+		const struct type *f = ty_fit(s, v->ty, t);
+		if (f != v->ty) {
+			v->ty = f;
+			s->changed = true;
+		}
 	} else if (v->ty->kind == TY_NONE) {
 		v->ty = t;
 		s->changed = true;
@@ -677,9 +709,12 @@ static void map_key(struct sema *s, struct node *mn, struct mapinfo *m)
 		err(s, &mn->loc, "use the same key types everywhere the map is used",
 		    "Argument mismatch for %s: trying to access with arguments: [%s] when map expects arguments: [%s]",
 		    sema_map_disp(s, m), tn(s, kt), tn(s, m->key));
-	} else if (kt->size > m->key->size) {
-		m->key = kt;
-		s->changed = true;
+	} else {
+		const struct type *f = ty_fit(s, m->key, kt);
+		if (f && f != m->key) {
+			m->key = f;
+			s->changed = true;
+		}
 	}
 }
 
@@ -706,6 +741,12 @@ static void assign_map(struct sema *s, struct node *n, struct node *lhs, const s
 	} else if (m->val->kind == TY_STR && vt->kind == TY_STR) {
 		if (vt->size > m->val->size) {
 			m->val = ty_str(s->a, vt->size);
+			s->changed = true;
+		}
+	} else if (m->val->kind == TY_TUPLE && vt->kind == TY_TUPLE && ty_fit(s, m->val, vt)) {
+		const struct type *f = ty_fit(s, m->val, vt);
+		if (f != m->val) {
+			m->val = f;
 			s->changed = true;
 		}
 	} else if (m->val->kind == TY_INT && vt->kind == TY_INT) {

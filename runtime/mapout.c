@@ -758,6 +758,10 @@ void mapout_print(struct out_ctx *c, const struct image_map *m, int fd,
 	}
 	if (v.ksz < 8 && mapout_is_hist(v.vk))
 		v.n = 0; /* malformed: no room for a bucket */
+	/* a keyless count() never incremented is "@a: 0" in bpftrace 0.17
+	 * (other empty maps print nothing) */
+	if (!v.n && v.vk == TY_COUNT && !m->key && (v.rows = calloc(1, v.stride)))
+		v.n = 1;
 	if (mapout_is_hist(v.vk))
 		mapout_print_hist(c, &v, t, d);
 	else

@@ -35,12 +35,9 @@ KNOWN = {
     "negmax": "max() of only negative values: 0.17 prints a blank line for the entry",
     "minmax64": "min()/max() of a uint64 >= 2^63: 0.17 prints min signed, max as a blank line",
     "bigmin": "min() of a value >= 2^32 (0.17 stores 0xffffffff - v): 0.17 prints a blank line",
-    "deadcount": "a keyless count() map never incremented: 0.17 prints '@m: 0', minibt a blank line",
     "strcmpsign": "string == / != is uint64 in 0.17 (so ('a' != 'b') - 2 prints 2^64-1), int64 in minibt",
     "strvarkey": "a string variable used as a map key, then hist(), then printf of the "
                  "variable: 0.17 prints it empty (a 0.17 bug)",
-    "tuplestr": "strings of different lengths in one tuple-key position: minibt truncates "
-                "them to the first one's length",
 }
 
 
@@ -209,10 +206,7 @@ class Gen:
     def key(self, spec, strs):
         parts = []
         for n, t in enumerate(spec):
-            if t == STR and len(spec) > 1 and not self.known:   # tuplestr: one length
-                w = strs.setdefault(n, self.r.choice(WORDS))
-                parts.append('"%s"' % self.r.choice([x for x in WORDS if blen(x) == blen(w)]))
-            elif t == STR and not self.known:   # strvarkey
+            if t == STR and not self.known:   # strvarkey
                 parts.append('"%s"' % self.r.choice(WORDS))
             elif t == STR:
                 parts.append(self.sexpr())
@@ -245,8 +239,6 @@ class Gen:
                 vt = r.choice([t for t in INT_TYPES if not t[1] and t[0] < 64])
             if kind == "min" and not self.known:   # minmax64, bigmin
                 vt = r.choice([(8, True), (16, True), (32, True), (8, False), (16, False)])
-            if kind == "count" and not spec and not self.known:   # deadcount
-                spec = [INT64]
             strs = {}
             self.maps[name] = (spec, kind, vt, strs)
         k = self.key(spec, strs)
