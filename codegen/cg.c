@@ -13,6 +13,7 @@
 */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cg_internal.h"
 
 #define RINGBUF_SIZE (256 * 1024)
@@ -237,6 +238,14 @@ static void stmt(struct cg *g, const struct node *n)
 		LLVMValueRef ld = LLVMBuildLoad2(g->B, g->i64, LLVMBuildIntToPtr(g->B, t, g->ptr, ""), "");
 		LLVMSetVolatile(ld, 1);
 	}
+	if (g->o->fatal_line && n->loc.line == g->o->fatal_line && !g->fatal_done) {
+		g->fatal_done = 1;
+		LLVMValueRef t = cg_helper(g, H_KTIME_NS, g->i64, NULL, 0);
+		LLVMValueRef slot = cg_alloca(g, 8, "fatal");
+		LLVMSetVolatile(LLVMBuildAtomicRMW(g->B, LLVMAtomicRMWBinOpNand, slot, t,
+						   LLVMAtomicOrderingSequentiallyConsistent, 0), 1);
+	}
+	g->cur_loc = &n->loc;
 	stmt1(g, n);
 	g->in_stmt = was;
 	cg_end_temps(g, mark);
@@ -460,9 +469,46 @@ static void llvm_diag(LLVMDiagnosticInfoRef di, void *arg)
 		hint = "scratch variables and a statement's temporaries live there: use fewer or shorter strings "
 		       "(str(x, N)), or split the probe";
 	}
-	diag_error(g->d, l.line > 0 ? &l : NULL, hint, "%s", msg);
+	int len = (int)strlen(msg);
+	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	diag_error(g->d, l.line > 0 ? &l : NULL, hint, "%.*s", len, msg);
 	g->llvm_errors++;
 	LLVMDisposeMessage(desc);
+}
+
+/*
+** LLVM's fatal errors (report_fatal_error: "Cannot select", a broken
+** invariant) end the process: LLVM calls exit(1) once this returns. It
+** says so as a diagnostic, at the statement being built when there is
+** one, rather than an abort and LLVM's "PLEASE submit a bug report".
+*/
+static struct cg *fatal_cg;
+
+static void llvm_fatal(const char *reason)
+{
+	struct cg *g = fatal_cg;
+	fflush(NULL);
+	if (!g) {
+		fprintf(stderr, "ERROR: LLVM: %s\n", reason);
+		_exit(1);
+	}
+	/* the first line says what; the line info of the node it quotes
+	 * ("/proc/self/fd/3:2:3", the script's memfd) says where */
+	struct loc l = { 0 };
+	const struct loc *at = g->emitting ? NULL : g->cur_loc;
+	const char *f = strstr(reason, "/proc/self/fd/");
+	if (f && (f = strchr(f + 14, ':')) && sscanf(f, ":%d:%d", &l.line, &l.col) == 2 && l.line > 0) {
+		l.end_line = l.line;
+		l.end_col = l.col + 1;
+		at = &l;
+	}
+	int n = (int)strcspn(reason, "\n");
+	diag_error(g->d, at, "this is a minibt bug: please report it with the script",
+		   "LLVM could not compile this program to BPF: %.*s", n, reason);
+	diag_print(g->d, stderr);
+	fflush(NULL);
+	_exit(1); /* LLVM would abort() after a handler that returns */
 }
 
 int cg_compile(const struct program *p, const struct cg_opts *o, struct image *img, struct diags *d)
@@ -475,6 +521,8 @@ int cg_compile(const struct program *p, const struct cg_opts *o, struct image *i
 	g.o = o;
 	g.d = d;
 	g.img = img;
+	fatal_cg = &g;
+	LLVMInstallFatalErrorHandler(llvm_fatal);
 	g.C = LLVMContextCreate();
 	LLVMContextSetDiagnosticHandler(g.C, llvm_diag, &g);
 	g.M = LLVMModuleCreateWithNameInContext("minibt", g.C);
@@ -513,6 +561,7 @@ int cg_compile(const struct program *p, const struct cg_opts *o, struct image *i
 	LLVMSetInitializer(lic, LLVMConstStringInContext(g.C, "GPL", 3, 0));
 	LLVMSetSection(lic, "license");
 
+	g.emitting = true;
 	int rc = cg_emit(&g);
 	LLVMDisposeDIBuilder(g.D);
 	LLVMDisposeBuilder(g.B);
@@ -521,6 +570,8 @@ int cg_compile(const struct program *p, const struct cg_opts *o, struct image *i
 	free(g.mapg);
 	free(g.stackmaps);
 	free(g.temps);
+	LLVMResetFatalErrorHandler();
+	fatal_cg = NULL;
 	return rc;
 }
 

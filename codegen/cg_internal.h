@@ -63,6 +63,9 @@ struct cg {
 	int llvm_errors; /* reported by LLVM while emitting */
 	int stack_reported;
 	int bad_done; /* cg_opts.bad_line emitted */
+	int fatal_done; /* cg_opts.fatal_line emitted */
+	const struct loc *cur_loc; /* the statement being built */
+	bool emitting;             /* past IR building: in LLVM's passes */
 };
 
 /* cg_build.c */

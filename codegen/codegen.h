@@ -89,6 +89,10 @@ struct cg_opts {
 	const char *src_path; /* file named in line info (for verifier logs) */
 	int opt_level;        /* 0 or 2 */
 	uint32_t map_keys_max; /* entries of each user map (0: 4096) */
+	int fatal_line;       /* tests: the first statement on this line also
+			       * does an atomic nand, which the BPF backend
+			       * cannot select: LLVM's fatal error
+			       * (MINIBT_DEBUG_LLVM_FATAL_LINE) */
 	int bad_line;         /* tests: the first statement on this script line
 			       * also loads through a scalar, which the verifier
 			       * rejects (MINIBT_DEBUG_VERIFIER_LINE) */

@@ -140,6 +140,9 @@ int session_compile(struct session *s)
 	const char *bad = getenv("MINIBT_DEBUG_VERIFIER_LINE"); /* tests of the report below */
 	if (bad)
 		co.bad_line = atoi(bad);
+	const char *fatal = getenv("MINIBT_DEBUG_LLVM_FATAL_LINE"); /* tests of llvm_fatal */
+	if (fatal)
+		co.fatal_line = atoi(fatal);
 	const char *keys = getenv("BPFTRACE_MAP_KEYS_MAX");
 	if (keys && *keys) {
 		char *e;

@@ -38,6 +38,7 @@ w("paren10000", "BEGIN { $x = " + "(" * 10000 + "7" + ")" * 10000 + "; printf(\"
 w("not100000", "BEGIN { $x = " + "!" * 100000 + "1; }")
 w("plus100000", "BEGIN { $x = 1" + " + 1" * 100000 + "; }")
 w("blocks1000", "BEGIN { " + "{ " * 1000 + "$x = 1;" + " }" * 1000 + " }")
+w("fatal", "BEGIN {\n  printf(\"a\\n\");\n  exit();\n}")
 w("plus390", "BEGIN { $x = 1" + " + 1" * 390 + "; printf(\"%d\\n\", $x); exit(); }")
 PY
 
@@ -84,6 +85,9 @@ for B in ./minibt ./minibt-asan; do
 	check "$b -l a kind without names" 1 '' '^ERROR: interval probes have no kernel names to list' -- "$B" -l 'interval:*'
 	check "$b -lv a tracepoint's fields" 0 '^    const char \* filename$' '' -- "$B" -lv 't:syscalls:sys_enter_openat'
 	check "$b -l -v a tracepoint's fields" 0 '^    char prev_comm\[16\]$' '' -- "$B" -l -v 'tracepoint:sched:sched_switch'
+	# LLVM's fatal errors (here an atomic nand the BPF backend cannot
+	# select, planted by a test hook) are located errors, never an abort
+	check "$b an LLVM fatal error is a located error" 1 '' 'fatal.bt:2:3-4: ERROR: LLVM could not compile this program to BPF: Cannot select: ' -- env MINIBT_DEBUG_LLVM_FATAL_LINE=2 "$B" --dry-run "$gen/fatal.bt"
 	check "$b 5,000 statements in a block" 0 '^5000$' '' -- "$B" "$gen/stmts5000.bt"
 	check "$b 10,000 nested parentheses" 0 '^7$' '' -- "$B" "$gen/paren10000.bt"
 	check "$b 390-term sum" 0 '^391$' '' -- "$B" "$gen/plus390.bt"
