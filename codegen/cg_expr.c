@@ -4,10 +4,14 @@
 ** A value is either a scalar (integers as iN of their size; pointers,
 ** stack ids, ksym and probe values as i64) or, for strings, inet, tuples
 ** and byte arrays, a pointer to a stack buffer of the type's size.
-** Kernel memory is read with bpf_probe_read_kernel from an address; the
-** probe context (args-> of tracepoints, pt_regs of kprobes) is read with
-** direct loads, which the verifier allows at constant offsets and which
-** cost one instruction instead of a helper call.
+** Kernel memory is read with bpf_probe_read_kernel from an address.
+** Scalars in the probe context (args-> of tracepoints, pt_regs of
+** kprobes) are direct loads, which the verifier allows at a constant
+** offset from the unmodified ctx register and which cost one instruction
+** instead of a helper call; anything larger (char arrays, integer arrays)
+** is copied out with bpf_probe_read_kernel, never with loads: LLVM
+** expands a copy into loads through one ctx + offset register, and the
+** verifier refuses every one of them ("dereference of modified ctx ptr").
 */
 #include "cg_internal.h"
 
@@ -406,16 +410,13 @@ static bool is_place(const struct node *n)
 }
 
 /* an in-memory value (char[N], u8[N], ...) read from where it lives
-** straight into dst, size bytes; false if n is not such a place */
+** straight into dst, size bytes; false if n is not such a place. From the
+** context too it is a helper call, not a copy (see the top of the file) */
 static bool mem_into(struct cg *g, const struct node *n, LLVMValueRef dst, uint32_t size)
 {
 	if (!is_place(n) || !cg_in_memory(n->ty) || n->ty->size < size)
 		return false;
-	struct addr a = cg_addr(g, n);
-	if (a.ctx)
-		cg_copy(g, dst, a.v, size);
-	else
-		read_kernel(g, dst, size, a.v);
+	read_kernel(g, dst, size, cg_addr(g, n).v);
 	return true;
 }
 
