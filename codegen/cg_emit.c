@@ -57,6 +57,8 @@ static const char *helper_name(int id)
 	case H_CUR_TASK: return "bpf_get_current_task";
 	case H_PROBE_READ_STR: return "bpf_probe_read_str";
 	case H_CGROUP_ID: return "bpf_get_current_cgroup_id";
+	case H_PROBE_READ_USER: return "bpf_probe_read_user";
+	case H_PROBE_READ_USER_STR: return "bpf_probe_read_user_str";
 	case H_PROBE_READ_KERNEL: return "bpf_probe_read_kernel";
 	case H_PROBE_READ_KERNEL_STR: return "bpf_probe_read_kernel_str";
 	case H_RINGBUF_OUTPUT: return "bpf_ringbuf_output";

@@ -4,14 +4,16 @@
 ** A value is either a scalar (integers as iN of their size; pointers,
 ** stack ids, ksym and probe values as i64) or, for strings, inet, tuples
 ** and byte arrays, a pointer to a stack buffer of the type's size.
-** Kernel memory is read with bpf_probe_read_kernel from an address.
-** Scalars in the probe context (args-> of tracepoints, pt_regs of
-** kprobes) are direct loads, which the verifier allows at a constant
-** offset from the unmodified ctx register and which cost one instruction
-** instead of a helper call; anything larger (char arrays, integer arrays)
-** is copied out with bpf_probe_read_kernel, never with loads: LLVM
-** expands a copy into loads through one ctx + offset register, and the
-** verifier refuses every one of them ("dereference of modified ctx ptr").
+** Kernel memory is read with bpf_probe_read_kernel from an address, user
+** memory (what syscall tracepoint arguments point to) with
+** bpf_probe_read_user. Scalars in the probe context (args-> of
+** tracepoints, pt_regs of kprobes) are direct loads, which the verifier
+** allows at a constant offset from the unmodified ctx register and which
+** cost one instruction instead of a helper call; anything larger (char
+** arrays, integer arrays) is copied out with bpf_probe_read_kernel, never
+** with loads: LLVM expands a copy into loads through one ctx + offset
+** register, and the verifier refuses every one of them ("dereference of
+** modified ctx ptr").
 */
 #include "cg_internal.h"
 
@@ -124,10 +126,13 @@ static LLVMValueRef as_ptr(struct cg *g, LLVMValueRef v)
 	return LLVMBuildIntToPtr(g->B, v, g->ptr, "");
 }
 
-static void read_kernel(struct cg *g, LLVMValueRef dst, uint32_t size, LLVMValueRef src)
+/* size bytes at a into dst: a user address with bpf_probe_read_user (x86
+** refuses user addresses to bpf_probe_read_kernel: it reads zeros), else
+** bpf_probe_read_kernel, which also takes a pointer into the context */
+static void read_mem(struct cg *g, LLVMValueRef dst, uint32_t size, struct addr a)
 {
-	LLVMValueRef args[] = { dst, LLVMConstInt(g->i32, size, 0), as_ptr(g, src) };
-	cg_helper(g, H_PROBE_READ_KERNEL, g->i64, args, 3);
+	LLVMValueRef args[] = { dst, LLVMConstInt(g->i32, size, 0), as_ptr(g, a.v) };
+	cg_helper(g, a.user && !a.ctx ? H_PROBE_READ_USER : H_PROBE_READ_KERNEL, g->i64, args, 3);
 }
 
 static struct addr addr_add(struct cg *g, struct addr a, LLVMValueRef off)
@@ -153,7 +158,7 @@ static LLVMValueRef load_scalar(struct cg *g, struct addr a, const struct type *
 	} else {
 		/* no zeroing: the helper zeroes dst when the read faults */
 		LLVMValueRef tmp = cg_alloca(g, 8, "rd");
-		read_kernel(g, tmp, size, a.v);
+		read_mem(g, tmp, size, a);
 		v = LLVMBuildLoad2(g->B, lt, tmp, "");
 	}
 	if (t->bit_size && t->kind == TY_INT) {
@@ -174,7 +179,7 @@ static LLVMValueRef load_at(struct cg *g, struct addr a, const struct type *t)
 		LLVMValueRef buf = cg_alloca(g, (t->size + 7) & ~7u, "kbuf");
 		if (t->size % 8)
 			cg_zero(g, cg_gep(g, buf, t->size & ~7u), 8);
-		read_kernel(g, buf, t->size, a.v);
+		read_mem(g, buf, t->size, a);
 		return buf;
 	}
 	return load_scalar(g, a, t);
@@ -193,10 +198,11 @@ static struct addr cg_addr(struct cg *g, const struct node *n)
 		break;
 	case N_FIELD:
 		if (n->op == OP_ARROW) {
-			if (n->lhs->ty->ctx) {
+			if (n->lhs->ty->ctx) { /* args->f: a place in the context */
 				a = cg_addr(g, n->lhs);
-			} else {
+			} else { /* p->f: through the pointer's value */
 				a.v = cg_to_i64(g, cg_expr(g, n->lhs), n->lhs->ty);
+				a.user = n->lhs->ty->user;
 			}
 		} else {
 			a = cg_addr(g, n->lhs);
@@ -207,26 +213,31 @@ static struct addr cg_addr(struct cg *g, const struct node *n)
 		LLVMValueRef idx = cg_to_i64(g, cg_expr(g, n->rhs), n->rhs->ty);
 		uint32_t es = n->ty->size ? n->ty->size : 1;
 		LLVMValueRef off = LLVMBuildMul(g->B, idx, c64(g, es), "");
-		if (t->kind == TY_ARRAY)
+		if (t->kind == TY_ARRAY) {
 			a = cg_addr(g, n->lhs);
-		else
+		} else {
 			a.v = cg_to_i64(g, cg_expr(g, n->lhs), t);
+			a.user = t->user;
+		}
 		return addr_add(g, a, off);
 	}
 	case N_UNOP:
 		if (n->op == OP_DEREF) {
 			a.v = cg_to_i64(g, cg_expr(g, n->lhs), n->lhs->ty);
+			a.user = n->lhs->ty->user;
 			return a;
 		}
 		break;
 	case N_CAST:
 		a.v = cg_to_i64(g, cg_expr(g, n), n->ty);
+		a.user = n->ty->user;
 		return a;
 	default:
 		break;
 	}
 	/* any other expression of record type evaluates to its address */
 	a.v = cg_to_i64(g, cg_expr(g, n), n->ty);
+	a.user = n->ty->user;
 	return a;
 }
 
@@ -375,9 +386,11 @@ static void str_into(struct cg *g, const struct node *n, LLVMValueRef buf)
 		l = LLVMBuildSelect(g->B, big, c64(g, size), l, "");
 		len = LLVMBuildTrunc(g->B, l, g->i32, "");
 	}
-	/* bpf_probe_read_str reads user or kernel strings (x86's split address space) */
+	/* bpf_probe_read_str reads user or kernel strings (x86's split address
+	** space); a known user string with the user helper, as bpftrace 0.17 */
 	LLVMValueRef args[] = { buf, len, src };
-	cg_helper(g, H_PROBE_READ_STR, g->i64, args, 3);
+	bool user = a->ty->user && !a->ty->data_loc;
+	cg_helper(g, user ? H_PROBE_READ_USER_STR : H_PROBE_READ_STR, g->i64, args, 3);
 }
 
 static LLVMValueRef call_str(struct cg *g, const struct node *n)
@@ -416,7 +429,7 @@ static bool mem_into(struct cg *g, const struct node *n, LLVMValueRef dst, uint3
 {
 	if (!is_place(n) || !cg_in_memory(n->ty) || n->ty->size < size)
 		return false;
-	read_kernel(g, dst, size, cg_addr(g, n).v);
+	read_mem(g, dst, size, cg_addr(g, n));
 	return true;
 }
 
@@ -430,9 +443,14 @@ static void ntop_into(struct cg *g, const struct node *n, LLVMValueRef buf)
 		a = a->next;
 	}
 	const struct type *t = a->ty;
-	if (t->kind == TY_INT && t->size == 4 && !t->bit_size && is_place(a) && !t->ctx) {
-		/* a 32-bit address in kernel memory: read into place */
-		read_kernel(g, cg_gep(g, buf, 8), 4, cg_addr(g, a).v);
+	if (t->kind == TY_INT && t->size == 4 && !t->bit_size && is_place(a)) {
+		/* a 32-bit address in memory: read into place; in the context
+		** a load (a constant offset from ctx) */
+		struct addr ad = cg_addr(g, a);
+		if (ad.ctx)
+			LLVMBuildStore(g->B, load_scalar(g, ad, t), cg_gep(g, buf, 8));
+		else
+			read_mem(g, cg_gep(g, buf, 8), 4, ad);
 		if (!af)
 			af = c64(g, 2);
 	} else if (t->kind == TY_INT) {

@@ -23,15 +23,18 @@ enum {
 	H_KTIME_NS = 5, H_PRANDOM = 7, H_SMP_ID = 8, H_PID_TGID = 14,
 	H_UID_GID = 15, H_COMM = 16, H_STACKID = 27, H_CUR_TASK = 35,
 	H_PROBE_READ_STR = 45, H_CGROUP_ID = 80, H_PROBE_READ_KERNEL = 113,
-	H_PROBE_READ_KERNEL_STR = 115, H_RINGBUF_OUTPUT = 130, H_RINGBUF_RESERVE = 131,
+	H_PROBE_READ_USER = 112, H_PROBE_READ_USER_STR = 114, H_PROBE_READ_KERNEL_STR = 115,
+	H_RINGBUF_OUTPUT = 130, H_RINGBUF_RESERVE = 131,
 	H_RINGBUF_SUBMIT = 132, H_FUNC_IP = 173,
 	H_ATTACH_COOKIE = 174,
 };
 
-/* an address to read from: kernel memory (i64) or the probe context (ptr) */
+/* an address to read from: kernel or user memory (i64) or the probe
+ * context (ptr, always at a constant offset from the ctx argument) */
 struct addr {
 	LLVMValueRef v;
 	bool ctx;
+	bool user; /* not ctx: read with bpf_probe_read_user */
 };
 
 struct cg {

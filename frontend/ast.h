@@ -177,7 +177,13 @@ struct type {
 	uint32_t size;  /* bytes a value of this type takes in BPF memory */
 	uint32_t align;
 	bool sign;      /* TY_INT, TY_SUM/MIN/MAX/AVG/STATS of signed */
-	bool ctx;       /* pointer into the probe context (args->) */
+	bool ctx;       /* pointer into the probe context: args itself */
+	/* an address in user memory: what is read through it (->, [], *, and
+	 * through a cast of it) is read with bpf_probe_read_user. bpftrace
+	 * 0.17 puts the arguments of syscalls:* tracepoints in the user
+	 * address space; the flag is carried to what is read through them, so
+	 * args->msg->msg_name is a user pointer too */
+	bool user;
 	bool data_loc;  /* a tracepoint __data_loc field: u32, (len << 16) | offset in the record */
 	const struct type *sub; /* TY_PTR, TY_ARRAY element */
 	uint32_t nelem;         /* TY_ARRAY */
@@ -218,6 +224,8 @@ const struct type *ty_str(struct arena *a, uint32_t size);
 const struct type *ty_simple(enum ty_kind k); /* inet, ksym, probe, count, ... */
 const struct type *ty_ptr(struct arena *a, const struct type *to);
 const struct type *ty_array(struct arena *a, const struct type *el, uint32_t n);
+/* t, or a copy of it marked as a user-space address (t->user) */
+const struct type *ty_user(struct arena *a, const struct type *t);
 const struct type *ty_kstack(struct arena *a, int nframes, enum stack_mode m);
 const struct type *ty_tuple(struct arena *a, const struct type **f, int n);
 const struct type *ty_agg(struct arena *a, enum ty_kind k, bool sign);

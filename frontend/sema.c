@@ -223,7 +223,7 @@ static void binop(struct sema *s, struct node *n)
 	bool sign = (l->kind != TY_INT || l->sign) && (r->kind != TY_INT || r->sign);
 	if (l->kind == TY_PTR || r->kind == TY_PTR) {
 		if ((n->op == OP_ADD || n->op == OP_SUB) && l->kind == TY_PTR && r->kind == TY_INT) {
-			n->ty = l; /* pointer arithmetic in elements, as C */
+			n->ty = r->user ? ty_user(s->a, l) : l; /* pointer arithmetic in elements, as C */
 			return;
 		}
 		sign = false;
@@ -231,6 +231,8 @@ static void binop(struct sema *s, struct node *n)
 	if (l->kind == TY_COUNT || r->kind == TY_COUNT)
 		sign = false;
 	n->ty = ty_int(8, sign);
+	if (l->user || r->user) /* *(args->addr + 8): still a user address */
+		n->ty = ty_user(s->a, n->ty);
 	if (n->lhs->is_const && n->rhs->is_const) {
 		int64_t a = n->lhs->cval, b = n->rhs->cval, v = 0;
 		bool ok = true;
@@ -324,16 +326,15 @@ static void field(struct sema *s, struct node *n)
 		return;
 	}
 	n->field_off = off;
-	n->ty = mt;
+	/* read through a user pointer, or from a struct in user memory: a
+	** user value (a pointer in it points into user memory too). A field
+	** of args is a value, read from the context: its type does not say
+	** "context" (args->rqtp->tv_sec reads through the pointer the field
+	** holds); codegen follows places in the context from args itself */
+	n->ty = t->user ? ty_user(s->a, mt) : mt;
 	if (t->ctx && rec->fnames && off < 8)
 		/* the kernel puts a pt_regs pointer over them before the program runs */
 		err(s, &n->loc, "use pid, tid or comm instead", "BPF does not support accessing common tracepoint fields");
-	if (t->ctx) { /* fields of args stay context reads */
-		struct type *c = arena_alloc(s->a, sizeof(*c));
-		*c = *mt;
-		c->ctx = true;
-		n->ty = c;
-	}
 }
 
 /* a call as a value: it must return one */
@@ -438,6 +439,8 @@ static void unop(struct sema *s, struct node *n)
 				err(s, &n->loc, NULL, "The dereference operator can not be used on expressions of type '%s'", tn(s, t));
 			n->ty = ty_int(8, false);
 		}
+		if (t->user) /* read from user memory */
+			n->ty = ty_user(s->a, n->ty);
 		break;
 	}
 	case OP_ADDR:
@@ -462,6 +465,8 @@ static void ternary(struct sema *s, struct node *n)
 		bool sign = (n->lhs->ty->kind != TY_INT || n->lhs->ty->sign) &&
 			    (n->rhs->ty->kind != TY_INT || n->rhs->ty->sign);
 		n->ty = ty_int(8, sign);
+		if (n->lhs->ty->user || n->rhs->ty->user) /* an address: where it points */
+			n->ty = ty_user(s->a, n->ty);
 	} else if (ty_equal(n->lhs->ty, n->rhs->ty)) {
 		n->ty = n->lhs->ty;
 	} else {
@@ -502,6 +507,8 @@ static void index_expr(struct sema *s, struct node *n)
 			    tn(s, t));
 		n->ty = ty_int(8, true);
 	}
+	if (t->user) /* an element in user memory */
+		n->ty = ty_user(s->a, n->ty);
 }
 
 /* (type)e: to an integer (a constant is folded) or a pointer */
@@ -523,7 +530,9 @@ static void cast(struct sema *s, struct node *n)
 	if (from->kind != TY_NONE && !is_intlike(from) && !(from->kind == TY_ARRAY && t->kind == TY_INT)) {
 		err(s, &n->loc, NULL, "Cannot cast from \"%s\" to \"%s\"", tn(s, from), tn(s, t));
 	}
-	n->ty = t;
+	/* a cast keeps the address space: (struct foo *)args->ptr of a
+	** syscall reads user memory, as bpftrace 0.17 */
+	n->ty = from->user ? ty_user(s->a, t) : t;
 	if (n->lhs->is_const && t->kind == TY_INT) {
 		int64_t v = n->lhs->cval;
 		/* widening extends by the destination's sign (bpftrace 0.17) */
@@ -619,7 +628,10 @@ static void assign_var(struct sema *s, struct node *n, struct node *lhs, const s
 		s->changed = true;
 	} else if (v->ty->kind == TY_INT && t->kind == TY_INT) {
 		if (t->size > v->ty->size) {
+			bool user = v->ty->user;
 			v->ty = ty_int((int)t->size, v->ty->sign);
+			if (user) /* still the address space of its first value */
+				v->ty = ty_user(s->a, v->ty);
 			s->changed = true;
 		}
 	} else if (v->ty->kind == TY_STR && t->kind == TY_STR) {

@@ -74,6 +74,16 @@ const struct type *ty_ptr(struct arena *a, const struct type *to)
 	return t;
 }
 
+const struct type *ty_user(struct arena *a, const struct type *t)
+{
+	if (t->user || t->kind == TY_NONE)
+		return t;
+	struct type *u = arena_alloc(a, sizeof(*u));
+	*u = *t;
+	u->user = true;
+	return u;
+}
+
 const struct type *ty_array(struct arena *a, const struct type *el, uint32_t n)
 {
 	struct type *t = new_type(a, TY_ARRAY, el->size * n, el->align ? el->align : 1);
@@ -593,6 +603,77 @@ bool btfc_enum_value(struct btf_ctx *b, const char *name, int64_t *val)
 
 /* ------------------------------------------------------ tracepoint records */
 
+/* the C integer type a run of keywords names ("unsigned char", "long"), or NULL */
+static const struct type *c_int_type(const char **w, int n)
+{
+	bool uns = false, sig = false;
+	int chars = 0, shorts = 0, longs = 0, ints = 0;
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(w[i], "unsigned")) uns = true;
+		else if (!strcmp(w[i], "signed")) sig = true;
+		else if (!strcmp(w[i], "char")) chars++;
+		else if (!strcmp(w[i], "short")) shorts++;
+		else if (!strcmp(w[i], "long")) longs++;
+		else if (!strcmp(w[i], "int")) ints++;
+		else if (!strcmp(w[i], "_Bool") || !strcmp(w[i], "bool")) return n == 1 ? ty_int(1, false) : NULL;
+		else return NULL;
+	}
+	if (chars > 1 || shorts > 1 || longs > 2 || ints > 1 || (chars && (shorts || longs || ints)) ||
+	    (shorts && longs) || (uns && sig))
+		return NULL;
+	/* char is signed on x86-64, as clang types it for bpftrace 0.17 */
+	int size = chars ? 1 : shorts ? 2 : longs ? 8 : 4;
+	return ty_int(size, !uns);
+}
+
+/*
+** The type of a pointer field of a tracepoint record, from its C
+** declaration in the format file: "const struct __kernel_timespec *
+** rqtp", "const char *const * argv", "void * skbaddr", "loff_t * pos".
+** Qualifiers are dropped; the pointee is a C integer type, void, a
+** struct/union/enum or a typedef looked up in kernel BTF. NULL when it
+** cannot be named that way (then the field is a plain u64, which cannot
+** be dereferenced without a cast: an error, never a wrong read).
+*/
+static const struct type *tp_pointer_type(struct btf_ctx *b, const char *decl)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", decl);
+	/* the words before the first '*' name the pointee; the last
+	** identifier of the declaration (after the stars) is the field */
+	char *star = strchr(buf, '*');
+	int depth = 0;
+	for (char *p = star; *p; p++)
+		if (*p == '*')
+			depth++;
+	*star = 0;
+	const char *w[16];
+	int n = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, " \t", &save); tok && n < 16; tok = strtok_r(NULL, " \t", &save)) {
+		if (!strcmp(tok, "const") || !strcmp(tok, "volatile") || !strcmp(tok, "__user") ||
+		    !strcmp(tok, "restrict") || !strcmp(tok, "__restrict"))
+			continue;
+		w[n++] = tok;
+	}
+	if (n == 0)
+		return NULL;
+	const struct type *base = NULL;
+	if (n == 1 && !strcmp(w[0], "void")) {
+		base = ty_void();
+	} else if (n == 2 && (!strcmp(w[0], "struct") || !strcmp(w[0], "union") || !strcmp(w[0], "enum"))) {
+		base = get_btf(b) ? btfc_record(b, w[0], w[1]) : NULL;
+	} else if ((base = c_int_type(w, n)) == NULL && n == 1 && get_btf(b)) {
+		base = btfc_record(b, NULL, w[0]); /* a typedef: loff_t, fd_set, ... */
+	}
+	if (!base)
+		return NULL;
+	const struct type *t = base;
+	for (int i = 0; i < depth; i++)
+		t = ty_ptr(b->arena, t);
+	return t;
+}
+
 /* map a tracefs field declaration to a type */
 static const struct type *tp_field_type(struct btf_ctx *b, const char *decl, int size, bool sign)
 {
@@ -610,15 +691,8 @@ static const struct type *tp_field_type(struct btf_ctx *b, const char *decl, int
 		return ty_str(b->arena, (uint32_t)size);
 	}
 	if (strchr(decl, '*')) {
-		/* "struct sock * skaddr": a typed pointer when BTF knows the struct */
-		char kw[16], nm[128];
-		if (sscanf(decl, "%15s %127[A-Za-z0-9_]", kw, nm) == 2 &&
-		    (!strcmp(kw, "struct") || !strcmp(kw, "union")) && get_btf(b)) {
-			const struct type *rec = btfc_record(b, kw, nm);
-			if (rec)
-				return ty_ptr(b->arena, rec);
-		}
-		return ty_int(8, false);
+		const struct type *pt = tp_pointer_type(b, decl);
+		return pt ? pt : ty_int(8, false);
 	}
 	if (!strncmp(decl, "enum ", 5) && get_btf(b)) {
 		/* "enum skb_drop_reason reason": the kernel's enum, for %s */
@@ -733,6 +807,12 @@ const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,
 			fclose(f);
 			struct type *rr = (struct type *)r;
 			rr->name = arena_printf(b->arena, "struct _tracepoint_%s_%s", cat, name); /* bpftrace 0.17 */
+			/* a system call's arguments are the caller's: its pointers
+			** point into user memory (bpftrace 0.17 gives args of
+			** syscalls:* the user address space, and every field with it) */
+			if (!strcmp(cat, "syscalls"))
+				for (int i = 0; i < rr->nfields; i++)
+					rr->fields[i] = ty_user(b->arena, rr->fields[i]);
 			return r;
 		}
 		snprintf(err, errlen, "tracepoint not found: %s:%s", cat, name);
