@@ -141,6 +141,7 @@ bool kernel_ksyms(struct kernel *k);
 bool kernel_ksym(struct kernel *k, uint64_t addr, struct ksym_hit *hit);
 /* a symbol's address (any type); false if absent or hidden */
 bool kernel_kaddr(struct kernel *k, const char *name, uint64_t *addr);
+void kernel_forget_names(struct kernel *k);
 /* BTF files of loaded modules (split on vmlinux); their number */
 int kernel_module_btf(struct kernel *k, const char *const **paths);
 
@@ -378,6 +379,7 @@ struct node {
 	struct node *next;
 	char *name;         /* var, map (without '@'), field, ident, func name */
 	int64_t ival;
+	bool uns;           /* N_INT: unsigned (a folded sizeof/kaddr), kept when typed again */
 	char *str;
 	size_t slen;
 	struct ctype *cast;

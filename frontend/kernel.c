@@ -38,6 +38,8 @@ struct kernel {
 	int nfuncs, capfuncs;
 	bool ksyms_tried;
 	struct ksyms *ksyms;   /* NULL: kallsyms unreadable or hidden */
+	bool names_tried;
+	struct ksyms *names;   /* by name, for kaddr(); NULL: unread */
 	bool mods_read;
 	char **mods;           /* /sys/kernel/btf/<module> paths */
 	int nmods, capmods;
@@ -84,6 +86,7 @@ void kernel_close(struct kernel *k)
 	free(k->fpool);
 	free(k->funcs);
 	ksyms_free(k->ksyms);
+	ksyms_free(k->names);
 	free_strs(k->mods, k->nmods);
 	free(k);
 }
@@ -668,22 +671,22 @@ static void ksym_stl_sort(rec *v, size_t n)
 
 
 /*
-** One kallsyms line into k: text symbols only, not address 0 (hidden),
-** not the [bpf] pseudo-module. Returns 0 (added or skipped) or -1 on
-** allocation failure.
+** One kallsyms line into k. For the address index (by_name false): text
+** symbols only, not address 0 (hidden), not the [bpf] pseudo-module. For
+** the name index every line, as kaddr() looks data symbols up too.
+** Returns 0 (added or skipped) or -1 on allocation failure.
 */
-static int ksym_add_line(struct ksyms *k, char *line, size_t *cap,
+static int ksym_add_line(struct ksyms *k, char *line, bool by_name, size_t *cap,
 			 uint32_t *lastmod)
 {
 	char *name, *mod, type;
 	uint64_t addr;
 	int64_t no, mo;
 
-	if (!kallsyms_line(line, &addr, &type, &name, &mod) || addr == 0 || addr == UINT64_MAX)
+	if (!kallsyms_line(line, &addr, &type, &name, &mod))
 		return 0;
-	if (strchr("bBdDrR", type))
-		return 0;
-	if (mod && strcmp(mod, "bpf") == 0)
+	if (!by_name && (addr == 0 || addr == UINT64_MAX || strchr("bBdDrR", type) ||
+			 (mod && strcmp(mod, "bpf") == 0)))
 		return 0;
 	if (k->n == *cap) {
 		struct ksym_rec *v;
@@ -718,10 +721,24 @@ static void ksyms_free(struct ksyms *k)
 }
 
 /*
-** Read /proc/kallsyms into sorted records; NULL if it cannot be read or
-** shows no addresses (not root, kptr_restrict).
+** by name, then by line: names are interned in line order, so a lower
+** pool offset is an earlier line
 */
-static struct ksyms *ksyms_load(void)
+static int ksym_name_cmp(const void *a, const void *b, void *arg)
+{
+	const struct ksym_rec *x = a, *y = b;
+	const char *pool = arg;
+	int r = strcmp(pool + x->name, pool + y->name);
+
+	return r ? r : (x->name > y->name) - (x->name < y->name);
+}
+
+/*
+** Read /proc/kallsyms into records sorted by address (by_name false) or
+** by name; NULL if it cannot be read or (by address) shows no addresses
+** (not root, kptr_restrict).
+*/
+static struct ksyms *ksyms_load(bool by_name)
 {
 	struct ksyms *k = calloc(1, sizeof(*k));
 	FILE *f = fopen("/proc/kallsyms", "r");
@@ -733,21 +750,26 @@ static struct ksyms *ksyms_load(void)
 
 	if (!k || !f || ksym_intern(k, "", 0) < 0)
 		goto fail;
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
 	while (fgets(line, sizeof(line), f))
-		if (ksym_add_line(k, line, &cap, &lastmod) < 0)
+		if (ksym_add_line(k, line, by_name, &cap, &lastmod) < 0)
 			goto fail;
 	fclose(f);
 	f = NULL;
 	if (k->n == 0)
 		goto fail;
-	ksym_stl_sort(k->v, k->n);
-	/* one record per address: the one bcc's upper_bound finds */
-	for (i = 0, j = 0; i < k->n; i++) {
-		if (j && k->v[j - 1].addr == k->v[i].addr)
-			j--;
-		k->v[j++] = k->v[i];
+	if (by_name) {
+		qsort_r(k->v, k->n, sizeof(*k->v), ksym_name_cmp, k->pool);
+	} else {
+		ksym_stl_sort(k->v, k->n);
+		/* one record per address: the one bcc's upper_bound finds */
+		for (i = 0, j = 0; i < k->n; i++) {
+			if (j && k->v[j - 1].addr == k->v[i].addr)
+				j--;
+			k->v[j++] = k->v[i];
+		}
+		k->n = j;
 	}
-	k->n = j;
 	/* give back the growth slack: about a third of the ~5 MB */
 	if ((v = realloc(k->v, k->n * sizeof(*k->v))))
 		k->v = v;
@@ -765,7 +787,7 @@ bool kernel_ksyms(struct kernel *k)
 {
 	if (k && !k->ksyms_tried) {
 		k->ksyms_tried = true;
-		k->ksyms = ksyms_load();
+		k->ksyms = ksyms_load(false);
 	}
 	return k && k->ksyms;
 }
@@ -795,27 +817,44 @@ bool kernel_ksym(struct kernel *kern, uint64_t addr, struct ksym_hit *hit)
 
 /*
 ** A symbol's address (kaddr()): the first kallsyms line naming it, data
-** symbols included, which the sorted records leave out; so a scan, ended
-** at the name. false if absent or hidden (address 0).
+** symbols included, which the address records leave out; so a second
+** index, by name, read on the first kaddr() and searched for the lowest
+** record with the name. kernel_forget_names() drops it once the program
+** is compiled. false if absent or hidden (address 0).
 */
-bool kernel_kaddr(struct kernel *k, const char *name, uint64_t *addr)
+bool kernel_kaddr(struct kernel *kern, const char *name, uint64_t *addr)
 {
-	FILE *f = k ? fopen("/proc/kallsyms", "r") : NULL;
-	if (!f)
+	if (!kern)
 		return false;
-	char line[512];
-	bool found = false;
-	while (fgets(line, sizeof(line), f)) {
-		uint64_t a;
-		char type, *sym, *mod;
-		if (kallsyms_line(line, &a, &type, &sym, &mod) && !strcmp(sym, name)) {
-			*addr = a;
-			found = a != 0;
-			break;
-		}
+	if (!kern->names_tried) {
+		kern->names_tried = true;
+		kern->names = ksyms_load(true);
 	}
-	fclose(f);
-	return found;
+	struct ksyms *k = kern->names;
+	if (!k)
+		return false;
+	size_t lo = 0, hi = k->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(k->pool + k->v[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == k->n || strcmp(k->pool + k->v[lo].name, name) != 0)
+		return false;
+	*addr = k->v[lo].addr;
+	return *addr != 0;
+}
+
+/* the name index is for compiling; a tracer does not keep its ~5 MB */
+void kernel_forget_names(struct kernel *k)
+{
+	if (!k)
+		return;
+	ksyms_free(k->names);
+	k->names = NULL;
+	k->names_tried = false;
 }
 
 /* ---------------------------------------------------------- module BTF */

@@ -573,7 +573,7 @@ void sema_expr(struct sema *s, struct node *n)
 	n->is_const = false;
 	switch (n->kind) {
 	case N_INT:
-		n->ty = ty_int(8, true);
+		n->ty = ty_int(8, !n->uns);
 		set_const(n, n->ival);
 		break;
 	case N_STR:

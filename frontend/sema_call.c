@@ -446,6 +446,7 @@ static void fold_to_int(struct node *n, uint64_t v)
 {
 	n->kind = N_INT;
 	n->ival = (int64_t)v;
+	n->uns = true;
 	n->ty = ty_int(8, false);
 	set_const(n, (int64_t)v);
 }

@@ -152,11 +152,9 @@ static int snap_grow(struct snap *sn, size_t want)
 	return 0;
 }
 
-static const struct snap *snap_sort_arg;
-
-static int snap_idx_cmp(const void *a, const void *b)
+static int snap_idx_cmp(const void *a, const void *b, void *arg)
 {
-	const struct snap *sn = snap_sort_arg;
+	const struct snap *sn = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 	int r = memcmp(sn->keys + x * sn->ksz, sn->keys + y * sn->ksz, sn->ksz);
 
@@ -175,8 +173,7 @@ static void snap_dedup(struct snap *sn)
 	}
 	for (size_t i = 0; i < sn->n; i++)
 		ix[i] = i;
-	snap_sort_arg = sn;
-	qsort(ix, sn->n, sizeof(*ix), snap_idx_cmp);
+	qsort_r(ix, sn->n, sizeof(*ix), snap_idx_cmp, sn);
 	k = malloc(sn->n * sn->ksz);
 	v = malloc(sn->n * sn->rsz);
 	if (!k || !v) {

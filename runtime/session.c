@@ -130,6 +130,7 @@ int session_compile(struct session *s)
 				.named = o->named, .nnamed = o->nnamed, .kernel = s->kernel };
 	if (sema_check(s->prog, &so, &s->diags) < 0)
 		goto out;
+	kernel_forget_names(s->kernel); /* kaddr() is resolved by sema */
 	if (check_named(s) < 0)
 		goto out;
 	for (int i = 0; o->verbose && i < s->prog->nskipped; i++)
