@@ -190,6 +190,8 @@ static void call_stmt(struct cg *g, const struct node *n)
 {
 	switch (n->func) {
 	case F_PRINTF:
+	case F_SYSTEM:
+	case F_CAT:
 		send_event(g, g->p->events[n->event], n->args->next);
 		break;
 	case F_TIME:

@@ -457,6 +457,8 @@ enum event_kind {
 	EV_ZERO,   /* zero(@map) */
 	EV_PRINTV, /* print(value) */
 	EV_PRINTMAP, /* printmap(@map, fmt, top): one printf per element */
+	EV_SYSTEM, /* system(fmt, ...): run the formatted command, print its output */
+	EV_CAT,    /* cat(fmt, ...): print the formatted path's file */
 };
 
 /* An asynchronous action BPF asks user space to perform. */
@@ -527,6 +529,7 @@ struct sema_opts {
 	/* the running kernel: are the script's kprobe functions and
 	 * tracepoints there, kaddr(); NULL: assume they are there */
 	struct kernel *kernel;
+	bool unsafe; /* --unsafe: system() allowed */
 };
 int sema_check(struct program *p, const struct sema_opts *o, struct diags *d);
 

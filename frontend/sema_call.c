@@ -177,12 +177,25 @@ static const char *conv_expect(enum fmt_conv c)
 
 /* ------------------------- printf, the aggregations, getopt and printmap */
 
+/*
+** printf(fmt, ...), and system() and cat(), whose format makes a command
+** or a path at run time (bpftrace 0.17 checks all three alike)
+*/
 static void call_printf(struct sema *s, struct node *n)
 {
 	struct node *f = n->args;
+	const char *fn = n->name;
 	if (!f || f->kind != N_STR) {
-		err(s, f ? &f->loc : &n->loc, "write the format as a string literal: printf(\"%d\\n\", pid)",
-		    "printf() expects a string literal (%s provided)", f && f->ty ? kind_word(f->ty) : "none");
+		err(s, f ? &f->loc : &n->loc,
+		    n->func == F_SYSTEM ? "write the command as a string literal: system(\"ls /proc/%d\", pid)" :
+		    n->func == F_CAT ? "write the path as a string literal: cat(\"/proc/%d/status\", pid)" :
+		    "write the format as a string literal: printf(\"%d\\n\", pid)",
+		    "%s() expects a string literal (%s provided)", fn, f && f->ty ? kind_word(f->ty) : "none");
+		return;
+	}
+	if (n->func == F_SYSTEM && !s->o->unsafe) {
+		err(s, &n->loc, "run minibt with --unsafe to allow it",
+		    "system() is an unsafe function being used in safe mode");
 		return;
 	}
 	struct fmt fmt;
@@ -195,13 +208,13 @@ static void call_printf(struct sema *s, struct node *n)
 			l.end_col = l.col + 2;
 		}
 		err(s, &l, "conversions: %d %i %u %x %X %o %c %s %p %%, with optional flags, width and precision",
-		    "printf: %s", ebuf);
+		    "%s: %s", fn, ebuf);
 		return;
 	}
 	int nargs = n->nargs - 1;
 	if (nargs < fmt.nargs) {
 		err(s, &n->loc, "add an argument for each % conversion",
-		    "printf: Not enough arguments for format string (%d supplied, %d expected)", nargs, fmt.nargs);
+		    "%s: Not enough arguments for format string (%d supplied, %d expected)", fn, nargs, fmt.nargs);
 		return;
 	}
 	if (nargs > fmt.nargs) {
@@ -224,7 +237,7 @@ static void call_printf(struct sema *s, struct node *n)
 			}
 		}
 		err(s, &n->loc, hint,
-		    "printf: Too many arguments for format string (%d supplied, %d expected)", nargs, fmt.nargs);
+		    "%s: Too many arguments for format string (%d supplied, %d expected)", fn, nargs, fmt.nargs);
 		return;
 	}
 	int k = 0;
@@ -236,7 +249,7 @@ static void call_printf(struct sema *s, struct node *n)
 			err(s, &a->loc, fmt.p[i].conv == FC_STR && is_intlike(a->ty) ?
 			    "print integers with %d; read a string from a kernel pointer with str(ptr)" :
 			    fmt.p[i].conv != FC_STR && a->ty->kind == TY_STR ? "print strings with %s" : NULL,
-			    "printf: %%%s specifier expects a value of type %s (%s supplied)",
+			    "%s: %%%s specifier expects a value of type %s (%s supplied)", fn,
 			    fmt.p[i].conv == FC_INT ? "d" : fmt.p[i].conv == FC_UINT ? "u" : fmt.p[i].conv == FC_HEX ? "x" :
 			    fmt.p[i].conv == FC_HEXU ? "X" : fmt.p[i].conv == FC_OCT ? "o" : fmt.p[i].conv == FC_CHAR ? "c" :
 			    fmt.p[i].conv == FC_PTR ? "p" : fmt.p[i].conv == FC_BUF ? "r" : "s",
@@ -244,7 +257,8 @@ static void call_printf(struct sema *s, struct node *n)
 		a = a->next;
 		k++;
 	}
-	struct event *e = new_event(s, EV_PRINTF, &n->loc);
+	struct event *e = new_event(s, n->func == F_SYSTEM ? EV_SYSTEM : n->func == F_CAT ? EV_CAT : EV_PRINTF,
+				    &n->loc);
 	if (e) {
 		e->fmt = fmt;
 		e->fmtstr = f->str;
@@ -685,6 +699,8 @@ static void call_print(struct sema *s, struct node *n)
 
 const struct sema_func sema_funcs[FUNC__COUNT] = {
 	[F_PRINTF] = { .check = call_printf },
+	[F_SYSTEM] = { .check = call_printf },
+	[F_CAT] = { .check = call_printf },
 	[F_TIME] = { .check = call_time },
 	[F_EXIT] = { .check = call_exit },
 	[F_STR] = { .check = call_str },
@@ -715,7 +731,7 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 static void call_unknown(struct sema *s, struct node *n)
 {
 	static const char *const unsupported[] = {
-		"ustack", "usym", "uaddr", "uptr", "kptr", "system", "cat", "join",
+		"ustack", "usym", "uaddr", "uptr", "kptr", "join",
 		"reg", "sizeof", "signal", "override", "buf", "macaddr", "cgroupid", "path",
 		"strncmp", "strcontains", "skboutput", "pton", "unwatch", "len", "has_key",
 		"offsetof", "printf_", "debugf", "strftime", "cgroup_path",

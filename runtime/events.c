@@ -67,6 +67,12 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_PRINTF:
 		fmt_printf(&s->out, e, payload);
 		break;
+	case EV_SYSTEM:
+		fmt_system(&s->out, e, payload);
+		break;
+	case EV_CAT:
+		fmt_cat(&s->out, e, payload);
+		break;
 	case EV_TIME:
 		fmt_time(&s->out, e);
 		break;

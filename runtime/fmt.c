@@ -18,6 +18,7 @@
 ** stacks, symbols, addresses and probes are quoted and tuples are arrays.
 */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <bpf/btf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,19 +473,11 @@ static void fmt_conv(struct out_ctx *c, FILE *out, const struct fmt_piece *p,
 	}
 }
 
-/*
-** printf(): literal and conversion pieces in order; in JSON mode the
-** whole text becomes one {"type": "printf"} line.
-*/
-void fmt_printf(struct out_ctx *c, const struct event *ev, const uint8_t *payload)
+/* the literal and conversion pieces of a printf-like event, in order */
+static void fmt_pieces(struct out_ctx *c, FILE *out, const struct event *ev, const uint8_t *payload)
 {
-	FILE *out = c->out;
-	char *buf = NULL;
-	size_t len = 0;
 	int arg = 0;
 
-	if (c->format == OUT_JSON && !(out = open_memstream(&buf, &len)))
-		return;
 	for (int i = 0; i < ev->fmt.n; i++) {
 		const struct fmt_piece *p = &ev->fmt.p[i];
 
@@ -495,13 +488,121 @@ void fmt_printf(struct out_ctx *c, const struct event *ev, const uint8_t *payloa
 		fmt_conv(c, out, p, ev->argty[arg], payload + ev->argoff[arg]);
 		arg++;
 	}
-	if (c->format != OUT_JSON)
+}
+
+/* text as bpftrace's message(type, text): as is, or one JSON line */
+static void fmt_message(struct out_ctx *c, const char *type, const char *s, size_t n)
+{
+	if (c->format != OUT_JSON) {
+		fwrite(s, 1, n, c->out);
 		return;
-	fclose(out);
-	fputs("{\"type\": \"printf\", \"data\": \"", c->out);
-	fmt_json_escape(c->out, buf, len);
+	}
+	fprintf(c->out, "{\"type\": \"%s\", \"data\": \"", type);
+	fmt_json_escape(c->out, s, n);
 	fputs("\"}\n", c->out);
+}
+
+/*
+** printf(): literal and conversion pieces in order; in JSON mode the
+** whole text becomes one {"type": "printf"} line.
+*/
+void fmt_printf(struct out_ctx *c, const struct event *ev, const uint8_t *payload)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	if (c->format != OUT_JSON) {
+		fmt_pieces(c, c->out, ev, payload);
+		return;
+	}
+	if (!(out = open_memstream(&buf, &len)))
+		return;
+	fmt_pieces(c, out, ev, payload);
+	fclose(out);
+	fmt_message(c, "printf", buf, len);
 	free(buf);
+}
+
+/* the formatted text of a printf-like event, NUL-terminated; NULL if out of memory */
+static char *fmt_formatted(struct out_ctx *c, const struct event *ev, const uint8_t *payload)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	if (!out)
+		return NULL;
+	fmt_pieces(c, out, ev, payload);
+	fclose(out);
+	return buf;
+}
+
+/*
+** system(fmt, ...) (--unsafe): the formatted command run by /bin/sh,
+** waited for, its standard output printed as it is, as bpftrace 0.17's
+** exec_system (popen); what the tracer printed before goes first.
+*/
+void fmt_system(struct out_ctx *c, const struct event *ev, const uint8_t *payload)
+{
+	char *cmd = fmt_formatted(c, ev, payload), *buf = NULL, chunk[4096];
+	size_t len = 0, n;
+	FILE *p, *out;
+
+	if (!cmd)
+		return;
+	fflush(c->out);
+	p = popen(cmd, "r");
+	if (!p) {
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "system(\"%s\"): %s", cmd, strerror(errno));
+		free(cmd);
+		return;
+	}
+	out = open_memstream(&buf, &len);
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		if (out)
+			fwrite(chunk, 1, n, out);
+	pclose(p);
+	if (out) {
+		fclose(out);
+		fmt_message(c, "syscall", buf, len);
+	}
+	free(buf);
+	free(cmd);
+}
+
+/*
+** cat(fmt, ...): the file at the formatted path, printed as it is, at
+** most BPFTRACE_CAT_BYTES_MAX bytes (default 10240), as bpftrace 0.17's
+** cat_file; a file that cannot be opened is an error line, and the run
+** goes on.
+*/
+void fmt_cat(struct out_ctx *c, const struct event *ev, const uint8_t *payload)
+{
+	char *path = fmt_formatted(c, ev, payload), *buf;
+	size_t max = 10240, len = 0, n;
+	const char *env = getenv("BPFTRACE_CAT_BYTES_MAX");
+	FILE *f;
+
+	if (!path)
+		return;
+	if (env && *env)
+		max = strtoull(env, NULL, 10);
+	f = fopen(path, "r");
+	if (!f) {
+		fflush(c->out);
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "failed to open file '%s': %s", path, strerror(errno));
+		free(path);
+		return;
+	}
+	buf = malloc(max ? max : 1);
+	while (buf && len < max && (n = fread(buf + len, 1, max - len, f)) > 0)
+		len += n;
+	fclose(f);
+	if (buf)
+		fmt_message(c, "cat", buf, len);
+	free(buf);
+	free(path);
 }
 
 /*

@@ -34,6 +34,7 @@ static void usage(FILE *o)
 	      "    -p PID         trace until process PID exits\n"
 	      "    -v             verbose messages (verifier log)\n"
 	      "    --no-warnings  disable warnings\n"
+	      "    --unsafe       allow unsafe builtin functions (system())\n"
 	      "    -V, --version  minibt version\n"
 	      "\n"
 	      "EXAMPLES:\n"
@@ -75,7 +76,7 @@ struct opt_spec {
 	int id;
 };
 
-enum { O_B = 1, O_C, O_D, O_E, O_F, O_H, O_L, O_O, O_P, O_V, O_VERSION, O_DRY, O_NOWARN };
+enum { O_B = 1, O_C, O_D, O_E, O_F, O_H, O_L, O_O, O_P, O_V, O_VERSION, O_DRY, O_NOWARN, O_UNSAFE };
 
 static const struct opt_spec OPTS[] = {
 	{ "-B", NULL, true, O_B }, { "-c", NULL, true, O_C }, { "-d", NULL, true, O_D },
@@ -83,6 +84,7 @@ static const struct opt_spec OPTS[] = {
 	{ "-l", NULL, false, O_L }, { "-o", NULL, true, O_O }, { "-p", NULL, true, O_P },
 	{ "-v", NULL, false, O_V }, { "-V", "--version", false, O_VERSION },
 	{ NULL, "--dry-run", false, O_DRY }, { NULL, "--no-warnings", false, O_NOWARN },
+	{ NULL, "--unsafe", false, O_UNSAFE },
 };
 
 static const struct opt_spec *find_opt(const char *a, const char **attached)
@@ -146,6 +148,7 @@ static int apply_opt(struct options *o, const struct opt_spec *sp, const char *v
 	case O_VERSION: printf("minibt v%s\n", MINIBT_VERSION); return 1;
 	case O_DRY: o->dry_run = true; return 0;
 	case O_NOWARN: o->no_warnings = true; return 0;
+	case O_UNSAFE: o->unsafe = true; return 0;
 	}
 	return 0;
 }

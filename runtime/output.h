@@ -76,6 +76,10 @@ static inline bool out_stopped(struct out_ctx *c)
 
 /* printf(): render ev (kind EV_PRINTF) from the payload bytes */
 void fmt_printf(struct out_ctx *c, const struct event *ev, const uint8_t *payload);
+/* system(fmt, ...): run the formatted command, print its output */
+void fmt_system(struct out_ctx *c, const struct event *ev, const uint8_t *payload);
+/* cat(fmt, ...): print the file at the formatted path */
+void fmt_cat(struct out_ctx *c, const struct event *ev, const uint8_t *payload);
 /* time(fmt): strftime at the moment of printing */
 void fmt_time(struct out_ctx *c, const struct event *ev);
 /* one value as bpftrace prints it as a map value and in print(value);

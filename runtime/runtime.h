@@ -44,6 +44,7 @@ struct options {
 	const char *cmd;        /* -c */
 	pid_t pid;              /* -p */
 	bool no_warnings;
+	bool unsafe;            /* --unsafe */
 };
 
 struct plan;  /* attach.c: the expanded targets of one attach point */

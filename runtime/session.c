@@ -127,7 +127,8 @@ int session_compile(struct session *s)
 	}
 	s->btf = have_btf ? btfc_open(s->arena, btf_path, s->kernel) : NULL;
 	struct sema_opts so = { .btf = s->btf, .pos = o->pos, .npos = o->npos,
-				.named = o->named, .nnamed = o->nnamed, .kernel = s->kernel };
+				.named = o->named, .nnamed = o->nnamed, .kernel = s->kernel,
+				.unsafe = o->unsafe };
 	if (sema_check(s->prog, &so, &s->diags) < 0)
 		goto out;
 	kernel_forget_names(s->kernel); /* kaddr() is resolved by sema */

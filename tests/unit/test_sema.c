@@ -37,6 +37,7 @@ static const char SCRIPT[] =
 	"	@m[1] = 1; delete(@m[1]); clear(@m); zero(@c); print(@c); print(@h, 2); print(1);\n"
 	"	$o = getopt(\"flag\"); $o2 = getopt(\"n\", 1);\n"
 	"	printmap(@c, \"%d\\n\"); printmap(@m, \"%d %d\\n\", 5);\n"
+	"	system(\"echo %d\", 1); cat(\"/proc/%d/status\", pid);\n"
 	"	exit();\n"
 	"}\n";
 
@@ -61,7 +62,7 @@ static void test_all_funcs(void)
 	if (pp_run(&src, false, &pp, &d) == 0) {
 		struct program *p = parse_program(a, &src, &pp, &d);
 		char *named[] = { "flag", "n=3" };
-		struct sema_opts o = { .named = named, .nnamed = 2 };
+		struct sema_opts o = { .named = named, .nnamed = 2, .unsafe = true };
 		if (p)
 			rc = sema_check(p, &o, &d);
 	}
