@@ -488,12 +488,21 @@ static LLVMValueRef call_bswap(struct cg *g, const struct node *n)
 	return LLVMBuildCall2(g->B, LLVMFunctionType(t, &t, 1, 0), f, &v, 1, "");
 }
 
+static LLVMValueRef str_eq(struct cg *g, LLVMValueRef a, uint32_t as, LLVMValueRef b, uint32_t bs,
+			   uint32_t lim);
+
 static LLVMValueRef call(struct cg *g, const struct node *n)
 {
 	switch (n->func) {
 	case F_STR: return call_str(g, n);
 	case F_NTOP: return call_ntop(g, n);
 	case F_BSWAP: return call_bswap(g, n);
+	case F_STRNCMP: {
+		const struct node *a = n->args, *b = a->next;
+		LLVMValueRef eq = str_eq(g, cg_expr(g, a), a->ty->size, cg_expr(g, b), b->ty->size,
+					 (uint32_t)(b->next->cval > UINT32_MAX ? UINT32_MAX : b->next->cval));
+		return LLVMBuildXor(g->B, eq, c64(g, 1), "");
+	}
 	case F_KSTACK: return stackid(g, n->ty);
 	case F_KSYM: return cg_to_i64(g, cg_expr(g, n->args), n->args->ty);
 	default: return c64(g, 0);
@@ -602,10 +611,17 @@ static LLVMValueRef map_read(struct cg *g, const struct node *n)
 
 /* ----------------------------------------------------------- operators */
 
-/* compare two NUL-terminated buffers up to the shorter size */
-static LLVMValueRef str_eq(struct cg *g, LLVMValueRef a, uint32_t as, LLVMValueRef b, uint32_t bs)
+/*
+** 1 if two NUL-terminated buffers hold the same string, looking at the
+** first lim bytes at most (strncmp; UINT32_MAX: all), else 0
+*/
+static LLVMValueRef str_eq(struct cg *g, LLVMValueRef a, uint32_t as, LLVMValueRef b, uint32_t bs,
+			   uint32_t lim)
 {
 	uint32_t n = as < bs ? as : bs;
+	bool all = lim >= n; /* else lim bytes matched: equal */
+	if (!all)
+		n = lim;
 	LLVMValueRef res = cg_alloca(g, 8, "streq");
 	LLVMBuildStore(g->B, c64(g, 0), res);
 	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "streq.done");
@@ -622,7 +638,7 @@ static LLVMValueRef str_eq(struct cg *g, LLVMValueRef a, uint32_t as, LLVMValueR
 	}
 	/* all n bytes equal without a NUL: equal only if both end here */
 	LLVMValueRef end_ok;
-	if (as == bs) {
+	if (!all || as == bs) {
 		end_ok = LLVMConstInt(g->i1, 1, 0);
 	} else {
 		LLVMValueRef longer = as > bs ? a : b;
@@ -701,7 +717,7 @@ static LLVMValueRef binop(struct cg *g, const struct node *n)
 	const struct type *lt = n->lhs->ty, *rt = n->rhs->ty;
 	if (lt->kind == TY_STR && rt->kind == TY_STR) {
 		LLVMValueRef a = cg_expr(g, n->lhs), b = cg_expr(g, n->rhs);
-		LLVMValueRef eq = str_eq(g, a, lt->size, b, rt->size);
+		LLVMValueRef eq = str_eq(g, a, lt->size, b, rt->size, UINT32_MAX);
 		return n->op == OP_EQ ? eq : LLVMBuildXor(g->B, eq, c64(g, 1), "");
 	}
 	LLVMValueRef a = cg_to_i64(g, cg_expr(g, n->lhs), lt);

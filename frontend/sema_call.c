@@ -592,6 +592,28 @@ static void call_ntop(struct sema *s, struct node *n)
 	n->ty = ty_simple(TY_INET);
 }
 
+/*
+** strncmp(s1, s2, n): 0 when the first n characters match (or both
+** strings end, equal, before them), else 1, as bpftrace 0.17; n is an
+** integer literal
+*/
+static void call_strncmp(struct sema *s, struct node *n)
+{
+	struct node *a = n->args, *b = a->next, *l = b->next;
+	n->ty = ty_int(8, false);
+	for (struct node *x = a; x != l; x = x->next)
+		if (x->ty->kind != TY_STR && x->ty->kind != TY_NONE) {
+			err(s, &x->loc, is_intlike(x->ty) ? "read a string from a pointer with str(ptr)" : NULL,
+			    "strncmp() only supports string arguments (%s provided)", kind_word(x->ty));
+			return;
+		}
+	if (l->kind != N_INT || !l->is_const)
+		err(s, &l->loc, "write the length as a number: strncmp(comm, \"bash\", 4)",
+		    "strncmp() expects a integer literal (%s provided)", kind_word(l->ty));
+	else if (l->cval < 0)
+		err(s, &l->loc, NULL, "strncmp(): the length must not be negative (%lld)", (long long)l->cval);
+}
+
 static void call_bswap(struct sema *s, struct node *n)
 {
 	struct node *a = n->args;
@@ -699,6 +721,7 @@ static void call_print(struct sema *s, struct node *n)
 
 const struct sema_func sema_funcs[FUNC__COUNT] = {
 	[F_PRINTF] = { .check = call_printf },
+	[F_STRNCMP] = { .check = call_strncmp },
 	[F_SYSTEM] = { .check = call_printf },
 	[F_CAT] = { .check = call_printf },
 	[F_TIME] = { .check = call_time },
@@ -733,7 +756,7 @@ static void call_unknown(struct sema *s, struct node *n)
 	static const char *const unsupported[] = {
 		"ustack", "usym", "uaddr", "uptr", "kptr", "join",
 		"reg", "sizeof", "signal", "override", "buf", "macaddr", "cgroupid", "path",
-		"strncmp", "strcontains", "skboutput", "pton", "unwatch", "len", "has_key",
+		"strcontains", "skboutput", "pton", "unwatch", "len", "has_key",
 		"offsetof", "printf_", "debugf", "strftime", "cgroup_path",
 	};
 	n->ty = ty_none();

@@ -31,6 +31,7 @@ static const char SCRIPT[] =
 	"BEGIN {\n"
 	"	printf(\"%d %s\\n\", 1, \"x\"); time(); time(\"%H\\n\");\n"
 	"	$s = str(0); $s2 = str(0, 8); $a = ntop(0x0100007f); $b = ntop(2, 0x0100007f);\n"
+	"	$n = strncmp(comm, \"ab\", 2);\n"
 	"	$w = bswap((uint32)1); $k = kstack(); $k2 = kstack(perf, 3); $y = ksym(0);\n"
 	"	@c = count(); @s = sum(1); @mn = min(1); @mx = max(1); @av = avg(1);\n"
 	"	@st = stats(1); @h = hist(1); @l = lhist(1, 0, 10, 1);\n"
