@@ -326,6 +326,7 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 	case B_ARG: return ctx_u64(g, ARG_OFF[n->ival < 6 ? n->ival : 0]);
 	case B_ARGS: return LLVMBuildPtrToInt(g->B, g->ctx, g->i64, "");
 	case B_KSTACK: return stackid(g, n->ty);
+	case B_CPID: return LLVMConstInt(g->i32, (unsigned long long)n->cval, 0); /* folded by sema */
 	case BUILTIN__COUNT: break;
 	}
 	return c64(g, 0);

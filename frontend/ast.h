@@ -530,6 +530,8 @@ struct sema_opts {
 	 * tracepoints there, kaddr(); NULL: assume they are there */
 	struct kernel *kernel;
 	bool unsafe; /* --unsafe: system() allowed */
+	bool has_cmd;  /* -c CMD given: cpid has a value */
+	uint32_t cpid; /* its pid (0 when not started: --dry-run, -d) */
 };
 int sema_check(struct program *p, const struct sema_opts *o, struct diags *d);
 

@@ -26,6 +26,14 @@ void sema_builtin(struct sema *s, struct node *n)
 	case B_COMM:
 		n->ty = ty_str(s->a, 16);
 		break;
+	case B_CPID: /* uint32 as bpftrace 0.17's, known when compiling */
+		n->ty = ty_int(4, false);
+		if (!s->o->has_cmd)
+			err(s, &n->loc, "cpid is the pid of the command minibt runs: give it with -c 'CMD'",
+			    "cpid cannot be used without child command");
+		else
+			set_const(n, s->o->cpid);
+		break;
 	case B_CURTASK: {
 		const struct type *ts = s->btf ? btfc_record(s->btf, "struct", "task_struct") : NULL;
 		n->ty = ts ? ty_ptr(s->a, ts) : ty_int(8, false);

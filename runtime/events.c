@@ -210,32 +210,6 @@ static int setup_output(struct session *s)
 	return 0;
 }
 
-static int start_child(struct session *s, int *gate)
-{
-	int pfd[2];
-	if (pipe(pfd) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		close(pfd[1]);
-		char c;
-		/* wait until the probes are attached */
-		if (read(pfd[0], &c, 1) != 1)
-			_exit(127);
-		close(pfd[0]);
-		execl("/bin/sh", "sh", "-c", s->opt->cmd, (char *)NULL);
-		diag_now(DIAG_ERROR, NULL, NULL, NULL, "cannot run %s: %s", s->opt->cmd, strerror(errno));
-		_exit(127);
-	}
-	close(pfd[0]);
-	*gate = pfd[1];
-	s->child = pid;
-	s->child_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	return 0;
-}
-
 int events_run(struct session *s)
 {
 	if (setup_output(s) < 0)
@@ -276,11 +250,6 @@ int events_run(struct session *s)
 		fprintf(s->outf, "Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
 	fflush(s->outf);
 
-	int gate = -1;
-	if (s->opt->cmd && start_child(s, &gate) < 0) {
-		diag_now(DIAG_ERROR, NULL, NULL, NULL, "cannot start %s: %s", s->opt->cmd, strerror(errno));
-		return -1;
-	}
 	set_elapsed_base(s);
 	if (run_special(s, PROBE_BEGIN) < 0)
 		return -1;
@@ -293,10 +262,11 @@ int events_run(struct session *s)
 	}
 	s->out.probe_names = (const char *const *)s->probe_names;
 	s->out.nprobe_names = s->nprobe_names;
-	if (gate >= 0) {
-		ssize_t w = write(gate, "g", 1);
+	if (s->child_gate >= 0) { /* -c: the command runs now */
+		ssize_t w = write(s->child_gate, "g", 1);
 		(void)w;
-		close(gate);
+		close(s->child_gate);
+		s->child_gate = -1;
 	}
 
 	struct pollfd fds[3];

@@ -322,6 +322,7 @@ int main(int argc, char **argv)
 	s.opt = &o;
 	s.sigfd = -1;
 	s.child_pidfd = -1;
+	s.child_gate = -1;
 	rc = session_compile(&s);
 	if (rc == 0 && !o.dry_run && !o.dump)
 		rc = session_load(&s);

@@ -104,6 +104,7 @@ struct session {
 	uint64_t skipped;
 	int sigfd;
 	pid_t child;
+	int child_gate;     /* -c: write a byte to let the child exec; -1 */
 	int child_pidfd;
 	bool exiting;
 	bool end_done;

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -99,6 +101,51 @@ static int check_named(struct session *s)
 	return bad ? -1 : 0;
 }
 
+/*
+** -c CMD: fork the child before compiling, as bpftrace does, so that
+** cpid is a constant of the program; it waits on a pipe (child_gate)
+** until the probes are attached, and exits 127 if the tracer ends first
+*/
+static int start_child(struct session *s)
+{
+	int pfd[2];
+	if (pipe(pfd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(pfd[1]);
+		char c;
+		/* wait until the probes are attached */
+		if (read(pfd[0], &c, 1) != 1)
+			_exit(127);
+		close(pfd[0]);
+		/* a plain command line is exec'd itself, as bpftrace splits it
+		 * at spaces, so that cpid is the command's pid; one with shell
+		 * syntax runs under /bin/sh (whose pid cpid is then) */
+		const char *cmd = s->opt->cmd;
+		if (!strpbrk(cmd, "|&;<>()$`\\\"'*?[#~={}%\n")) {
+			char *copy = strdup(cmd), *save = NULL, *argv[256];
+			int argc = 0;
+			for (char *w = copy ? strtok_r(copy, " \t", &save) : NULL; w && argc < 255;
+			     w = strtok_r(NULL, " \t", &save))
+				argv[argc++] = w;
+			argv[argc] = NULL;
+			if (argc > 0 && argc < 255)
+				execvp(argv[0], argv);
+		}
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "cannot run %s: %s", s->opt->cmd, strerror(errno));
+		_exit(127);
+	}
+	close(pfd[0]);
+	s->child_gate = pfd[1];
+	s->child = pid;
+	s->child_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return 0;
+}
+
 int session_compile(struct session *s)
 {
 	const struct options *o = s->opt;
@@ -107,6 +154,10 @@ int session_compile(struct session *s)
 	if (read_source(s) < 0)
 		return -1;
 	s->diags.src = &s->src;
+	if (o->cmd && !o->dry_run && !o->dump && start_child(s) < 0) {
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "cannot start %s: %s", o->cmd, strerror(errno));
+		return -1;
+	}
 	int rc = -1;
 	/* BPFTRACE_BTF: another vmlinux BTF file, as bpftrace's */
 	const char *btf_path = getenv("BPFTRACE_BTF");
@@ -128,7 +179,7 @@ int session_compile(struct session *s)
 	s->btf = have_btf ? btfc_open(s->arena, btf_path, s->kernel) : NULL;
 	struct sema_opts so = { .btf = s->btf, .pos = o->pos, .npos = o->npos,
 				.named = o->named, .nnamed = o->nnamed, .kernel = s->kernel,
-				.unsafe = o->unsafe };
+				.unsafe = o->unsafe, .has_cmd = o->cmd != NULL, .cpid = (uint32_t)s->child };
 	if (sema_check(s->prog, &so, &s->diags) < 0)
 		goto out;
 	kernel_forget_names(s->kernel); /* kaddr() is resolved by sema */
@@ -379,6 +430,10 @@ void session_free(struct session *s)
 		bpf_object__close(s->obj);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
+	if (s->child_gate >= 0) /* never attached: the child exits 127 */
+		close(s->child_gate);
+	if (s->child > 0)
+		waitpid(s->child, NULL, 0);
 	if (s->child_pidfd >= 0)
 		close(s->child_pidfd);
 	if (s->outf && s->outf != stdout)
