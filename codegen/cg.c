@@ -65,6 +65,43 @@ static void send_event(struct cg *g, const struct event *e, const struct node *a
 	LLVMPositionBuilderAtEnd(g->B, done);
 }
 
+/*
+** join(argv[, delim]): JOIN_ARGS pointers read from argv, each string
+** read into its JOIN_ARGSIZE slot of the record (a NULL or unreadable
+** pointer leaves an empty slot: the helpers zero what they cannot read),
+** as bpftrace 0.17; user space joins the slots up to the first empty one
+*/
+static void send_join(struct cg *g, const struct event *e, const struct node *argv)
+{
+	LLVMValueRef rargs[] = { g->ringbuf, LLVMConstInt(g->i64, 8 + e->size, 0), LLVMConstInt(g->i64, 0, 0) };
+	LLVMValueRef rec = cg_helper(g, H_RINGBUF_RESERVE, g->ptr, rargs, 3);
+	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(g->C, g->fn, "join.lost");
+	LLVMBasicBlockRef fill = LLVMAppendBasicBlockInContext(g->C, g->fn, "join.fill");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "join.done");
+	LLVMBuildCondBr(g->B, LLVMBuildIsNull(g->B, rec, ""), bad, fill);
+	LLVMPositionBuilderAtEnd(g->B, bad);
+	count_lost(g);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, fill);
+	LLVMBuildStore(g->B, LLVMConstInt(g->i64, (unsigned long long)e->id, 0), rec);
+	LLVMValueRef base = cg_to_i64(g, cg_expr(g, argv), argv->ty);
+	LLVMValueRef slot = cg_alloca(g, 8, "join.ptr");
+	bool user = argv->ty->user;
+	for (int i = 0; i < JOIN_ARGS; i++) {
+		LLVMValueRef at = LLVMBuildAdd(g->B, base, LLVMConstInt(g->i64, 8 * (unsigned)i, 0), "");
+		LLVMValueRef pargs[] = { slot, LLVMConstInt(g->i32, 8, 0), LLVMBuildIntToPtr(g->B, at, g->ptr, "") };
+		cg_helper(g, user ? H_PROBE_READ_USER : H_PROBE_READ, g->i64, pargs, 3);
+		LLVMValueRef p = LLVMBuildLoad2(g->B, g->ptr, slot, "");
+		LLVMValueRef sargs[] = { cg_gep(g, rec, 8 + (uint32_t)i * JOIN_ARGSIZE),
+					 LLVMConstInt(g->i32, JOIN_ARGSIZE, 0), p };
+		cg_helper(g, user ? H_PROBE_READ_USER_STR : H_PROBE_READ_STR, g->i64, sargs, 3);
+	}
+	LLVMValueRef sargs[] = { rec, LLVMConstInt(g->i64, 0, 0) };
+	cg_helper(g, H_RINGBUF_SUBMIT, g->voidt, sargs, 2);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, done);
+}
+
 /* ----------------------------------------------------- map assignments */
 
 /* hist bucket: v < 0 -> 0; v == 0 -> 1; else 2 + floor(log2(v)), capped at
@@ -193,6 +230,9 @@ static void call_stmt(struct cg *g, const struct node *n)
 	case F_SYSTEM:
 	case F_CAT:
 		send_event(g, g->p->events[n->event], n->args->next);
+		break;
+	case F_JOIN:
+		send_join(g, g->p->events[n->event], n->args);
 		break;
 	case F_TIME:
 	case F_EXIT:

@@ -459,7 +459,12 @@ enum event_kind {
 	EV_PRINTMAP, /* printmap(@map, fmt, top): one printf per element */
 	EV_SYSTEM, /* system(fmt, ...): run the formatted command, print its output */
 	EV_CAT,    /* cat(fmt, ...): print the formatted path's file */
+	EV_JOIN,   /* join(argv[, delim]): JOIN_ARGS strings of JOIN_ARGSIZE bytes */
 };
+
+/* join(): the strings it reads from an array of pointers, as bpftrace 0.17 */
+#define JOIN_ARGS 16
+#define JOIN_ARGSIZE 1024
 
 /* An asynchronous action BPF asks user space to perform. */
 struct event {

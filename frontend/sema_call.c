@@ -544,6 +544,32 @@ static void call_time(struct sema *s, struct node *n)
 	}
 }
 
+/*
+** join(argv[, delim]): the strings of a NULL-terminated array of string
+** pointers (the first JOIN_ARGS, JOIN_ARGSIZE - 1 bytes each), printed
+** joined by delim (" ") and a newline, as bpftrace 0.17
+*/
+static void call_join(struct sema *s, struct node *n)
+{
+	struct node *a = n->args, *d = a->next;
+	if (!is_intlike(a->ty) && a->ty->kind != TY_NONE) {
+		err(s, &a->loc, "pass an array of string pointers, e.g. join(args->argv)",
+		    "join() only supports int or pointer arguments (%s provided)", kind_word(a->ty));
+		return;
+	}
+	if (d && d->kind != N_STR) {
+		err(s, &d->loc, "write the delimiter as a string literal: join(args->argv, \",\")",
+		    "join() expects a string literal (%s provided)", kind_word(d->ty));
+		return;
+	}
+	struct event *e = new_event(s, EV_JOIN, &n->loc);
+	if (e) {
+		e->fmtstr = d ? d->str : " ";
+		e->size = JOIN_ARGS * JOIN_ARGSIZE;
+		n->event = e->id;
+	}
+}
+
 static void call_exit(struct sema *s, struct node *n)
 {
 	struct event *e = new_event(s, EV_EXIT, &n->loc);
@@ -732,6 +758,7 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 	[F_STRNCMP] = { .check = call_strncmp },
 	[F_SYSTEM] = { .check = call_printf },
 	[F_CAT] = { .check = call_printf },
+	[F_JOIN] = { .check = call_join },
 	[F_TIME] = { .check = call_time },
 	[F_EXIT] = { .check = call_exit },
 	[F_STR] = { .check = call_str },
@@ -762,7 +789,7 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 static void call_unknown(struct sema *s, struct node *n)
 {
 	static const char *const unsupported[] = {
-		"ustack", "usym", "uaddr", "uptr", "kptr", "join",
+		"ustack", "usym", "uaddr", "uptr", "kptr",
 		"reg", "sizeof", "signal", "override", "buf", "macaddr", "cgroupid", "path",
 		"strcontains", "skboutput", "pton", "unwatch", "len", "has_key",
 		"offsetof", "printf_", "debugf", "strftime", "cgroup_path",

@@ -73,6 +73,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_CAT:
 		fmt_cat(&s->out, e, payload);
 		break;
+	case EV_JOIN:
+		fmt_join(&s->out, e, payload);
+		break;
 	case EV_TIME:
 		fmt_time(&s->out, e);
 		break;

@@ -571,6 +571,31 @@ void fmt_system(struct out_ctx *c, const struct event *ev, const uint8_t *payloa
 	free(cmd);
 }
 
+/* join(): the slots up to the first empty one, joined by the delimiter, and a newline */
+void fmt_join(struct out_ctx *c, const struct event *ev, const uint8_t *payload)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	if (!out)
+		return;
+	for (int i = 0; i < JOIN_ARGS; i++) {
+		const char *arg = (const char *)payload + (size_t)i * JOIN_ARGSIZE;
+
+		if (!arg[0])
+			break;
+		if (i)
+			fputs(ev->fmtstr, out);
+		fwrite(arg, 1, strnlen(arg, JOIN_ARGSIZE), out);
+	}
+	if (c->format != OUT_JSON)
+		fputc('\n', out);
+	fclose(out);
+	fmt_message(c, "join", buf, len);
+	free(buf);
+}
+
 /*
 ** cat(fmt, ...): the file at the formatted path, printed as it is, at
 ** most BPFTRACE_CAT_BYTES_MAX bytes (default 10240), as bpftrace 0.17's

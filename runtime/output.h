@@ -78,6 +78,8 @@ static inline bool out_stopped(struct out_ctx *c)
 void fmt_printf(struct out_ctx *c, const struct event *ev, const uint8_t *payload);
 /* system(fmt, ...): run the formatted command, print its output */
 void fmt_system(struct out_ctx *c, const struct event *ev, const uint8_t *payload);
+/* join(argv, delim): the strings read, joined, and a newline */
+void fmt_join(struct out_ctx *c, const struct event *ev, const uint8_t *payload);
 /* cat(fmt, ...): print the file at the formatted path */
 void fmt_cat(struct out_ctx *c, const struct event *ev, const uint8_t *payload);
 /* time(fmt): strftime at the moment of printing */

@@ -39,6 +39,7 @@ static const char SCRIPT[] =
 	"	$o = getopt(\"flag\"); $o2 = getopt(\"n\", 1);\n"
 	"	printmap(@c, \"%d\\n\"); printmap(@m, \"%d %d\\n\", 5);\n"
 	"	system(\"echo %d\", 1); cat(\"/proc/%d/status\", pid);\n"
+	"	join(0); join(0, \",\");\n"
 	"	exit();\n"
 	"}\n";
 
