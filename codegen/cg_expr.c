@@ -498,6 +498,9 @@ static LLVMValueRef call(struct cg *g, const struct node *n)
 	case F_STR: return call_str(g, n);
 	case F_NTOP: return call_ntop(g, n);
 	case F_BSWAP: return call_bswap(g, n);
+	case F_REG: return ctx_u64(g, (uint32_t)n->ival);
+	case F_KPTR:
+	case F_UPTR: return cg_expr(g, n->args);
 	case F_STRNCMP: {
 		const struct node *a = n->args, *b = a->next;
 		LLVMValueRef eq = str_eq(g, cg_expr(g, a), a->ty->size, cg_expr(g, b), b->ty->size,

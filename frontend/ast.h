@@ -566,6 +566,7 @@ struct probe_kind {
 	const char *example;   /* timed: in hints */
 	bool cookie;           /* a bpf_cookie per target names it for `probe` */
 	bool func, retval, argn, args; /* builtins it gives meaning to */
+	bool regs;             /* its context starts with struct pt_regs: reg() */
 	const char *const *banned; /* functions it refuses (NULL-terminated) */
 };
 extern const struct probe_kind probe_kinds[PROBE__COUNT];

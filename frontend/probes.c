@@ -185,13 +185,13 @@ const struct probe_kind probe_kinds[PROBE__COUNT] = {
 		.name = "kprobe", .alias = "k", .parse = parse_func, .expand = EXPAND_FUNCS,
 		.section = "kprobe", .family = PROBE_KPROBE, .optional = true,
 		.missing = "function not found (not in this kernel, or inlined or notrace)",
-		.cookie = true, .func = true, .argn = true,
+		.cookie = true, .func = true, .argn = true, .regs = true,
 	},
 	[PROBE_KRETPROBE] = {
 		.name = "kretprobe", .alias = "kr", .parse = parse_func, .expand = EXPAND_FUNCS,
 		.section = "kretprobe", .family = PROBE_KPROBE, .optional = true,
 		.missing = "function not found (not in this kernel, or inlined or notrace)",
-		.cookie = true, .func = true, .retval = true, .banned = banned_kretprobes,
+		.cookie = true, .func = true, .retval = true, .banned = banned_kretprobes, .regs = true,
 	},
 	[PROBE_TRACEPOINT] = {
 		.name = "tracepoint", .alias = "t", .parse = parse_tracepoint, .expand = EXPAND_TRACEPOINTS,
@@ -200,11 +200,11 @@ const struct probe_kind probe_kinds[PROBE__COUNT] = {
 	},
 	[PROBE_INTERVAL] = {
 		.name = "interval", .alias = "i", .parse = parse_timed, .expand = EXPAND_NONE,
-		.section = "perf_event", .family = PROBE_INTERVAL, .timed = true, .example = "interval:s:1",
+		.section = "perf_event", .family = PROBE_INTERVAL, .timed = true, .regs = true, .example = "interval:s:1",
 	},
 	[PROBE_PROFILE] = {
 		.name = "profile", .alias = "p", .parse = parse_timed, .expand = EXPAND_NONE,
-		.section = "perf_event", .family = PROBE_PROFILE, .timed = true, .example = "profile:hz:99",
+		.section = "perf_event", .family = PROBE_PROFILE, .timed = true, .regs = true, .example = "profile:hz:99",
 	},
 };
 

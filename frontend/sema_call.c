@@ -570,6 +570,95 @@ static void call_join(struct sema *s, struct node *n)
 	}
 }
 
+/* reg("name"): a register of the probe's pt_regs; n->ival its offset */
+static void call_reg(struct sema *s, struct node *n)
+{
+	/* struct pt_regs on x86-64, in order, 8 bytes each */
+	static const char *const regs[] = {
+		"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax", "cx",
+		"dx", "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss",
+	};
+	struct node *a = n->args;
+	enum probe_type pt = s->probe->aps[0].type;
+	n->ty = ty_int(8, false);
+	if (!probe_kinds[pt].regs) {
+		err(s, &n->loc, "registers are there in kprobe, kretprobe, profile and interval probes",
+		    "reg can not be used with \"%s\" probes", probe_type_names[pt]);
+		return;
+	}
+	if (a->kind != N_STR) {
+		err(s, &a->loc, "name the register: reg(\"ip\")", "reg() expects a string literal (%s provided)",
+		    kind_word(a->ty));
+		return;
+	}
+	for (size_t i = 0; i < sizeof(regs) / sizeof(*regs); i++)
+		if (!strcmp(a->str, regs[i])) {
+			n->ival = (int64_t)(8 * i);
+			return;
+		}
+	err(s, &n->loc, "x86-64 registers: ip sp bp ax bx cx dx si di r8..r15 flags orig_ax cs ss",
+	    "'%s' is not a valid register on this architecture (x86_64)", a->str);
+}
+
+/* kptr(p) / uptr(p): p, read through as kernel or user memory */
+static void call_addrspace(struct sema *s, struct node *n)
+{
+	struct node *a = n->args;
+	if (!is_intlike(a->ty)) {
+		if (a->ty->kind != TY_NONE)
+			err(s, &a->loc, NULL, "%s() only supports integer or pointer arguments (%s provided)", n->name,
+			    kind_word(a->ty));
+		n->ty = ty_int(8, false);
+		return;
+	}
+	bool user = n->func == F_UPTR;
+	if (a->ty->user == user) {
+		n->ty = a->ty;
+		return;
+	}
+	struct type *t = arena_alloc(s->a, sizeof(*t));
+	*t = *a->ty;
+	t->user = user;
+	n->ty = t;
+}
+
+/* signal(sig) (--unsafe): bpf_send_signal to the current task; sig a
+ * name ("KILL", "SIGKILL") or a number 1..64 */
+static void call_signal(struct sema *s, struct node *n)
+{
+	struct node *a = n->args;
+	if (!s->o->unsafe) {
+		err(s, &n->loc, "run minibt with --unsafe to allow it",
+		    "signal() is an unsafe function being used in safe mode");
+		return;
+	}
+	if (probe_kinds[s->probe->aps[0].type].special) {
+		err(s, &n->loc, "signal the traced task from a kprobe or tracepoint",
+		    "signal can not be used with \"%s\" probes", probe_type_names[s->probe->aps[0].type]);
+		return;
+	}
+	if (a->kind == N_STR) {
+		const char *nm = strncmp(a->str, "SIG", 3) ? a->str : a->str + 3;
+		for (int sig = 1; sig < 32; sig++) {
+			const char *ab = sigabbrev_np(sig);
+			if (ab && !strcmp(ab, nm)) {
+				n->ival = sig;
+				return;
+			}
+		}
+		err(s, &n->loc, "signals: KILL TERM INT HUP USR1 STOP CONT ... (with or without SIG)",
+		    "%s is not a valid signal", a->str);
+		return;
+	}
+	if (!is_int(a->ty)) {
+		err(s, &n->loc, NULL, "signal only accepts string literals or integers");
+		return;
+	}
+	if (a->is_const && (a->cval < 1 || a->cval > 64))
+		err(s, &n->loc, NULL, "%lld is not a valid signal, allowed range: [1,64]", (long long)a->cval);
+	n->ival = 0; /* from the value */
+}
+
 static void call_exit(struct sema *s, struct node *n)
 {
 	struct event *e = new_event(s, EV_EXIT, &n->loc);
@@ -759,6 +848,10 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 	[F_SYSTEM] = { .check = call_printf },
 	[F_CAT] = { .check = call_printf },
 	[F_JOIN] = { .check = call_join },
+	[F_REG] = { .check = call_reg },
+	[F_KPTR] = { .check = call_addrspace },
+	[F_UPTR] = { .check = call_addrspace },
+	[F_SIGNAL] = { .check = call_signal },
 	[F_TIME] = { .check = call_time },
 	[F_EXIT] = { .check = call_exit },
 	[F_STR] = { .check = call_str },
@@ -789,8 +882,8 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 static void call_unknown(struct sema *s, struct node *n)
 {
 	static const char *const unsupported[] = {
-		"ustack", "usym", "uaddr", "uptr", "kptr",
-		"reg", "sizeof", "signal", "override", "buf", "macaddr", "cgroupid", "path",
+		"ustack", "usym", "uaddr",
+		"sizeof", "override", "buf", "macaddr", "cgroupid", "path",
 		"strcontains", "skboutput", "pton", "unwatch", "len", "has_key",
 		"offsetof", "printf_", "debugf", "strftime", "cgroup_path",
 	};
