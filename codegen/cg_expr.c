@@ -24,7 +24,7 @@ static const uint32_t ARG_OFF[6] = { 112, 104, 96, 88, 72, 64 };
 bool cg_in_memory(const struct type *t)
 {
 	switch (t->kind) {
-	case TY_STR: case TY_INET: case TY_TUPLE: case TY_BUF: case TY_ARRAY:
+	case TY_STR: case TY_INET: case TY_TUPLE: case TY_BUF: case TY_ARRAY: case TY_MACADDR:
 		return true;
 	default:
 		return false;
@@ -106,6 +106,7 @@ void cg_store_as(struct cg *g, LLVMValueRef dst, const struct type *dt, LLVMValu
 		return;
 	case TY_INET:
 	case TY_ARRAY:
+	case TY_MACADDR:
 		cg_copy(g, dst, v, dt->size < vt->size ? dt->size : vt->size);
 		return;
 	case TY_INT:
@@ -499,6 +500,18 @@ static LLVMValueRef call(struct cg *g, const struct node *n)
 	case F_NTOP: return call_ntop(g, n);
 	case F_BSWAP: return call_bswap(g, n);
 	case F_REG: return ctx_u64(g, (uint32_t)n->ival);
+	case F_STRFTIME: return cg_to_i64(g, cg_expr(g, n->args->next), n->args->next->ty);
+	case F_MACADDR: { /* 6 bytes of an array value, or read at an address */
+		const struct node *a = n->args;
+		LLVMValueRef buf = cg_alloca(g, 8, "mac");
+		if (cg_in_memory(a->ty)) {
+			cg_copy(g, buf, cg_expr(g, a), 6);
+		} else {
+			struct addr ad = { .v = cg_to_i64(g, cg_expr(g, a), a->ty), .user = a->ty->user };
+			read_mem(g, buf, 6, ad);
+		}
+		return buf;
+	}
 	case F_KPTR:
 	case F_UPTR: return cg_expr(g, n->args);
 	case F_STRNCMP: {

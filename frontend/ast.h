@@ -160,6 +160,8 @@ enum ty_kind {
 	TY_RECORD, /* BTF struct/union: (btf, btf_id) */
 	TY_ARRAY,  /* sub[nelem] */
 	TY_TUPLE,  /* fields[] at offsets[] */
+	TY_MACADDR,   /* macaddr(): 6 bytes, printed XX:XX:XX:XX:XX:XX */
+	TY_TIMESTAMP, /* strftime(): u64 nsecs since boot; name = the format */
 	/* map value kinds produced by aggregation functions */
 	TY_COUNT,
 	TY_SUM,

@@ -167,6 +167,7 @@ static bool fmt_arg_ok(enum fmt_conv c, const struct type *t)
 		return is_intlike(t);
 	case FC_STR:
 		return t->kind == TY_STR || t->kind == TY_INET || t->kind == TY_KSYM ||
+		       t->kind == TY_MACADDR || t->kind == TY_TIMESTAMP ||
 		       (t->kind == TY_INT && t->enums) || /* the constant's name */
 		       t->kind == TY_KSTACK || t->kind == TY_PROBE || t->kind == TY_BUF ||
 		       t->kind == TY_TUPLE || (t->kind == TY_ARRAY && t->sub->size == 1);
@@ -659,6 +660,45 @@ static void call_signal(struct sema *s, struct node *n)
 	n->ival = 0; /* from the value */
 }
 
+/* macaddr(p): the 6 bytes at p (or of a u8[6] array), as XX:XX:XX:XX:XX:XX */
+static void call_macaddr(struct sema *s, struct node *n)
+{
+	const struct type *t = n->args->ty;
+	n->ty = ty_simple(TY_MACADDR);
+	if (t->kind == TY_NONE || is_intlike(t))
+		return;
+	if (n->args->kind == N_STR)
+		err(s, &n->loc, "pass a pointer to the address or a u8[6] array, e.g. macaddr(eth->h_source)",
+		    "macaddr() does not support literal string arguments");
+	else if (t->kind != TY_ARRAY && t->kind != TY_STR && t->kind != TY_BUF)
+		err(s, &n->args->loc, "pass a pointer to the address or a u8[6] array, e.g. macaddr(eth->h_source)",
+		    "macaddr() only supports array or pointer arguments (%s provided)", kind_word(t));
+	else if (t->size != 6)
+		err(s, &n->loc, NULL, "macaddr() argument must be 6 bytes in size");
+}
+
+/* strftime(fmt, nsecs): a boot-time timestamp printed (%s) through
+ * strftime(3), %f being the microseconds, as bpftrace 0.17 */
+static void call_strftime(struct sema *s, struct node *n)
+{
+	struct node *f = n->args, *v = f->next;
+	n->ty = ty_none();
+	if (f->kind != N_STR) {
+		err(s, &f->loc, "write the format as a string literal: strftime(\"%H:%M:%S\", nsecs)",
+		    "strftime() expects a string literal (%s provided)", kind_word(f->ty));
+		return;
+	}
+	if (!is_int(v->ty)) {
+		if (v->ty->kind != TY_NONE)
+			err(s, &v->loc, "pass a time in nanoseconds since boot: nsecs",
+			    "strftime() only supports integer arguments (%s provided)", kind_word(v->ty));
+		return;
+	}
+	struct type *t = arena_alloc(s->a, sizeof(*t));
+	*t = (struct type){ .kind = TY_TIMESTAMP, .size = 8, .align = 8, .name = f->str };
+	n->ty = t;
+}
+
 static void call_exit(struct sema *s, struct node *n)
 {
 	struct event *e = new_event(s, EV_EXIT, &n->loc);
@@ -852,6 +892,8 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 	[F_KPTR] = { .check = call_addrspace },
 	[F_UPTR] = { .check = call_addrspace },
 	[F_SIGNAL] = { .check = call_signal },
+	[F_MACADDR] = { .check = call_macaddr },
+	[F_STRFTIME] = { .check = call_strftime },
 	[F_TIME] = { .check = call_time },
 	[F_EXIT] = { .check = call_exit },
 	[F_STR] = { .check = call_str },
@@ -883,9 +925,9 @@ static void call_unknown(struct sema *s, struct node *n)
 {
 	static const char *const unsupported[] = {
 		"ustack", "usym", "uaddr",
-		"sizeof", "override", "buf", "macaddr", "cgroupid", "path",
+		"sizeof", "override", "buf", "cgroupid", "path",
 		"strcontains", "skboutput", "pton", "unwatch", "len", "has_key",
-		"offsetof", "printf_", "debugf", "strftime", "cgroup_path",
+		"offsetof", "printf_", "debugf", "cgroup_path",
 	};
 	n->ty = ty_none();
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)

@@ -34,6 +34,7 @@ static const struct type T_NONE = { .kind = TY_NONE, .name = "none" };
 static const struct type T_SIMPLE[] = {
 	[TY_INET] = { .kind = TY_INET, .size = 24, .align = 8, .name = "inet" },
 	[TY_KSYM] = { .kind = TY_KSYM, .size = 8, .align = 8, .name = "ksym" },
+	[TY_MACADDR] = { .kind = TY_MACADDR, .size = 6, .align = 1, .name = "macaddr" },
 	[TY_PROBE] = { .kind = TY_PROBE, .size = 8, .align = 8, .name = "probe" },
 	[TY_COUNT] = { .kind = TY_COUNT, .size = 8, .align = 8, .sign = true, .name = "count" },
 };
@@ -154,6 +155,7 @@ bool ty_equal(const struct type *a, const struct type *b)
 				return false;
 		return true;
 	case TY_KSTACK: return a->stack_mode == b->stack_mode && a->nframes == b->nframes;
+	case TY_TIMESTAMP: return !strcmp(a->name, b->name);
 	case TY_LHIST: return a->lh_min == b->lh_min && a->lh_max == b->lh_max && a->lh_step == b->lh_step;
 	case TY_SUM: case TY_MIN: case TY_MAX: case TY_AVG: case TY_STATS:
 		return true;
@@ -173,6 +175,8 @@ const char *ty_name(struct arena *a, const struct type *t)
 	case TY_INET: return "inet";
 	case TY_KSTACK: return "kstack";
 	case TY_KSYM: return "ksym";
+	case TY_MACADDR: return "macaddr";
+	case TY_TIMESTAMP: return "timestamp";
 	case TY_PROBE: return "probe";
 	case TY_PTR: return arena_printf(a, "%s *", ty_name(a, t->sub));
 	case TY_RECORD: return t->name ? t->name : "struct";

@@ -148,6 +148,47 @@ void fmt_kstack(struct out_ctx *c, FILE *out, const struct type *t, int64_t id,
 	free(ips);
 }
 
+/*
+** strftime(fmt, nsecs): the monotonic nsecs as local wall-clock time
+** through strftime(3) into bpftrace's 64 bytes, every %f first replaced
+** by the 6-digit microseconds, as bpftrace 0.17's resolve_timestamp;
+** "(?)" and its error when strftime gives nothing
+*/
+static void fmt_timestamp(struct out_ctx *c, FILE *out, const char *f, uint64_t nsecs)
+{
+	char fmt[256], buf[64];
+	size_t k = 0;
+	struct tm tm;
+
+	if (!c->boot_set) {
+		struct timespec rt, mono;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		c->boot_ns = ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
+		c->boot_set = true;
+	}
+	uint64_t t = (uint64_t)c->boot_ns + nsecs;
+	time_t secs = (time_t)(t / 1000000000ULL);
+	for (const char *p = f; *p && k + 8 < sizeof(fmt); p++) {
+		if (p[0] == '%' && p[1] == 'f') {
+			k += (size_t)snprintf(fmt + k, sizeof(fmt) - k, "%06llu",
+					      (unsigned long long)(t % 1000000000ULL / 1000));
+			p++;
+		} else {
+			fmt[k++] = *p;
+		}
+	}
+	fmt[k] = '\0';
+	size_t n = localtime_r(&secs, &tm) ? strftime(buf, sizeof(buf), fmt, &tm) : 0;
+	if (n == 0) {
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "strftime returned 0");
+		fputs("(?)", out);
+		return;
+	}
+	fwrite(buf, 1, n, out);
+}
+
 /* render t as text (mode FM_VALUE/FM_KEY) into a malloc'd string */
 static char *fmt_text(struct out_ctx *c, const struct type *t, const uint8_t *d,
 		      enum fmt_mode mode, size_t *len)
@@ -298,8 +339,14 @@ static void fmt_val(struct out_ctx *c, FILE *out, const struct type *t,
 	case TY_KSYM:
 	case TY_PROBE:
 	case TY_KSTACK:
+	case TY_MACADDR:
+	case TY_TIMESTAMP:
 		if (json) {
 			fmt_quoted(c, out, t, d);
+		} else if (t->kind == TY_MACADDR) {
+			fprintf(out, "%02X:%02X:%02X:%02X:%02X:%02X", d[0], d[1], d[2], d[3], d[4], d[5]);
+		} else if (t->kind == TY_TIMESTAMP) {
+			fmt_timestamp(c, out, t->name, fmt_rd(d, 8, false));
 		} else if (t->kind == TY_BUF) {
 			fmt_hexbuf(out, d, t->size, false);
 		} else if (t->kind == TY_INET) {
