@@ -500,6 +500,7 @@ static LLVMValueRef call(struct cg *g, const struct node *n)
 	case F_NTOP: return call_ntop(g, n);
 	case F_BSWAP: return call_bswap(g, n);
 	case F_REG: return ctx_u64(g, (uint32_t)n->ival);
+	case F_PTON: return str_literal(g, n->str, n->slen, (uint32_t)n->slen); /* sema's bytes */
 	case F_STRFTIME: return cg_to_i64(g, cg_expr(g, n->args->next), n->args->next->ty);
 	case F_MACADDR: { /* 6 bytes of an array value, or read at an address */
 		const struct node *a = n->args;

@@ -8,6 +8,7 @@
 ** print, ...). sizeof() and kaddr() fold to constants, as getopt() does.
 ** Builtins (pid, comm, argN, args, retval, ...) are typed by probe kind.
 */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sema_internal.h"
@@ -677,6 +678,30 @@ static void call_macaddr(struct sema *s, struct node *n)
 		err(s, &n->loc, NULL, "macaddr() argument must be 6 bytes in size");
 }
 
+/* pton("addr"): an IPv4 or IPv6 address literal as its 4 or 16 bytes
+ * (int8[4] / int8[16], network order), folded here; n->str holds them */
+static void call_pton(struct sema *s, struct node *n)
+{
+	struct node *a = n->args;
+	unsigned char b[16];
+	n->ty = ty_none();
+	if (a->kind != N_STR) {
+		err(s, &a->loc, "write the address as a string literal: pton(\"127.0.0.1\")",
+		    "pton() expects a string literal (%s provided)", kind_word(a->ty));
+		return;
+	}
+	bool v6 = strchr(a->str, ':') != NULL;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, a->str, b) != 1) {
+		err(s, &n->loc, "an IPv4 address such as 127.0.0.1 or an IPv6 address such as ::1",
+		    "pton() expects a valid IPv4/IPv6 address, got %s", a->str);
+		return;
+	}
+	n->slen = v6 ? 16 : 4;
+	n->str = arena_alloc(s->a, n->slen);
+	memcpy(n->str, b, n->slen);
+	n->ty = ty_array(s->a, ty_int(1, true), (uint32_t)n->slen);
+}
+
 /* strftime(fmt, nsecs): a boot-time timestamp printed (%s) through
  * strftime(3), %f being the microseconds, as bpftrace 0.17 */
 static void call_strftime(struct sema *s, struct node *n)
@@ -894,6 +919,7 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 	[F_SIGNAL] = { .check = call_signal },
 	[F_MACADDR] = { .check = call_macaddr },
 	[F_STRFTIME] = { .check = call_strftime },
+	[F_PTON] = { .check = call_pton },
 	[F_TIME] = { .check = call_time },
 	[F_EXIT] = { .check = call_exit },
 	[F_STR] = { .check = call_str },
@@ -926,7 +952,7 @@ static void call_unknown(struct sema *s, struct node *n)
 	static const char *const unsupported[] = {
 		"ustack", "usym", "uaddr",
 		"sizeof", "override", "buf", "cgroupid", "path",
-		"strcontains", "skboutput", "pton", "unwatch", "len", "has_key",
+		"strcontains", "skboutput", "unwatch", "len", "has_key",
 		"offsetof", "printf_", "debugf", "cgroup_path",
 	};
 	n->ty = ty_none();
