@@ -142,6 +142,8 @@ bool kernel_ksym(struct kernel *k, uint64_t addr, struct ksym_hit *hit);
 /* a symbol's address (any type); false if absent or hidden */
 bool kernel_kaddr(struct kernel *k, const char *name, uint64_t *addr);
 void kernel_forget_names(struct kernel *k);
+/* a cgroup v2 directory's id (its kernfs file handle); NULL, or why not */
+const char *kernel_cgroupid(const char *path, uint64_t *id);
 /* BTF files of loaded modules (split on vmlinux); their number */
 int kernel_module_btf(struct kernel *k, const char *const **paths);
 

@@ -11,6 +11,8 @@
 ** false), as when the file cannot be read.
 */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -855,6 +857,29 @@ void kernel_forget_names(struct kernel *k)
 	ksyms_free(k->names);
 	k->names = NULL;
 	k->names_tried = false;
+}
+
+/* ----------------------------------------------------------- cgroups */
+
+/*
+** cgroupid(path): the id bpf_get_current_cgroup_id() gives for the
+** cgroup v2 directory path, which is the 8-byte file handle kernfs gives
+** it (name_to_handle_at(2)), as bpftrace resolves it
+*/
+const char *kernel_cgroupid(const char *path, uint64_t *id)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh.handle_bytes = sizeof(uint64_t) };
+	int mount_id;
+
+	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) < 0)
+		return strerror(errno);
+	if (h.fh.handle_bytes != sizeof(uint64_t))
+		return "not a cgroup v2 directory";
+	memcpy(id, h.fh.f_handle, sizeof(*id));
+	return NULL;
 }
 
 /* ---------------------------------------------------------- module BTF */

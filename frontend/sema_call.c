@@ -524,6 +524,30 @@ static bool fold_call(struct sema *s, struct node *n)
 		fold_to_int(n, addr);
 		return true;
 	}
+	if (!strcmp(n->name, "cgroupid")) {
+		struct node *a = n->args;
+		n->ty = ty_none();
+		if (n->nargs != 1) {
+			err(s, &n->loc, NULL, "cgroupid() requires 1 argument (%d provided)", n->nargs);
+			return true;
+		}
+		if (a->kind != N_STR) {
+			sema_expr(s, a);
+			err(s, &a->loc, "name the cgroup's directory: cgroupid(\"/sys/fs/cgroup/system.slice\")",
+			    "cgroupid() expects a string literal (%s provided)", kind_word(a->ty));
+			return true;
+		}
+		uint64_t id;
+		const char *why = kernel_cgroupid(a->str, &id);
+		if (why) {
+			err(s, &n->loc, "give the path of a cgroup v2 directory (under /sys/fs/cgroup)",
+			    "Failed to get `cgroupid` for path: \"%s\": %s", a->str, why);
+			n->ty = ty_int(8, false);
+			return true;
+		}
+		fold_to_int(n, id);
+		return true;
+	}
 	return false;
 }
 
@@ -951,7 +975,7 @@ static void call_unknown(struct sema *s, struct node *n)
 {
 	static const char *const unsupported[] = {
 		"ustack", "usym", "uaddr",
-		"sizeof", "override", "buf", "cgroupid", "path",
+		"sizeof", "override", "buf", "path",
 		"strcontains", "skboutput", "unwatch", "len", "has_key",
 		"offsetof", "printf_", "debugf", "cgroup_path",
 	};
