@@ -493,6 +493,42 @@ static LLVMValueRef call_bswap(struct cg *g, const struct node *n)
 static LLVMValueRef str_eq(struct cg *g, LLVMValueRef a, uint32_t as, LLVMValueRef b, uint32_t bs,
 			   uint32_t lim);
 
+/*
+** buf(p[, n]): {u8 len; u8 data[max]}: len is n (or max for a literal
+** or no n), capped at max; data read from where p points or where the
+** array lives (a variable length with a bounded helper size), or copied
+** from an array value
+*/
+static LLVMValueRef call_buf(struct cg *g, const struct node *n)
+{
+	const struct node *a = n->args, *l = a->next;
+	uint32_t max = n->ty->size - 1, sz = (n->ty->size + 7) & ~7u;
+	bool dyn = l && !l->is_const;
+	LLVMValueRef buf = cg_alloca(g, sz, "buf"), dst = cg_gep(g, buf, 1), len = c64(g, max);
+	cg_zero(g, buf, sz);
+	if (dyn) {
+		LLVMValueRef v = cg_to_i64(g, cg_expr(g, l), l->ty);
+		len = LLVMBuildSelect(g->B, LLVMBuildICmp(g->B, LLVMIntUGT, v, c64(g, max), ""), c64(g, max), v, "");
+	}
+	LLVMBuildStore(g->B, LLVMBuildTrunc(g->B, len, g->i8, ""), buf);
+	struct addr from;
+	if (cg_in_memory(a->ty) && !is_place(a)) {
+		cg_copy(g, dst, cg_expr(g, a), max < a->ty->size ? max : a->ty->size);
+		return buf;
+	}
+	if (cg_in_memory(a->ty))
+		from = cg_addr(g, a);
+	else
+		from = (struct addr){ .v = cg_to_i64(g, cg_expr(g, a), a->ty), .user = a->ty->user };
+	if (!dyn) {
+		read_mem(g, dst, max, from);
+	} else {
+		LLVMValueRef args[] = { dst, LLVMBuildTrunc(g->B, len, g->i32, ""), as_ptr(g, from.v) };
+		cg_helper(g, from.user && !from.ctx ? H_PROBE_READ_USER : H_PROBE_READ_KERNEL, g->i64, args, 3);
+	}
+	return buf;
+}
+
 static LLVMValueRef call(struct cg *g, const struct node *n)
 {
 	switch (n->func) {
@@ -500,6 +536,7 @@ static LLVMValueRef call(struct cg *g, const struct node *n)
 	case F_NTOP: return call_ntop(g, n);
 	case F_BSWAP: return call_bswap(g, n);
 	case F_REG: return ctx_u64(g, (uint32_t)n->ival);
+	case F_BUF: return call_buf(g, n);
 	case F_PTON: return str_literal(g, n->str, n->slen, (uint32_t)n->slen); /* sema's bytes */
 	case F_STRFTIME: return cg_to_i64(g, cg_expr(g, n->args->next), n->args->next->ty);
 	case F_MACADDR: { /* 6 bytes of an array value, or read at an address */

@@ -190,6 +190,7 @@ struct type {
 	 * args->msg->msg_name is a user pointer too */
 	bool user;
 	bool data_loc;  /* a tracepoint __data_loc field: u32, (len << 16) | offset in the record */
+	bool blen;      /* TY_BUF of buf(): byte 0 the length, then size - 1 bytes of data */
 	const struct type *sub; /* TY_PTR, TY_ARRAY element */
 	uint32_t nelem;         /* TY_ARRAY */
 	/* TY_RECORD (and TY_PTR to record, via sub): */
@@ -280,6 +281,7 @@ struct fmt_piece {
 	int prec;      /* -1 none */
 	char length[3]; /* "", "hh", "h", "l", "ll", "j", "z", "t" */
 	bool rx;        /* FC_BUF: %rx, every byte as \xNN */
+	bool rh;        /* FC_BUF: %rh, every byte as two hex digits, spaced */
 	struct loc loc; /* line 0, col = 1 + byte offset in the format string */
 };
 

@@ -42,6 +42,7 @@ static size_t fmt_match(const char *s, size_t len, size_t i, struct fmt_piece *p
 	memset(p->flags, 0, sizeof(p->flags));
 	memset(p->length, 0, sizeof(p->length));
 	p->rx = false;
+	p->rh = false;
 	if (j < len && s[j] == '-') {
 		p->flags[nflags++] = '-';
 		j++;
@@ -73,7 +74,8 @@ static size_t fmt_match(const char *s, size_t len, size_t i, struct fmt_piece *p
 	case 'r':
 		p->conv = FC_BUF;
 		p->rx = j + 1 < len && s[j + 1] == 'x';
-		return j + 1 + p->rx - i;
+		p->rh = j + 1 < len && s[j + 1] == 'h';
+		return j + 1 + (p->rx || p->rh) - i;
 	}
 	for (k = 0; k <= sizeof(fmt_lengths) / sizeof(fmt_lengths[0]); k++) {
 		const char *l = k < sizeof(fmt_lengths) / sizeof(fmt_lengths[0])

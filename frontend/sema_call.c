@@ -726,6 +726,56 @@ static void call_pton(struct sema *s, struct node *n)
 	n->ty = ty_array(s->a, ty_int(1, true), (uint32_t)n->slen);
 }
 
+/*
+** buf(p[, n]): n bytes at p (or of an array value), at most BUF_MAX as
+** bpftrace 0.17 (BPFTRACE_STRLEN, 64), printed with %r; n a literal or
+** a value (then BUF_MAX bytes are kept and byte 0 holds min(n, BUF_MAX))
+*/
+#define BUF_MAX 64
+static void call_buf(struct sema *s, struct node *n)
+{
+	struct node *a = n->args, *l = a->next;
+	const struct type *t = a->ty;
+	bool arr = t->kind == TY_ARRAY || t->kind == TY_STR || t->kind == TY_BUF;
+	int64_t size;
+	n->ty = ty_none();
+	if (t->kind == TY_NONE)
+		return;
+	if (!arr && !is_intlike(t)) {
+		err(s, &a->loc, NULL, "buf() only supports array or pointer arguments (%s provided)", kind_word(t));
+		return;
+	}
+	if (!l) {
+		if (!(t->kind == TY_ARRAY || t->kind == TY_BUF)) {
+			err(s, &n->loc, "say how many bytes: buf(p, 16)",
+			    "buf() expects a length argument for non-array type %s", kind_word(t));
+			return;
+		}
+		size = t->size;
+	} else if (l->is_const) {
+		if (l->cval < 0) {
+			err(s, &n->loc, NULL, "buf cannot use negative length (%lld)", (long long)l->cval);
+			return;
+		}
+		size = l->cval;
+	} else if (!is_int(l->ty)) {
+		if (l->ty->kind != TY_NONE)
+			err(s, &l->loc, NULL, "buf() expects an integer length (%s provided)", kind_word(l->ty));
+		return;
+	} else {
+		size = BUF_MAX;
+	}
+	if (size > BUF_MAX) {
+		if (!l || l->is_const)
+			warn(s, &n->loc, NULL, "buf() length is too long and will be shortened to %d bytes (see BPFTRACE_STRLEN)",
+			     BUF_MAX);
+		size = BUF_MAX;
+	}
+	struct type *b = arena_alloc(s->a, sizeof(*b));
+	*b = (struct type){ .kind = TY_BUF, .size = (uint32_t)size + 1, .align = 1, .blen = true, .name = "buffer" };
+	n->ty = b;
+}
+
 /* strftime(fmt, nsecs): a boot-time timestamp printed (%s) through
  * strftime(3), %f being the microseconds, as bpftrace 0.17 */
 static void call_strftime(struct sema *s, struct node *n)
@@ -944,6 +994,7 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 	[F_MACADDR] = { .check = call_macaddr },
 	[F_STRFTIME] = { .check = call_strftime },
 	[F_PTON] = { .check = call_pton },
+	[F_BUF] = { .check = call_buf },
 	[F_TIME] = { .check = call_time },
 	[F_EXIT] = { .check = call_exit },
 	[F_STR] = { .check = call_str },
@@ -975,7 +1026,7 @@ static void call_unknown(struct sema *s, struct node *n)
 {
 	static const char *const unsupported[] = {
 		"ustack", "usym", "uaddr",
-		"sizeof", "override", "buf", "path",
+		"sizeof", "override", "path",
 		"strcontains", "skboutput", "unwatch", "len", "has_key",
 		"offsetof", "printf_", "debugf", "cgroup_path",
 	};

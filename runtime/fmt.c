@@ -84,6 +84,23 @@ static void fmt_hexbuf(FILE *out, const uint8_t *d, uint32_t n, bool all_hex)
 	}
 }
 
+/* a TY_BUF's bytes: buf()'s carry their length in byte 0 */
+static void fmt_buf(FILE *out, const struct type *t, const uint8_t *d, bool all_hex, bool spaced)
+{
+	uint32_t n = t->size;
+
+	if (t->kind == TY_BUF && t->blen) {
+		n = d[0] < t->size - 1 ? d[0] : t->size - 1;
+		d++;
+	}
+	if (!spaced) {
+		fmt_hexbuf(out, d, n, all_hex);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(out, i ? " %02x" : "%02x", d[i]);
+}
+
 /* ntop(): inet_ntop of the address for AF_INET/AF_INET6, else nothing */
 static void fmt_inet(FILE *out, const uint8_t *d)
 {
@@ -348,7 +365,7 @@ static void fmt_val(struct out_ctx *c, FILE *out, const struct type *t,
 		} else if (t->kind == TY_TIMESTAMP) {
 			fmt_timestamp(c, out, t->name, fmt_rd(d, 8, false));
 		} else if (t->kind == TY_BUF) {
-			fmt_hexbuf(out, d, t->size, false);
+			fmt_buf(out, t, d, false, false);
 		} else if (t->kind == TY_INET) {
 			fmt_inet(out, d);
 		} else if (t->kind == TY_KSYM) {
@@ -509,11 +526,11 @@ static void fmt_conv(struct out_ctx *c, FILE *out, const struct fmt_piece *p,
 	}
 	case FC_BUF:
 		if (k > 1) { /* glibc prints an unknown "%5r" as it is */
-			fprintf(out, "%sr%s", spec, p->rx ? "x" : "");
+			fprintf(out, "%sr%s", spec, p->rx ? "x" : p->rh ? "h" : "");
 			break;
 		}
 		if (t->kind == TY_BUF || t->kind == TY_STR)
-			fmt_hexbuf(out, d, t->size, p->rx);
+			fmt_buf(out, t, d, p->rx, p->rh);
 		break;
 	case FC_LIT:
 		break;

@@ -40,7 +40,7 @@ static const char SCRIPT[] =
 	"	printmap(@c, \"%d\\n\"); printmap(@m, \"%d %d\\n\", 5);\n"
 	"	system(\"echo %d\", 1); cat(\"/proc/%d/status\", pid);\n"
 	"	join(0); join(0, \",\"); $mac = macaddr(0); $ts = strftime(\"%H\", nsecs);\n"
-	"	$ip = ntop(pton(\"127.0.0.1\"));\n"
+	"	$ip = ntop(pton(\"127.0.0.1\")); printf(\"%r\\n\", buf(\"ab\", 2));\n"
 	"}\n"
 	"kprobe:f { $r = reg(\"ip\"); $p = kptr(arg0); $q = uptr(arg1); signal(\"KILL\"); signal(9);\n"
 	"	exit();\n"
