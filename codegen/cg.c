@@ -380,6 +380,28 @@ static void stmt1(struct cg *g, const struct node *n)
 		for (int64_t i = 0; i < n->cond->cval; i++)
 			stmts(g, n->then->stmts);
 		break;
+	case N_WHILE: { /* a bounded loop for the verifier (Linux 5.3+) */
+		LLVMBasicBlockRef cond = LLVMAppendBasicBlockInContext(g->C, g->fn, "while.cond");
+		LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->C, g->fn, "while.body");
+		LLVMBasicBlockRef end = LLVMAppendBasicBlockInContext(g->C, g->fn, "while.end");
+		LLVMBasicBlockRef oc = g->loop_cond, oe = g->loop_end;
+		LLVMBuildBr(g->B, cond);
+		LLVMPositionBuilderAtEnd(g->B, cond);
+		LLVMBuildCondBr(g->B, cg_cond(g, n->cond), body, end);
+		LLVMPositionBuilderAtEnd(g->B, body);
+		g->loop_cond = cond, g->loop_end = end;
+		stmts(g, n->then->stmts);
+		g->loop_cond = oc, g->loop_end = oe;
+		if (!cg_terminated(g))
+			LLVMBuildBr(g->B, cond);
+		LLVMPositionBuilderAtEnd(g->B, end);
+		break;
+	}
+	case N_BREAK:
+	case N_CONTINUE:
+		LLVMBuildBr(g->B, n->kind == N_BREAK ? g->loop_end : g->loop_cond);
+		LLVMPositionBuilderAtEnd(g->B, LLVMAppendBasicBlockInContext(g->C, g->fn, "after.jump"));
+		break;
 	case N_RETURN:
 		LLVMBuildRet(g->B, LLVMConstInt(g->i64, 0, 0));
 		break;

@@ -45,6 +45,7 @@ struct cg {
 	LLVMContextRef C;
 	LLVMModuleRef M;
 	LLVMBuilderRef B;
+	LLVMBasicBlockRef loop_cond, loop_end; /* the innermost while: continue, break */
 	LLVMDIBuilderRef D;
 	LLVMMetadataRef difile, dicu, di_int, di_ctx;
 	LLVMTypeRef i1, i8, i16, i32, i64, ptr, voidt;

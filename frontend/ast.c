@@ -120,6 +120,9 @@ static void dump(FILE *o, const struct node *n, int d)
 	case N_INCDEC: fprintf(o, "%s %s", n->ival ? "pre" : "post", op_names[n->op]); break;
 	case N_IF: fputs("if", o); break;
 	case N_UNROLL: fputs("unroll", o); break;
+	case N_WHILE: fputs("while", o); break;
+	case N_BREAK: fputs("break", o); break;
+	case N_CONTINUE: fputs("continue", o); break;
 	case N_RETURN: fputs("return", o); break;
 	case N_BLOCK: fputs("block", o); break;
 	}
@@ -128,7 +131,7 @@ static void dump(FILE *o, const struct node *n, int d)
 		/* types are printed by sema dumps; ast dump stays syntactic */
 	}
 	fputc('\n', o);
-	if (n->kind == N_TERNARY || n->kind == N_IF || n->kind == N_UNROLL)
+	if (n->kind == N_TERNARY || n->kind == N_IF || n->kind == N_UNROLL || n->kind == N_WHILE)
 		dump(o, n->cond, d + 1);
 	dump(o, n->lhs, d + 1);
 	dump(o, n->rhs, d + 1);

@@ -345,6 +345,9 @@ enum node_kind {
 	N_INCDEC,   /* op = T_INC/T_DEC, lhs; ival = 1 if prefix */
 	N_IF,       /* cond, then, els */
 	N_UNROLL,   /* ival, then */
+	N_WHILE,    /* cond, then */
+	N_BREAK,
+	N_CONTINUE,
 	N_RETURN,
 	N_BLOCK,    /* stmts */
 };

@@ -99,6 +99,7 @@ static struct node *incdec(struct lexstate *ls, enum op op, struct node *x, int 
 %token T_IDENT "identifier" T_VAR "variable" T_MAP "map" T_INT "integer" T_STRING "string"
 %token T_TYPE "type name" T_POSPARAM "positional parameter" T_PARAMCOUNT "'$#'"
 %token T_IF "if" T_ELSE "else" T_UNROLL "unroll" T_RETURN "return" T_WHILE "while" T_FOR "for"
+%token T_BREAK "break" T_CONTINUE "continue"
 %token T_STRUCT "struct" T_UNION "union" T_ENUM "enum" T_SIZEOF "sizeof" T_OFFSETOF "offsetof"
 %token T_ARROW "->" T_INC "++" T_DEC "--" T_COMPOUND "compound assignment"
 %token T_SHL "<<" T_SHR ">>" T_LE "<=" T_GE ">=" T_EQ "==" T_NE "!=" T_LAND "&&" T_LOR "||"
@@ -190,8 +191,9 @@ block_stmt
 		$$.n->then = $5.n;
 	}
 	| T_WHILE '(' expr ')' block {
-		unsupported(ls, &@1, "while loops", "use unroll(N) { ... } with a condition inside");
-		$$.n = mk(ls, N_BLOCK, &@$);
+		$$.n = mk(ls, N_WHILE, &@$);
+		$$.n->cond = $3.n;
+		$$.n->then = $5.n;
 	}
 	| T_FOR '(' expr ')' block {
 		unsupported(ls, &@1, "for loops", "use unroll(N) { ... }");
@@ -246,6 +248,8 @@ stmt
 		$$.n->rhs = $3.n;
 	}
 	| T_RETURN { $$.n = mk(ls, N_RETURN, &@$); }
+	| T_BREAK { $$.n = mk(ls, N_BREAK, &@$); }
+	| T_CONTINUE { $$.n = mk(ls, N_CONTINUE, &@$); }
 	;
 
 map

@@ -160,15 +160,12 @@ static void ident(struct sema *s, struct node *n)
 		{ "numaid", NULL },
 		{ "ctx", "read probe arguments with arg0..arg5 or args->NAME" },
 		{ "jiffies", "use nsecs" },
-		{ "break", "there are no while loops in minibt; leave an unroll block with if/else" },
-		{ "continue", "there are no while loops in minibt; skip the rest of an unroll iteration with if/else" },
 	};
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)
 		if (!strcmp(n->name, unsupported[i].name) ||
 		    (!strncmp(n->name, "sarg", 4) && isdigit((unsigned char)n->name[4]) && i == 0)) {
 			const char *nm = strncmp(n->name, "sarg", 4) ? unsupported[i].name : n->name;
 			err(s, &n->loc, strncmp(n->name, "sarg", 4) ? unsupported[i].hint : "minibt has no stack arguments",
-			    !strcmp(nm, "break") || !strcmp(nm, "continue") ? "not supported by minibt: %s" :
 			    "not supported by minibt: the %s builtin", nm);
 			n->ty = ty_none();
 			return;
@@ -892,6 +889,21 @@ static void stmt(struct sema *s, struct node *n)
 			err(s, &n->cond->loc, "unroll runs its block 1 to 100 times",
 			    n->cond->cval < 1 ? "unroll minimum value is 1" : "unroll maximum value is 100");
 		block(s, n->then);
+		break;
+	case N_WHILE:
+		sema_expr(s, n->cond);
+		if (n->cond->ty->kind != TY_NONE && !is_intlike(n->cond->ty))
+			err(s, &n->cond->loc, "compare it: while ($s != \"x\")", "Invalid condition in while(): %s",
+			    tn(s, n->cond->ty));
+		s->loops++;
+		block(s, n->then);
+		s->loops--;
+		break;
+	case N_BREAK:
+	case N_CONTINUE:
+		if (!s->loops)
+			err(s, &n->loc, "leave a while loop with it; an unroll block is no loop",
+			    "%s used outside of a loop", n->kind == N_BREAK ? "break" : "continue");
 		break;
 	case N_RETURN:
 		break;

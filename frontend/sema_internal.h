@@ -30,6 +30,7 @@ struct sema {
 	bool changed; /* a type was learned this pass */
 	struct probe *probe;
 	struct scope vars;
+	int loops;    /* while loops around the statement: break/continue */
 };
 
 /* "did you mean 'x'?" for the closest of cands, or NULL */
