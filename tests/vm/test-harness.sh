@@ -62,6 +62,16 @@ MINIBT_KERNEL_RELEASE=6.12.117+deb12-amd64 check "KERNEL on 6.12: the others" no
 check "a malformed KERNEL condition is a parse error" nonzero "0 passed, 1 failed" \
 	"^FAIL tests/vm/fixtures/kernel-parse-error.case:5: KERNEL needs a condition such as '<6.12'" \
 	-- --native --binary $BT tests/vm/fixtures/kernel-parse-error.case
+st=$(mktemp); rm -f "$st"
+FLAKY_STATE=$st FLAKY_HANGS=1 MINIBT_TEST_ORACLE=tests/vm/fixtures/flaky-oracle.sh \
+	check "an oracle that sat until the TIMEOUT runs again" 0 "1 passed, 0 failed" \
+	'^PASS oracle:the oracle is run again' -- --native --binary $BT tests/vm/fixtures/oracle.case
+rm -f "$st"
+FLAKY_STATE=$st FLAKY_HANGS=2 MINIBT_TEST_ORACLE=tests/vm/fixtures/flaky-oracle.sh \
+	check "an oracle that does it twice fails the case" nonzero "0 passed, 1 failed" \
+	'^FAIL oracle:the oracle is run again' 'first oracle run hung .*ran it again' \
+	-- --native --binary $BT tests/vm/fixtures/oracle.case
+rm -f "$st"
 check "--filter selects" 0 "1 passed, 0 failed" '^PASS selftest:EXPECT_NONE$' \
 	-- --native --binary $BT --filter selftest:EXPECT_NONE tests/vm/selftest.case
 check "a missing binary fails clearly" nonzero "0 passed, 1 failed" 'cannot run /nonexistent/minibt' \
