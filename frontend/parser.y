@@ -84,6 +84,7 @@ static void yyerror(const struct loc *l, struct lexstate *ls, const char *msg)
 }
 static struct node *ident_expr(struct lexstate *ls, char *name, const struct loc *l);
 static struct node *lvalue(struct lexstate *ls, struct node *n, const char *op);
+static struct node *expr_stmt(struct lexstate *ls, struct node *e);
 static struct node *incdec(struct lexstate *ls, enum op op, struct node *x, int prefix, const struct loc *l);
 }
 
@@ -227,14 +228,7 @@ if_stmt
 /* assignments and ++/-- target a variable or a map; anything else is
  * parsed as an expression and rejected here, with bpftrace's words */
 stmt
-	: expr {
-		if ($1.n->kind == N_INCDEC) {
-			$$.n = $1.n;
-		} else {
-			$$.n = mk(ls, N_EXPRSTMT, &@$);
-			$$.n->lhs = $1.n;
-		}
-	}
+	: expr { $$.n = expr_stmt(ls, $1.n); }
 	| expr '=' expr {
 		$$.n = mk(ls, N_ASSIGN, &@$);
 		$$.n->op = OP_ASSIGN;
@@ -406,6 +400,30 @@ static struct attach_point *mkap(struct lexstate *ls, char *raw, const struct lo
 }
 
 /* the target of an assignment: a variable or a map */
+/*
+** An expression as a statement. A ternary there is an if/else of its two
+** branches, each a statement again, so that its branches may be calls
+** without a value (c ? printf("a") : printf("b")), as bpftrace 0.17 allows
+*/
+static struct node *expr_stmt(struct lexstate *ls, struct node *e)
+{
+	if (e->kind == N_INCDEC)
+		return e;
+	if (e->kind == N_TERNARY) {
+		struct node *n = mk(ls, N_IF, &e->loc), *t = mk(ls, N_BLOCK, &e->lhs->loc),
+			    *f = mk(ls, N_BLOCK, &e->rhs->loc);
+		n->cond = e->cond;
+		t->stmts = expr_stmt(ls, e->lhs);
+		f->stmts = expr_stmt(ls, e->rhs);
+		n->then = t;
+		n->els = f;
+		return n;
+	}
+	struct node *n = mk(ls, N_EXPRSTMT, &e->loc);
+	n->lhs = e;
+	return n;
+}
+
 static struct node *lvalue(struct lexstate *ls, struct node *n, const char *op)
 {
 	if (n->kind == N_IDENT) {

@@ -455,6 +455,13 @@ static void ternary(struct sema *s, struct node *n)
 	sema_expr(s, n->cond);
 	sema_expr(s, n->lhs);
 	sema_expr(s, n->rhs);
+	for (struct node *b = n->lhs; b; b = b == n->lhs ? n->rhs : NULL)
+		if (b->ty->kind == TY_VOID && b->kind == N_CALL) {
+			err(s, &b->loc, "a ternary with such branches is a statement of its own: c ? printf(\"a\") : exit()",
+			    "%s() does not return a value", b->name);
+			n->ty = ty_none();
+			return;
+		}
 	if (n->lhs->ty->kind == TY_STR && n->rhs->ty->kind == TY_STR) {
 		uint32_t sz = n->lhs->ty->size > n->rhs->ty->size ? n->lhs->ty->size : n->rhs->ty->size;
 		n->ty = ty_str(s->a, sz);
