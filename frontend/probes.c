@@ -10,6 +10,7 @@
 ** tracepoint, and probes this kernel lacks move to program->skipped.
 ** sema.c then types the bodies.
 */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ast.h"
@@ -567,9 +568,51 @@ void probes_skip_missing(struct program *p)
 	p->nprobes = kept;
 }
 
+/*
+** $1, $2 ... in an attach point (interval:ms:$1, kprobe:$1) become the
+** text of those positional parameters, as bpftrace 0.17 substitutes them
+*/
+static void subst_params(struct hdr *s, struct attach_point *ap)
+{
+	const char *r = ap->raw, *d = strchr(r, '$');
+	if (!d)
+		return;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&out, &len);
+	if (!m)
+		return;
+	for (; *r; r++) {
+		if (r[0] != '$' || !isdigit((unsigned char)r[1])) {
+			fputc(*r, m);
+			continue;
+		}
+		char *e;
+		long n = strtol(r + 1, &e, 10);
+		if (n < 1 || n > s->o->npos) {
+			struct loc l = part_loc(ap, ap->raw, r);
+			l.end_col = l.col + (int)(e - r);
+			diag_error(s->d, &l, s->o->npos ? "give the script more positional parameters" :
+				   "give it after the script: minibt -e '...' VALUE",
+				   "positional parameter $%ld used in an attach point is not given (%d given)", n, s->o->npos);
+			ap->type = PROBE_BEGIN; /* as an unknown provider: the body is typed quietly */
+			ap->bad = true;
+		} else {
+			fputs(s->o->pos[n - 1], m);
+		}
+		r = e - 1;
+	}
+	fclose(m);
+	ap->raw = arena_strdup(s->a, out);
+	free(out);
+}
+
 int probes_check(struct program *p, const struct sema_opts *o, struct diags *d)
 {
 	struct hdr s = { .p = p, .a = p->arena, .d = d, .btf = o->btf, .o = o };
+	for (int i = 0; i < p->nprobes; i++)
+		for (int k = 0; k < p->probes[i]->naps; k++)
+			subst_params(&s, &p->probes[i]->aps[k]);
 	split_tracepoint_probes(&s);
 	check_presence(&s);
 	for (int i = 0; i < p->nprobes; i++)
