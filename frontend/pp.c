@@ -70,6 +70,190 @@ static void del_macro(struct pp_result *r, const char *name, size_t n)
 		}
 }
 
+/*
+** #if / #elif expressions, as C's preprocessor evaluates them: integers
+** (0x, 0 octal, u/l suffixes), defined NAME and defined(NAME), macros
+** replaced by their bodies (an unknown name is 0), the unary, binary and
+** ?: operators with C's precedence, in intmax arithmetic. Errors set
+** e->err (the message) and the value is 0.
+*/
+struct ppx {
+	const char *p;
+	const struct pp_result *r;
+	bool have_btf;
+	const char *err;
+	int depth; /* macro bodies being read, and nesting */
+};
+
+static int64_t ppx_cond(struct ppx *e);
+
+static void ppx_ws(struct ppx *e)
+{
+	while (*e->p == ' ' || *e->p == '\t' || *e->p == '\\' || *e->p == '\n' || *e->p == '\r')
+		e->p++;
+}
+
+static bool ppx_eat(struct ppx *e, const char *op)
+{
+	ppx_ws(e);
+	size_t n = strlen(op);
+	if (strncmp(e->p, op, n))
+		return false;
+	/* "<" is not the start of "<<" or "<=", and so on */
+	if (n == 1 && strchr("<>&|=!", op[0]) && (e->p[1] == op[0] || e->p[1] == '=') &&
+	    !(op[0] == '!' && e->p[1] == '!'))
+		return false;
+	if (n == 2 && (op[0] == '<' || op[0] == '>') && op[1] == op[0] && e->p[2] == '=')
+		return false;
+	e->p += n;
+	return true;
+}
+
+static int64_t ppx_primary(struct ppx *e)
+{
+	ppx_ws(e);
+	if (e->err)
+		return 0;
+	if (++e->depth > 64) {
+		e->err = "expression nested too deeply";
+		return 0;
+	}
+	int64_t v = 0;
+	if (ppx_eat(e, "(")) {
+		v = ppx_cond(e);
+		if (!ppx_eat(e, ")"))
+			e->err = "missing ')' in expression";
+	} else if (ppx_eat(e, "!")) {
+		v = !ppx_primary(e);
+	} else if (ppx_eat(e, "~")) {
+		v = ~ppx_primary(e);
+	} else if (ppx_eat(e, "-")) {
+		v = (int64_t)(0 - (uint64_t)ppx_primary(e));
+	} else if (ppx_eat(e, "+")) {
+		v = ppx_primary(e);
+	} else if (isdigit((unsigned char)*e->p)) {
+		char *end;
+		v = (int64_t)strtoull(e->p, &end, 0);
+		while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L')
+			end++;
+		if (isalnum((unsigned char)*end) || *end == '_')
+			e->err = "invalid integer in expression";
+		e->p = end;
+	} else if (ident_len(e->p)) {
+		size_t n = ident_len(e->p);
+		const char *id = e->p;
+		e->p += n;
+		if (n == 7 && !strncmp(id, "defined", 7)) {
+			bool paren = ppx_eat(e, "(");
+			ppx_ws(e);
+			size_t m = ident_len(e->p);
+			if (!m) {
+				e->err = "defined: expected a macro name";
+			} else {
+				v = is_defined(e->r, e->p, m, e->have_btf);
+				e->p += m;
+			}
+			if (paren && !ppx_eat(e, ")"))
+				e->err = "missing ')' after defined(NAME";
+		} else {
+			for (int i = 0; i < e->r->nmacros; i++)
+				if (strlen(e->r->macros[i].name) == n && !strncmp(e->r->macros[i].name, id, n)) {
+					struct ppx sub = { e->r->macros[i].body, e->r, e->have_btf, NULL, e->depth };
+					ppx_ws(&sub);
+					v = *sub.p ? ppx_cond(&sub) : 0;
+					ppx_ws(&sub);
+					if (sub.err || *sub.p)
+						e->err = sub.err ? sub.err : "a macro in the expression is no integer expression";
+					break;
+				}
+		}
+	} else {
+		e->err = *e->p ? "unexpected character in expression" : "missing value in expression";
+	}
+	e->depth--;
+	return v;
+}
+
+/* binary operators by C's precedence, lowest level first */
+static int64_t ppx_bin(struct ppx *e, int level)
+{
+	static const char *const ops[][4] = {
+		{ "||" }, { "&&" }, { "|" }, { "^" }, { "&" }, { "==", "!=" },
+		{ "<=", ">=", "<", ">" }, { "<<", ">>" }, { "+", "-" }, { "*", "/", "%" },
+	};
+	if (level == (int)(sizeof(ops) / sizeof(*ops)))
+		return ppx_primary(e);
+	int64_t a = ppx_bin(e, level + 1);
+	for (;;) {
+		int k = -1;
+		for (int i = 0; i < 4 && ops[level][i]; i++)
+			if (ppx_eat(e, ops[level][i])) {
+				k = i;
+				break;
+			}
+		if (k < 0 || e->err)
+			return a;
+		const char *op = ops[level][k];
+		int64_t b = ppx_bin(e, level + 1);
+		uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+		if (!strcmp(op, "||")) a = a || b;
+		else if (!strcmp(op, "&&")) a = a && b;
+		else if (!strcmp(op, "|")) a = a | b;
+		else if (!strcmp(op, "^")) a = a ^ b;
+		else if (!strcmp(op, "&")) a = a & b;
+		else if (!strcmp(op, "==")) a = a == b;
+		else if (!strcmp(op, "!=")) a = a != b;
+		else if (!strcmp(op, "<=")) a = a <= b;
+		else if (!strcmp(op, ">=")) a = a >= b;
+		else if (!strcmp(op, "<")) a = a < b;
+		else if (!strcmp(op, ">")) a = a > b;
+		else if (!strcmp(op, "<<")) a = (int64_t)(ua << (ub & 63));
+		else if (!strcmp(op, ">>")) a = a >> (ub & 63);
+		else if (!strcmp(op, "+")) a = (int64_t)(ua + ub);
+		else if (!strcmp(op, "-")) a = (int64_t)(ua - ub);
+		else if (!strcmp(op, "*")) a = (int64_t)(ua * ub);
+		else if (b == 0) e->err = "division by zero in expression";
+		else if (!strcmp(op, "/")) a = (b == -1) ? (int64_t)(0 - ua) : a / b;
+		else a = (b == -1) ? 0 : a % b;
+	}
+}
+
+static int64_t ppx_cond(struct ppx *e)
+{
+	int64_t c = ppx_bin(e, 0);
+	if (!ppx_eat(e, "?"))
+		return c;
+	int64_t a = ppx_cond(e);
+	if (!ppx_eat(e, ":")) {
+		e->err = "missing ':' in ?: expression";
+		return 0;
+	}
+	int64_t b = ppx_cond(e);
+	return c ? a : b;
+}
+
+/* the value of a #if/#elif line's text (to its end, continuations included) */
+static bool pp_if_value(const char *text, const struct pp_result *r, bool have_btf, const char **err)
+{
+	size_t n = 0;
+	while (text[n] && !(text[n] == '\n' && (n == 0 || text[n - 1] != '\\')))
+		n++;
+	char *arg = strndup(text, n);
+	if (!arg)
+		abort();
+	struct ppx e = { arg, r, have_btf, NULL, 0 };
+	ppx_ws(&e);
+	int64_t v = *e.p ? ppx_cond(&e) : 0;
+	ppx_ws(&e);
+	if (!e.err && !*arg)
+		e.err = "#if with no expression";
+	else if (!e.err && *e.p && !(e.p[0] == '/' && (e.p[1] == '/' || e.p[1] == '*')))
+		e.err = "unexpected text after the expression";
+	*err = e.err;
+	free(arg);
+	return !e.err && v != 0;
+}
+
 static struct loc mkloc(int line, int col, int len)
 {
 	return (struct loc){ line, col, line, col + (len > 0 ? len : 1) };
@@ -162,22 +346,10 @@ int pp_run(const struct source *src, bool have_btf, struct pp_result *out,
 			}
 			bool val;
 			if (KW("if")) {
-				char *e;
-				long v = strtol(arg, &e, 0);
-				if (e == arg) {
-					if (!strncmp(arg, "defined", 7)) {
-						char *q = arg + 7;
-						while (*q == ' ' || *q == '(')
-							q++;
-						val = is_defined(out, q, ident_len(q), have_btf);
-					} else {
-						diag_error(d, &aloc, "use #ifdef NAME, #ifndef NAME, #if defined(NAME) or #if 0/1",
-							   "not supported by minibt: #if with an expression");
-						val = false;
-					}
-				} else {
-					val = v != 0;
-				}
+				const char *why = NULL;
+				val = active && pp_if_value(arg, out, have_btf, &why);
+				if (active && why)
+					diag_error(d, &aloc, "integers, macros, defined(NAME) and C's operators", "#if: %s", why);
 			} else {
 				if (!an) {
 					diag_error(d, &aloc, NULL, "#%.*s: expected a macro name",
@@ -196,14 +368,12 @@ int pp_run(const struct source *src, bool have_btf, struct pp_result *out,
 				diag_error(d, &kloc, "remove it, or add the #if it belongs to", "#elif without #if");
 			} else {
 				struct cond *c = &stack[depth - 1];
-				char *e;
-				long v = strtol(arg, &e, 0);
-				bool val = e != arg && v != 0;
-				if (e == arg && !strncmp(arg, "defined", 7)) {
-					char *q = arg + 7;
-					while (*q == ' ' || *q == '(')
-						q++;
-					val = is_defined(out, q, ident_len(q), have_btf);
+				const char *why = NULL;
+				bool val = false;
+				if (c->parent && !c->taken) {
+					val = pp_if_value(arg, out, have_btf, &why);
+					if (why)
+						diag_error(d, &aloc, "integers, macros, defined(NAME) and C's operators", "#elif: %s", why);
 				}
 				c->active = c->parent && !c->taken && val;
 				c->taken = c->taken || val;
