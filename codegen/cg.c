@@ -37,32 +37,52 @@ static void count_lost(struct cg *g)
 }
 
 /*
-** Send the record {u64 id; args}: reserve it in the ring buffer and
-** evaluate the arguments straight into it, then submit. Nothing is
-** staged on the BPF stack (512 bytes would hold few strings) or copied.
-** No reservation (buffer full): count the loss and skip the arguments.
+** An event record {u64 id; payload}: reserve it in the ring buffer
+** and store the id; the caller fills the payload at rec + 8, then
+** event_end submits it. No reservation (buffer full): count the loss
+** and skip the payload. `done` is where both paths meet.
+*/
+struct ev_rec {
+	LLVMValueRef rec;
+	LLVMBasicBlockRef done;
+};
+
+static struct ev_rec event_begin(struct cg *g, const struct event *e)
+{
+	LLVMValueRef rargs[] = { g->ringbuf, LLVMConstInt(g->i64, 8 + e->size, 0), LLVMConstInt(g->i64, 0, 0) };
+	struct ev_rec r = { cg_helper(g, H_RINGBUF_RESERVE, g->ptr, rargs, 3), NULL };
+	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(g->C, g->fn, "ev.lost");
+	LLVMBasicBlockRef fill = LLVMAppendBasicBlockInContext(g->C, g->fn, "ev.fill");
+	r.done = LLVMAppendBasicBlockInContext(g->C, g->fn, "ev.done");
+	LLVMBuildCondBr(g->B, LLVMBuildIsNull(g->B, r.rec, ""), bad, fill);
+	LLVMPositionBuilderAtEnd(g->B, bad);
+	count_lost(g);
+	LLVMBuildBr(g->B, r.done);
+	LLVMPositionBuilderAtEnd(g->B, fill);
+	LLVMBuildStore(g->B, LLVMConstInt(g->i64, (unsigned long long)e->id, 0), r.rec);
+	return r;
+}
+
+static void event_end(struct cg *g, struct ev_rec r)
+{
+	LLVMValueRef sargs[] = { r.rec, LLVMConstInt(g->i64, 0, 0) };
+	cg_helper(g, H_RINGBUF_SUBMIT, g->voidt, sargs, 2);
+	LLVMBuildBr(g->B, r.done);
+	LLVMPositionBuilderAtEnd(g->B, r.done);
+}
+
+/*
+** Send the record {u64 id; args}: the arguments are evaluated straight
+** into the reserved record. Nothing is staged on the BPF stack (512
+** bytes would hold few strings) or copied.
 */
 static void send_event(struct cg *g, const struct event *e, const struct node *args)
 {
-	uint32_t size = 8 + e->size;
-	LLVMValueRef rargs[] = { g->ringbuf, LLVMConstInt(g->i64, size, 0), LLVMConstInt(g->i64, 0, 0) };
-	LLVMValueRef rec = cg_helper(g, H_RINGBUF_RESERVE, g->ptr, rargs, 3);
-	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(g->C, g->fn, "ev.lost");
-	LLVMBasicBlockRef fill = LLVMAppendBasicBlockInContext(g->C, g->fn, "ev.fill");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "ev.done");
-	LLVMBuildCondBr(g->B, LLVMBuildIsNull(g->B, rec, ""), bad, fill);
-	LLVMPositionBuilderAtEnd(g->B, bad);
-	count_lost(g);
-	LLVMBuildBr(g->B, done);
-	LLVMPositionBuilderAtEnd(g->B, fill);
-	LLVMBuildStore(g->B, LLVMConstInt(g->i64, (unsigned long long)e->id, 0), rec);
+	struct ev_rec r = event_begin(g, e);
 	int i = 0;
 	for (const struct node *a = args; a && i < e->nargs; a = a->next, i++)
-		cg_expr_into(g, a, cg_gep(g, rec, 8 + e->argoff[i]), e->argty[i]);
-	LLVMValueRef sargs[] = { rec, LLVMConstInt(g->i64, 0, 0) };
-	cg_helper(g, H_RINGBUF_SUBMIT, g->voidt, sargs, 2);
-	LLVMBuildBr(g->B, done);
-	LLVMPositionBuilderAtEnd(g->B, done);
+		cg_expr_into(g, a, cg_gep(g, r.rec, 8 + e->argoff[i]), e->argty[i]);
+	event_end(g, r);
 }
 
 /*
@@ -73,17 +93,7 @@ static void send_event(struct cg *g, const struct event *e, const struct node *a
 */
 static void send_join(struct cg *g, const struct event *e, const struct node *argv)
 {
-	LLVMValueRef rargs[] = { g->ringbuf, LLVMConstInt(g->i64, 8 + e->size, 0), LLVMConstInt(g->i64, 0, 0) };
-	LLVMValueRef rec = cg_helper(g, H_RINGBUF_RESERVE, g->ptr, rargs, 3);
-	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(g->C, g->fn, "join.lost");
-	LLVMBasicBlockRef fill = LLVMAppendBasicBlockInContext(g->C, g->fn, "join.fill");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "join.done");
-	LLVMBuildCondBr(g->B, LLVMBuildIsNull(g->B, rec, ""), bad, fill);
-	LLVMPositionBuilderAtEnd(g->B, bad);
-	count_lost(g);
-	LLVMBuildBr(g->B, done);
-	LLVMPositionBuilderAtEnd(g->B, fill);
-	LLVMBuildStore(g->B, LLVMConstInt(g->i64, (unsigned long long)e->id, 0), rec);
+	struct ev_rec r = event_begin(g, e);
 	LLVMValueRef base = cg_to_i64(g, cg_expr(g, argv), argv->ty);
 	LLVMValueRef slot = cg_alloca(g, 8, "join.ptr");
 	bool user = argv->ty->user;
@@ -92,14 +102,11 @@ static void send_join(struct cg *g, const struct event *e, const struct node *ar
 		LLVMValueRef pargs[] = { slot, LLVMConstInt(g->i32, 8, 0), LLVMBuildIntToPtr(g->B, at, g->ptr, "") };
 		cg_helper(g, user ? H_PROBE_READ_USER : H_PROBE_READ, g->i64, pargs, 3);
 		LLVMValueRef p = LLVMBuildLoad2(g->B, g->ptr, slot, "");
-		LLVMValueRef sargs[] = { cg_gep(g, rec, 8 + (uint32_t)i * JOIN_ARGSIZE),
+		LLVMValueRef sargs[] = { cg_gep(g, r.rec, 8 + (uint32_t)i * JOIN_ARGSIZE),
 					 LLVMConstInt(g->i32, JOIN_ARGSIZE, 0), p };
 		cg_helper(g, user ? H_PROBE_READ_USER_STR : H_PROBE_READ_STR, g->i64, sargs, 3);
 	}
-	LLVMValueRef sargs[] = { rec, LLVMConstInt(g->i64, 0, 0) };
-	cg_helper(g, H_RINGBUF_SUBMIT, g->voidt, sargs, 2);
-	LLVMBuildBr(g->B, done);
-	LLVMPositionBuilderAtEnd(g->B, done);
+	event_end(g, r);
 }
 
 /* ----------------------------------------------------- map assignments */
