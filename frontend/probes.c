@@ -342,6 +342,57 @@ static int list_tracepoints(struct hdr *s, const char *cat, const char *name, ch
 }
 
 /*
+** A probe whose attach points are of several families (`BEGIN,END`,
+** `BEGIN,kprobe:f`, `kprobe:f,tracepoint:a:b`) becomes one probe per
+** family, in the order of each family's first attach point, each with
+** its own copy of the predicate and body: every family has its own
+** context and program type. (bpftrace 0.17 accepts such a probe, then
+** fails with "Code not generated for probe"; later releases run it.)
+*/
+static void split_mixed_probes(struct hdr *s)
+{
+	struct program *p = s->p;
+	struct probe **out = NULL;
+	int n = 0, cap = 0;
+	for (int i = 0; i < p->nprobes; i++) {
+		struct probe *pr = p->probes[i];
+		for (int k = 0; k < pr->naps; k++)
+			parse_attach(s, &pr->aps[k]);
+		bool *done = arena_alloc(s->a, sizeof(*done) * (size_t)pr->naps);
+		memset(done, 0, sizeof(*done) * (size_t)pr->naps);
+		int copies = 0;
+		for (int k = 0; k < pr->naps; k++) {
+			if (done[k])
+				continue;
+			enum probe_type fam = probe_kinds[pr->aps[k].type].family;
+			int m = 0;
+			for (int j = k; j < pr->naps; j++)
+				m += probe_kinds[pr->aps[j].type].family == fam;
+			if (m == pr->naps) { /* one family: as it is */
+				arena_vec_push(s->a, (void ***)&out, &n, &cap, pr);
+				break;
+			}
+			struct probe *c = arena_alloc(s->a, sizeof(*c));
+			*c = *pr;
+			c->aps = arena_alloc(s->a, sizeof(struct attach_point) * (size_t)m);
+			c->naps = 0;
+			for (int j = k; j < pr->naps; j++)
+				if (!done[j] && probe_kinds[pr->aps[j].type].family == fam) {
+					c->aps[c->naps++] = pr->aps[j];
+					done[j] = true;
+				}
+			c->pred = copies ? ast_clone(s->a, pr->pred) : pr->pred;
+			c->body = copies ? ast_clone(s->a, pr->body) : pr->body;
+			copies++;
+			arena_vec_push(s->a, (void ***)&out, &n, &cap, c);
+		}
+	}
+	p->probes = out;
+	p->nprobes = n;
+	p->capprobes = cap;
+}
+
+/*
 ** A tracepoint probe that reads args and names several tracepoints, or a
 ** wildcard, becomes one probe per tracepoint, as bpftrace 0.17 expands
 ** it: each copy of the body reads its own record layout (sys_enter_open
@@ -496,14 +547,7 @@ static void check_probe_header(struct hdr *s, struct probe *p)
 {
 	for (int i = 0; i < p->naps; i++)
 		parse_attach(s, &p->aps[i]);
-	enum probe_type t0 = p->aps[0].type;
-	for (int i = 1; i < p->naps; i++) {
-		enum probe_type t = p->aps[i].type;
-		if (probe_kinds[t].family != probe_kinds[t0].family)
-			diag_error(s->d, &p->aps[i].loc, "give each kind of probe its own body",
-				   "not supported by minibt: mixing %s and %s attach points in one probe",
-				   probe_type_names[t0], probe_type_names[t]);
-	}
+	enum probe_type t0 = p->aps[0].type; /* one family: split_mixed_probes */
 	if (drop_missing(p))
 		return;
 	/* attach points that are not there: an error for tracepoints (as
@@ -613,6 +657,7 @@ int probes_check(struct program *p, const struct sema_opts *o, struct diags *d)
 	for (int i = 0; i < p->nprobes; i++)
 		for (int k = 0; k < p->probes[i]->naps; k++)
 			subst_params(&s, &p->probes[i]->aps[k]);
+	split_mixed_probes(&s);
 	split_tracepoint_probes(&s);
 	check_presence(&s);
 	for (int i = 0; i < p->nprobes; i++)
