@@ -398,7 +398,7 @@ struct node {
 	enum func_id func;
 	struct mapinfo *map;
 	struct varinfo *var;
-	uint32_t field_off;     /* N_FIELD: byte offset */
+	uint32_t field_off;     /* N_FIELD: byte offset; N_POSPARAM in str($N + K): K */
 	int event;              /* N_CALL printf/time/...: index into prog->events */
 	const struct type *key_ty; /* N_MAP: key type (tuple if several keys) */
 	int64_t cval; bool is_const; /* folded constant */

@@ -390,9 +390,11 @@ void sema_posparam(struct sema *s, struct node *n, bool in_str)
 		return;
 	}
 	const char *v = s->o && n->ival >= 1 && n->ival <= s->o->npos ? s->o->pos[n->ival - 1] : NULL;
-	if (in_str) {
-		n->ty = ty_str(s->a, (uint32_t)strlen(v ? v : "") + 1);
-		n->str = (char *)(v ? v : "");
+	if (in_str) { /* from byte field_off on: str($N + K) */
+		v = v ? v : "";
+		v += strlen(v) < n->field_off ? strlen(v) : n->field_off;
+		n->ty = ty_str(s->a, (uint32_t)strlen(v) + 1);
+		n->str = (char *)v;
 		n->slen = strlen(n->str);
 		n->is_const = false;
 		return;

@@ -805,6 +805,55 @@ static void call_exit(struct sema *s, struct node *n)
 		n->event = e->id;
 }
 
+static bool has_posparam(const struct node *n)
+{
+	if (!n)
+		return false;
+	if (n->kind == N_POSPARAM && n->ival >= 1)
+		return true;
+	return n->kind == N_BINOP && (has_posparam(n->lhs) || has_posparam(n->rhs));
+}
+
+/*
+** str($N + K), str(K + $N): the parameter's text from its K-th byte on,
+** 0 <= K <= its length, K an integer literal, as bpftrace 0.17 (the
+** parameter is "a pointer to the given string literal"). The binop
+** becomes that text, a string parameter node. False if no parameter is
+** in it: an ordinary expression.
+*/
+static bool posparam_offset(struct sema *s, struct node *a)
+{
+	if (!has_posparam(a))
+		return false;
+	struct node *p = a->lhs->kind == N_POSPARAM && a->lhs->ival >= 1 ? a->lhs :
+			 a->rhs->kind == N_POSPARAM && a->rhs->ival >= 1 ? a->rhs : NULL;
+	if (!p) {
+		err(s, &a->loc, "write str($N + K) with K an integer literal",
+		    "str() only accepts positional parameters directly or with a single constant offset added");
+		a->ty = ty_simple(TY_NONE);
+		return true;
+	}
+	struct node *k = p == a->lhs ? a->rhs : a->lhs;
+	const char *v = s->o && p->ival <= s->o->npos ? s->o->pos[p->ival - 1] : "";
+	size_t len = strlen(v);
+	if (a->op != OP_ADD || k->kind != N_INT || k->ival < 0 || (uint64_t)k->ival > len) {
+		err(s, &a->loc, arena_printf(s->a, "K in str($%lld + K) is an integer literal from 0 to %zu",
+					       (long long)p->ival, len),
+		    "only addition of a single constant less or equal to the length of $%lld (which is %zu) is allowed inside str()",
+		    (long long)p->ival, len);
+		a->ty = ty_simple(TY_NONE);
+		return true;
+	}
+	long long n = p->ival;
+	uint32_t off = (uint32_t)k->ival;
+	a->kind = N_POSPARAM; /* its loc and place in the argument list kept */
+	a->lhs = a->rhs = NULL;
+	a->ival = n;
+	a->field_off = off;
+	sema_posparam(s, a, true);
+	return true;
+}
+
 static void call_str(struct sema *s, struct node *n)
 {
 	struct node *a = n->args;
@@ -1117,6 +1166,8 @@ void sema_call(struct sema *s, struct node *n, bool map_rhs)
 			sema_posparam(s, a, true); /* str($1): the parameter's text */
 			continue;
 		}
+		if (f == F_STR && a == n->args && a->kind == N_BINOP && posparam_offset(s, a))
+			continue;
 		sema_expr(s, a);
 	}
 	if (fd->agg != TY_NONE && !map_rhs)
