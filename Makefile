@@ -39,7 +39,7 @@ OBJ          := $(SRC:%.c=build/%.o) $(GEN_SRC:.c=.o)
 ASAN_OBJ     := $(SRC:%.c=build/asan/%.o) $(GEN_SRC:build/%.c=build/asan/gen/%.o)
 HDRS         := $(wildcard frontend/*.h codegen/*.h runtime/*.h frontend/*.def) build/parser.h
 
-.PHONY: all deps check check-host check-kernels check-vm demo asan bench difftest fuzz frontend-sources codegen-sources llvm-cflags llvm-libs clean install uninstall
+.PHONY: all deps check check-host check-kernels record-oracle check-vm demo asan bench difftest fuzz frontend-sources codegen-sources llvm-cflags llvm-libs clean install uninstall
 all: minibt
 
 build/parser.c build/parser.h: frontend/parser.y
@@ -97,10 +97,19 @@ check: deps
 check-host: all asan
 	tests/run-all --host-only
 
-# every guest case on both kernels (make check runs three case files on 6.12)
+# every guest case on both kernels (make check runs three case files on
+# 6.12), bpftrace run live in the same boot for every DIFF case (make check
+# compares with its recorded output, and runs it live on a difference)
 check-kernels: deps
 	$(MAKE) all asan
-	tests/run-all --all-kernels
+	MINIBT_ORACLE=live tests/run-all --all-kernels
+
+# run bpftrace 0.17 live for every DIFF case on both kernels and record
+# what it printed (tests/cases/oracle-record.json, used by make check)
+record-oracle: deps
+	$(MAKE) all
+	tests/vm/runcases --oracle record --diff-only --kernel 6.1 tests/cases
+	tests/vm/runcases --oracle record --diff-only --kernel 6.12 $$(tests/run-all --second-kernel-cases)
 
 demo: deps
 	$(MAKE) all

@@ -72,6 +72,34 @@ FLAKY_STATE=$st FLAKY_HANGS=2 MINIBT_TEST_ORACLE=tests/vm/fixtures/flaky-oracle.
 	'^FAIL oracle:the oracle is run again' 'first oracle run hung .*ran it again' \
 	-- --native --binary $BT tests/vm/fixtures/oracle.case
 rm -f "$st"
+# bpftrace's recorded output (runcases --oracle): recorded from a live run;
+# used when minibt prints the same; a difference runs the oracle live,
+# and the live run decides
+rec=$(mktemp); rm -f "$rec"
+export MINIBT_ORACLE_RECORD=$rec
+MINIBT_TEST_ORACLE=tests/vm/fixtures/standin-oracle.sh \
+	check "--oracle record runs the oracle live and records it" 0 "1 passed, 0 failed" \
+	'recorded 1 oracle run' '1 live, 0 with its recorded output' \
+	-- --native --binary $BT --oracle record --filter 'run again' tests/vm/fixtures/oracle.case
+STANDIN_WRONG=1 MINIBT_TEST_ORACLE=tests/vm/fixtures/standin-oracle.sh \
+	check "the record stands for the oracle when minibt prints the same" 0 "1 passed, 0 failed" \
+	'0 live, 1 with its recorded output' \
+	-- --native --binary $BT --filter 'run again' tests/vm/fixtures/oracle.case
+STANDIN_WRONG=1 MINIBT_TEST_ORACLE=tests/vm/fixtures/standin-oracle.sh \
+	check "--oracle live ignores the record" nonzero "0 passed, 1 failed" \
+	"stdout differs from bpftrace's" '^      \+hi$' \
+	-- --native --binary $BT --oracle live --filter 'run again' tests/vm/fixtures/oracle.case
+sed -i 's/hi\\n/ho\\n/' "$rec"
+STANDIN_WRONG=1 MINIBT_TEST_ORACLE=tests/vm/fixtures/standin-oracle.sh \
+	check "a record that differs runs the oracle live, which decides" nonzero "0 passed, 1 failed" \
+	"differs from bpftrace's recorded output: ran bpftrace live" "stdout differs from bpftrace's" \
+	-- --native --binary $BT --filter 'run again' tests/vm/fixtures/oracle.case
+MINIBT_TEST_ORACLE=tests/vm/fixtures/standin-oracle.sh \
+	check "... and passes the case when the live run agrees" 0 "1 passed, 0 failed" \
+	"differs from bpftrace's recorded output: ran bpftrace live" \
+	-- --native --binary $BT --filter 'run again' tests/vm/fixtures/oracle.case
+rm -f "$rec"
+unset MINIBT_ORACLE_RECORD
 check "--filter selects" 0 "1 passed, 0 failed" '^PASS selftest:EXPECT_NONE$' \
 	-- --native --binary $BT --filter selftest:EXPECT_NONE tests/vm/selftest.case
 check "a missing binary fails clearly" nonzero "0 passed, 1 failed" 'cannot run /nonexistent/minibt' \
