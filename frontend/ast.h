@@ -235,6 +235,8 @@ const struct type *ty_user(struct arena *a, const struct type *t);
 const struct type *ty_kstack(struct arena *a, int nframes, enum stack_mode m);
 const struct type *ty_tuple(struct arena *a, const struct type **f, int n);
 const struct type *ty_agg(struct arena *a, enum ty_kind k, bool sign);
+/* the C integer type a run of keywords names ("unsigned char", "long"), or NULL */
+const struct type *ty_c_int(const char *const *w, int n);
 bool ty_equal(const struct type *a, const struct type *b);
 bool ty_is_agg(const struct type *t);
 /* human name: "int64", "uint32", "string[16]", "struct sock *" ... */
@@ -512,6 +514,7 @@ struct program {
 	 * probes whose predicate is always false */
 	struct probe **skipped;
 	int nskipped, capskipped;
+	struct cdefs *cdefs; /* struct/union/enum definitions of the script (cdef.c) */
 };
 
 /* parser entry: parse pp output; errors into d. NULL on syntax error. */

@@ -47,6 +47,11 @@ struct lexstate {
 	int qn, qpos, qcap;
 	const char *expanding[16];
 	int nexpanding;
+	/* a C definition being read (lexer.l CDEF) */
+	char *cdef;
+	size_t cdef_len, cdef_cap;
+	struct loc cdef_loc;
+	int cdef_depth;
 	struct program *prog; /* result */
 	int lex_errors;
 };

@@ -9,6 +9,7 @@
 %code requires {
 #include "ast.h"
 #include "lexstate.h"
+#include "cdef.h"
 }
 
 %code {
@@ -105,6 +106,7 @@ static struct node *incdec(struct lexstate *ls, enum op op, struct node *x, int 
 %token T_ARROW "->" T_INC "++" T_DEC "--" T_COMPOUND "compound assignment"
 %token T_SHL "<<" T_SHR ">>" T_LE "<=" T_GE ">=" T_EQ "==" T_NE "!=" T_LAND "&&" T_LOR "||"
 %token T_CASTOPEN "'('"
+%token T_CDEF "C definition"
 %token T_ERROR "invalid token"
 
 %right '?' ':'
@@ -125,12 +127,17 @@ static struct node *incdec(struct lexstate *ls, enum op op, struct node *x, int 
 
 program
 	: %empty
-	| probes
+	| items
 	;
 
-probes
+items
+	: item
+	| items item
+	;
+
+item
 	: probe
-	| probes probe
+	| T_CDEF { cdef_add(ls->prog, ls->diags, $1.s, &@1); }
 	;
 
 probe
@@ -271,6 +278,12 @@ args
 	| exprs { $$.n = $1.n; }
 	;
 
+/* offsetof's member: a.b.c */
+fieldpath
+	: T_IDENT { $$.s = $1.s; }
+	| fieldpath '.' T_IDENT { $$.s = arena_printf(ls->arena, "%s.%s", $1.s, $3.s); }
+	;
+
 ctype
 	: T_TYPE { $$.ct = arena_alloc(ls->arena, sizeof(struct ctype)); $$.ct->name = $1.s; $$.ct->loc = @$; }
 	| T_STRUCT T_IDENT { $$.ct = arena_alloc(ls->arena, sizeof(struct ctype)); $$.ct->kw = "struct"; $$.ct->name = $2.s; $$.ct->loc = @$; }
@@ -344,9 +357,20 @@ expr
 		$$.n->cast->loc = @3;
 		$$.n->cast->loc.end_col = @4.end_col;
 	}
-	| T_OFFSETOF '(' ctype ',' T_IDENT ')' {
-		unsupported(ls, &@1, "offsetof", "access the field with -> instead");
-		$$.n = mk(ls, N_INT, &@$);
+	| T_OFFSETOF '(' ctype ',' fieldpath ')' {
+		$$.n = mk(ls, N_CALL, &@$);
+		$$.n->name = "offsetof";
+		$$.n->cast = $3.ct;
+		$$.n->str = $5.s;
+		$$.n->name_loc = @5;
+	}
+	| T_OFFSETOF '(' expr ',' fieldpath ')' {
+		$$.n = mk(ls, N_CALL, &@$);
+		$$.n->name = "offsetof";
+		$$.n->args = $3.n;
+		$$.n->nargs = 1;
+		$$.n->str = $5.s;
+		$$.n->name_loc = @5;
 	}
 	| expr '.' T_IDENT { $$.n = mk(ls, N_FIELD, &@$); $$.n->op = OP_DOT; $$.n->lhs = $1.n; $$.n->name = $3.s; $$.n->name_loc = @3; }
 	| expr '.' T_INT {

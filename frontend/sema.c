@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "sema_internal.h"
+#include "cdef.h"
 
 /* constants BTF lacks (macros in C headers) */
 static const struct { const char *name; int64_t val; } MACRO_CONSTS[] = {
@@ -130,6 +131,8 @@ const struct type *sema_resolve_ctype(struct sema *s, struct ctype *c)
 			    "Unknown struct/union: '%s'", nm);
 			return NULL;
 		}
+	} else if ((t = cdef_lookup(s->p, c->kw, c->name))) {
+		/* defined by the script: before the kernel's */
 	} else {
 		if (!s->btf) {
 			err(s, &c->loc, "minibt reads kernel types from /sys/kernel/btf/vmlinux: a kernel built with CONFIG_DEBUG_INFO_BTF=y, or BPFTRACE_BTF=FILE",
@@ -177,7 +180,7 @@ static void ident(struct sema *s, struct node *n)
 			set_const(n, MACRO_CONSTS[i].val);
 			return;
 		}
-	if (s->btf && btfc_enum_value(s->btf, n->name, &v)) {
+	if (cdef_enum_value(s->p, n->name, &v) || (s->btf && btfc_enum_value(s->btf, n->name, &v))) {
 		n->ty = ty_int(8, true);
 		set_const(n, v);
 		return;
@@ -973,6 +976,7 @@ int sema_check(struct program *p, const struct sema_opts *o, struct diags *d)
 	s.o = o;
 	p->btf = o->btf;
 	int errs0 = d->nerrors;
+	cdef_resolve(p, o->btf, d);
 	/* bodies are checked even after a bad header: all errors in one run */
 	if (probes_check(p, o, d) < 0)
 		return -1;

@@ -501,6 +501,37 @@ static bool fold_call(struct sema *s, struct node *n)
 		fold_to_int(n, t->size);
 		return true;
 	}
+	if (!strcmp(n->name, "offsetof")) {
+		const struct type *t;
+		n->ty = ty_int(8, false);
+		if (n->cast) {
+			t = sema_resolve_ctype(s, n->cast);
+		} else {
+			sema_expr(s, n->args);
+			t = n->args->ty;
+		}
+		if (!t || t->kind == TY_NONE)
+			return true;
+		uint64_t off = 0;
+		char *path = arena_strdup(s->a, n->str), *save = NULL;
+		for (char *f = strtok_r(path, ".", &save); f; f = strtok_r(NULL, ".", &save)) {
+			uint32_t o = 0;
+			const struct type *m = t->kind == TY_RECORD ? btfc_member(s->btf, t, f, &o) : NULL;
+			if (!m) {
+				if (t->kind != TY_RECORD)
+					err(s, &n->name_loc, "offsetof() takes a struct or union (not a pointer to one)",
+					    "offsetof(): '%s' is not a struct or union", tn(s, t));
+				else
+					err(s, &n->name_loc, NULL, "Struct/union of type '%s' does not contain a field named '%s'",
+					    tn(s, t), f);
+				return true;
+			}
+			off += o;
+			t = m;
+		}
+		fold_to_int(n, off);
+		return true;
+	}
 	if (!strcmp(n->name, "kaddr")) {
 		struct node *a = n->args;
 		n->ty = ty_none();
@@ -1075,9 +1106,9 @@ static void call_unknown(struct sema *s, struct node *n)
 {
 	static const char *const unsupported[] = {
 		"ustack", "usym", "uaddr",
-		"sizeof", "override", "path",
+		"override", "path",
 		"strcontains", "skboutput", "unwatch", "len", "has_key",
-		"offsetof", "printf_", "debugf", "cgroup_path",
+		"printf_", "debugf", "cgroup_path",
 	};
 	n->ty = ty_none();
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)

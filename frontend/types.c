@@ -607,8 +607,7 @@ bool btfc_enum_value(struct btf_ctx *b, const char *name, int64_t *val)
 
 /* ------------------------------------------------------ tracepoint records */
 
-/* the C integer type a run of keywords names ("unsigned char", "long"), or NULL */
-static const struct type *c_int_type(const char **w, int n)
+const struct type *ty_c_int(const char *const *w, int n)
 {
 	bool uns = false, sig = false;
 	int chars = 0, shorts = 0, longs = 0, ints = 0;
@@ -667,7 +666,7 @@ static const struct type *tp_pointer_type(struct btf_ctx *b, const char *decl)
 		base = ty_void();
 	} else if (n == 2 && (!strcmp(w[0], "struct") || !strcmp(w[0], "union") || !strcmp(w[0], "enum"))) {
 		base = get_btf(b) ? btfc_record(b, w[0], w[1]) : NULL;
-	} else if ((base = c_int_type(w, n)) == NULL && n == 1 && get_btf(b)) {
+	} else if ((base = ty_c_int(w, n)) == NULL && n == 1 && get_btf(b)) {
 		base = btfc_record(b, NULL, w[0]); /* a typedef: loff_t, fd_set, ... */
 	}
 	if (!base)
