@@ -233,6 +233,33 @@ static struct addr cg_addr(struct cg *g, const struct node *n)
 		a.v = cg_to_i64(g, cg_expr(g, n), n->ty);
 		a.user = n->ty->user;
 		return a;
+	case N_MAP: {
+		/* a struct kept in a map: its value's address, 0 when the key
+		** has none (the read of 0 fails and zeroes: a zero struct) */
+		const struct mapinfo *m = n->map;
+		LLVMValueRef p = cg_lookup(g, g->mapg[m->id], cg_map_key(g, m, n, NULL));
+		LLVMBasicBlockRef from = LLVMGetInsertBlock(g->B);
+		LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(g->C, g->fn, "mrec.have");
+		LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "mrec.done");
+		LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, p, ""), yes, done);
+		LLVMPositionBuilderAtEnd(g->B, yes);
+		/* the checked pointer passes through an empty asm: LLVM can then
+		** neither fold the phi into the unchecked pointer (0 when NULL)
+		** nor move the field offset's add above the null check, where
+		** the verifier refuses arithmetic on map_value_or_null */
+		LLVMValueRef pi = LLVMBuildPtrToInt(g->B, p, g->i64, "");
+		LLVMTypeRef ft = LLVMFunctionType(g->i64, &g->i64, 1, 0);
+		LLVMValueRef asmv = LLVMGetInlineAsm(ft, "", 0, "=r,0", 4, 1, 0, LLVMInlineAsmDialectATT, 0);
+		LLVMValueRef pv = LLVMBuildCall2(g->B, ft, asmv, &pi, 1, "");
+		LLVMBuildBr(g->B, done);
+		LLVMPositionBuilderAtEnd(g->B, done);
+		LLVMValueRef phi = LLVMBuildPhi(g->B, g->i64, "mrec");
+		LLVMValueRef vals[] = { pv, c64(g, 0) };
+		LLVMBasicBlockRef bbs[] = { yes, from };
+		LLVMAddIncoming(phi, vals, bbs, 2);
+		a.v = phi;
+		return a;
+	}
 	default:
 		break;
 	}
@@ -852,6 +879,8 @@ LLVMValueRef cg_expr(struct cg *g, const struct node *n)
 		return LLVMBuildLoad2(g->B, cg_llvm_type(g, n->var->ty), slot, "");
 	}
 	case N_MAP:
+		if (n->ty->kind == TY_RECORD) /* a struct: its address, as any record expression */
+			return cg_addr(g, n).v;
 		return map_read(g, n);
 	case N_BINOP:
 		return binop(g, n);
@@ -962,6 +991,12 @@ void cg_expr_into(struct cg *g, const struct node *n, LLVMValueRef dst, const st
 		cg_zero(g, dst, g->img->maps[m->id].value_size);
 		LLVMBuildBr(g->B, done);
 		LLVMPositionBuilderAtEnd(g->B, done);
+		return;
+	}
+	if (dt->kind == TY_RECORD && t->kind == TY_RECORD && t->size <= dt->size) {
+		/* a struct's bytes, read from where it is (kernel, user or the context) */
+		struct addr a = cg_addr(g, n);
+		read_mem(g, dst, t->size, a);
 		return;
 	}
 	if (dt->kind == TY_INET && n->kind == N_CALL && n->func == F_NTOP) {

@@ -752,8 +752,8 @@ static void assign_map(struct sema *s, struct node *n, struct node *lhs, const s
 	if (t->kind == TY_NONE)
 		return;
 	const struct type *vt = widen(t);
-	if (vt->kind == TY_RECORD) {
-		err(s, &n->rhs->loc, "store one of its fields", "not supported by minibt: a struct as a map value");
+	if (vt->kind == TY_RECORD && !vt->size) {
+		err(s, &n->rhs->loc, "store one of its fields", "a struct of unknown size cannot be a map value");
 		return;
 	}
 	if (m->val->kind == TY_NONE) {

@@ -1054,9 +1054,16 @@ static void call_print(struct sema *s, struct node *n)
 	}
 	if (n->nargs > 1)
 		err(s, &n->loc, NULL, "print() with a value takes one argument");
+	if (a->ty && a->ty->kind == TY_PTR) {
+		err(s, &a->loc, "print what it points to: print(*p), or a field: print(p->field)",
+		    "%s type passed to print() is not printable", tn(s, a->ty));
+		return;
+	}
 	struct event *e = new_event(s, EV_PRINTV, &n->loc);
 	if (e) {
 		event_args(s, e, a);
+		if (a->ty->kind == TY_ARRAY)
+			e->argty[0] = a->ty; /* [1,2,3,4], not the bytes printf's %r prints */
 		n->event = e->id;
 	}
 }

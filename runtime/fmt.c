@@ -400,8 +400,28 @@ static void fmt_val(struct out_ctx *c, FILE *out, const struct type *t,
 		fputc(']', out);
 		break;
 	case TY_RECORD:
-		if (t->btf)
+		if (t->btf) {
 			fmt_btf(c, out, t->btf, t->btf_id, d, json ? FM_JSON : FM_VALUE);
+			break;
+		}
+		/* a script's struct (frontend/cdef.c): its fields, as fmt_btf */
+		fputs("{ ", out);
+		for (int i = 0; i < t->nfields; i++) {
+			const struct type *f = t->fields[i];
+
+			if (i)
+				fputs(", ", out);
+			fprintf(out, json ? "\"%s\": " : ".%s = ", t->fnames[i]);
+			if (f->bit_size && f->kind == TY_INT) {
+				uint64_t v = fmt_rd(d + t->offsets[i], f->size, false);
+
+				v = (v >> f->bit_off) & (f->bit_size >= 64 ? ~0ULL : (1ULL << f->bit_size) - 1);
+				fprintf(out, "%llu", (unsigned long long)v);
+			} else {
+				fmt_val(c, out, f, d + t->offsets[i], json ? FM_JSON : FM_VALUE);
+			}
+		}
+		fputs(" }", out);
 		break;
 	case TY_AVG:
 	case TY_STATS: {
