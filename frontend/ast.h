@@ -565,6 +565,13 @@ enum probe_expand {
 
 struct ap_parse; /* probes.c: an attach point cut at its ':' */
 
+/* a perf event of software:/hardware: (bpftrace 0.17's SW/HW_PROBE_LIST) */
+struct perf_event_name {
+	const char *name, *alias;
+	uint64_t config;   /* PERF_COUNT_SW_... / PERF_COUNT_HW_... */
+	uint64_t defaultp; /* the period when the probe gives no count */
+};
+
 struct probe_kind {
 	const char *name, *alias;         /* as probes.def */
 	void (*parse)(struct ap_parse *); /* grammar: target, func, freq or errors */
@@ -580,8 +587,12 @@ struct probe_kind {
 	bool func, retval, argn, args; /* builtins it gives meaning to */
 	bool regs;             /* its context starts with struct pt_regs: reg() */
 	const char *const *banned; /* functions it refuses (NULL-terminated) */
+	uint32_t perf_type;    /* software/hardware: PERF_TYPE_SOFTWARE/HARDWARE */
+	const struct perf_event_name *events; /* ... and their events (name NULL ends) */
 };
 extern const struct probe_kind probe_kinds[PROBE__COUNT];
+/* software/hardware: the event an attach point's target names, or NULL */
+const struct perf_event_name *probe_perf_event(const struct attach_point *ap);
 /* is func one that kind t refuses to attach to (it could lock up the machine) */
 bool probe_banned(enum probe_type t, const char *func);
 

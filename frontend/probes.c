@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
 #include "ast.h"
 
 struct hdr {
@@ -27,12 +28,10 @@ struct hdr {
 static const struct { const char *name, *hint; } UNSUPPORTED_PROVIDERS[] = {
 #define KFUNC "use kprobe:%s: the arguments are arg0..argN, cast them: ((struct sock *)arg0)->..."
 #define KRETFUNC "use kretprobe:%s and retval; keep arguments from a kprobe in a map keyed by tid"
-#define USER "minibt traces the kernel only: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile"
+#define USER "minibt traces the kernel only: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile, software, hardware"
 	{ "kfunc", KFUNC }, { "fentry", KFUNC }, { "f", KFUNC },
 	{ "kretfunc", KRETFUNC }, { "fexit", KRETFUNC }, { "fr", KRETFUNC },
 	{ "rawtracepoint", "use tracepoint:CATEGORY:NAME (list them: minibt -l 'tracepoint:*')" },
-	{ "software", "use profile:hz:N for CPU samples" }, { "s", "use profile:hz:N for CPU samples" },
-	{ "hardware", "use profile:hz:N for CPU samples" }, { "h", "use profile:hz:N for CPU samples" },
 	{ "uprobe", USER }, { "uretprobe", USER }, { "usdt", USER }, { "u", USER }, { "ur", USER },
 	{ "U", USER }, { "watchpoint", USER }, { "asyncwatchpoint", USER }, { "w", USER },
 	{ "iter", USER },
@@ -173,6 +172,80 @@ static void parse_timed(struct ap_parse *ps)
 	}
 }
 
+static const struct perf_event_name SW_EVENTS[] = {
+	{ "alignment-faults", NULL, PERF_COUNT_SW_ALIGNMENT_FAULTS, 1 },
+	{ "bpf-output", NULL, PERF_COUNT_SW_BPF_OUTPUT, 1 },
+	{ "context-switches", "cs", PERF_COUNT_SW_CONTEXT_SWITCHES, 1000 },
+	{ "cpu-clock", "cpu", PERF_COUNT_SW_CPU_CLOCK, 1000000 },
+	{ "cpu-migrations", NULL, PERF_COUNT_SW_CPU_MIGRATIONS, 1 },
+	{ "dummy", NULL, PERF_COUNT_SW_DUMMY, 1 },
+	{ "emulation-faults", NULL, PERF_COUNT_SW_EMULATION_FAULTS, 1 },
+	{ "major-faults", NULL, PERF_COUNT_SW_PAGE_FAULTS_MAJ, 1 },
+	{ "minor-faults", NULL, PERF_COUNT_SW_PAGE_FAULTS_MIN, 100 },
+	{ "page-faults", "faults", PERF_COUNT_SW_PAGE_FAULTS, 100 },
+	{ "task-clock", NULL, PERF_COUNT_SW_TASK_CLOCK, 1 },
+	{ NULL, NULL, 0, 0 },
+};
+
+static const struct perf_event_name HW_EVENTS[] = {
+	{ "backend-stalls", NULL, PERF_COUNT_HW_STALLED_CYCLES_BACKEND, 1000000 },
+	{ "branch-instructions", "branches", PERF_COUNT_HW_BRANCH_INSTRUCTIONS, 100000 },
+	{ "branch-misses", NULL, PERF_COUNT_HW_BRANCH_MISSES, 100000 },
+	{ "bus-cycles", NULL, PERF_COUNT_HW_BUS_CYCLES, 100000 },
+	{ "cache-misses", NULL, PERF_COUNT_HW_CACHE_MISSES, 1000000 },
+	{ "cache-references", NULL, PERF_COUNT_HW_CACHE_REFERENCES, 1000000 },
+	{ "cpu-cycles", "cycles", PERF_COUNT_HW_CPU_CYCLES, 1000000 },
+	{ "frontend-stalls", NULL, PERF_COUNT_HW_STALLED_CYCLES_FRONTEND, 1000000 },
+	{ "instructions", NULL, PERF_COUNT_HW_INSTRUCTIONS, 1000000 },
+	{ "ref-cycles", NULL, PERF_COUNT_HW_REF_CPU_CYCLES, 1000000 },
+	{ NULL, NULL, 0, 0 },
+};
+
+const struct perf_event_name *probe_perf_event(const struct attach_point *ap)
+{
+	for (const struct perf_event_name *e = probe_kinds[ap->type].events; e && e->name; e++)
+		if (!strcmp(ap->target, e->name) || (e->alias && !strcmp(ap->target, e->alias)))
+			return e;
+	return NULL;
+}
+
+/* software:EVENT[:COUNT], hardware:EVENT[:COUNT]: a perf event on every
+** CPU, sampled every COUNT events (0 or none: the event's default) */
+static void parse_perf(struct ap_parse *ps)
+{
+	struct hdr *s = ps->s;
+	struct attach_point *ap = ps->ap;
+	const char *kind = probe_type_names[ap->type];
+	ap->target = ps->np >= 2 ? ps->parts[1] : "";
+	ap->func = "";
+	ap->freq = 0;
+	if (ps->np != 2 && ps->np != 3) {
+		diag_error(s->d, &ap->loc, arena_printf(s->a, "write %s:EVENT[:COUNT], e.g. %s", kind,
+							ap->type == PROBE_SOFTWARE ? "software:faults:100" : "hardware:cycles:1000000"),
+			   "%s probe type requires 1 or 2 arguments", kind);
+		return;
+	}
+	if (!probe_perf_event(ap)) {
+		struct loc el = part_loc(ap, ps->raw, ps->parts[1]);
+		diag_error(s->d, &el, arena_printf(s->a, "list the events with: minibt -l '%s:*'", kind),
+			   "%s is not a %s probe", ps->parts[1], kind);
+		return;
+	}
+	if (ps->np == 3) {
+		uint64_t v = 0;
+		const char *ihint;
+		char ibuf[96];
+		const char *ierr = lex_parse_int(ps->parts[2], strlen(ps->parts[2]), &v, &ihint, ibuf, sizeof(ibuf));
+		if (ierr || v > INT64_MAX) {
+			struct loc cl = part_loc(ap, ps->raw, ps->parts[2]);
+			diag_error(s->d, &cl, ierr && *ps->parts[2] ? ihint : "the count is an integer: every COUNT events",
+				   "%s: invalid count '%s'", kind, ps->parts[2]);
+		}
+		ap->freq = (int64_t)v;
+		ap->period = v;
+	}
+}
+
 const struct probe_kind probe_kinds[PROBE__COUNT] = {
 	[PROBE_BEGIN] = {
 		.name = "BEGIN", .parse = parse_none, .expand = EXPAND_NONE, .section = "raw_tp",
@@ -206,6 +279,16 @@ const struct probe_kind probe_kinds[PROBE__COUNT] = {
 	[PROBE_PROFILE] = {
 		.name = "profile", .alias = "p", .parse = parse_timed, .expand = EXPAND_NONE,
 		.section = "perf_event", .family = PROBE_PROFILE, .timed = true, .regs = true, .example = "profile:hz:99",
+	},
+	[PROBE_SOFTWARE] = {
+		.name = "software", .alias = "s", .parse = parse_perf, .expand = EXPAND_NONE,
+		.section = "perf_event", .family = PROBE_SOFTWARE, .regs = true,
+		.perf_type = PERF_TYPE_SOFTWARE, .events = SW_EVENTS,
+	},
+	[PROBE_HARDWARE] = {
+		.name = "hardware", .alias = "h", .parse = parse_perf, .expand = EXPAND_NONE,
+		.section = "perf_event", .family = PROBE_HARDWARE, .regs = true,
+		.perf_type = PERF_TYPE_HARDWARE, .events = HW_EVENTS,
 	},
 };
 

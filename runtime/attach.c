@@ -338,6 +338,54 @@ static int attach_profile(struct session *s, const struct attach_point *ap, stru
 	return attach_perf(s, ap, prog, libbpf_num_possible_cpus());
 }
 
+/* software:EVENT[:COUNT], hardware:EVENT[:COUNT]: the event on every CPU,
+** sampled every COUNT (else the event's default), as bpftrace 0.17 */
+static int attach_perfev(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
+			 UNUSED const struct names *targets)
+{
+	const struct perf_event_name *ev = probe_perf_event(ap);
+	struct perf_event_attr a = { 0 };
+	if (!ev)
+		return -1; /* sema refused it */
+	a.size = sizeof(a);
+	a.type = probe_kinds[ap->type].perf_type;
+	a.config = ev->config;
+	a.sample_period = ap->freq > 0 ? (uint64_t)ap->freq : ev->defaultp;
+	int attached = 0, ncpu = libbpf_num_possible_cpus();
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		int fd = perf_open(&a, cpu);
+		if (fd < 0) {
+			if (errno == ENODEV && a.type == PERF_TYPE_SOFTWARE)
+				continue; /* CPU offline */
+			attach_error(s, ap, a.type == PERF_TYPE_HARDWARE ?
+				     "hardware events need a CPU (or VM) with a PMU the kernel supports: try software:" :
+				     "perf events need CONFIG_PERF_EVENTS and root",
+				     "perf_event_open for %s failed: %s", ap->raw, strerror(errno));
+			return -1;
+		}
+		struct bpf_link *l = bpf_program__attach_perf_event(prog, fd);
+		if (!l) {
+			int e = errno;
+			close(fd);
+			attach_error(s, ap, NULL, "attaching %s failed: %s", ap->raw, strerror(e));
+			return -1;
+		}
+		push_link(s, l, fd);
+		attached++;
+	}
+	return attached ? 0 : -1;
+}
+
+/* software:*, hardware:*: the event names with a ':' for the count, as
+** later bpftrace lists them (0.17 prints the pattern back: README) */
+static int list_perfev(UNUSED struct kernel *k, enum probe_type t, const struct lister *l)
+{
+	for (const struct perf_event_name *e = probe_kinds[t].events; e && e->name; e++)
+		if (!fnmatch(l->pat, e->name, 0))
+			fprintf(l->o, "%s:%s:\n", probe_type_names[t], e->name);
+	return 0;
+}
+
 /* BEGIN, END: not attached, run_special runs them */
 static int attach_none(UNUSED struct session *s, UNUSED const struct attach_point *ap,
 		       UNUSED struct bpf_program *prog, UNUSED const struct names *targets)
@@ -404,6 +452,8 @@ const struct attach_kind attach_kinds[PROBE__COUNT] = {
 	[PROBE_TRACEPOINT] = { .expand = expand_tracepoints, .list = list_tracepoints, .attach = attach_tracepoint },
 	[PROBE_INTERVAL] = { .expand = expand_none, .list = list_none, .attach = attach_interval },
 	[PROBE_PROFILE] = { .expand = expand_none, .list = list_none, .attach = attach_profile },
+	[PROBE_SOFTWARE] = { .expand = expand_none, .list = list_perfev, .attach = attach_perfev },
+	[PROBE_HARDWARE] = { .expand = expand_none, .list = list_perfev, .attach = attach_perfev },
 };
 
 /* a glob fnmatch takes: every '[' closed */

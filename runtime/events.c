@@ -203,9 +203,11 @@ static int setup_output(struct session *s)
 	for (int i = 0; i < s->img.nprogs; i++) {
 		const struct attach_point *ap = &s->img.progs[i].aps[0];
 		char name[512];
-		if (probe_kinds[ap->type].timed)
+		if (probe_kinds[ap->type].timed || (probe_kinds[ap->type].events && ap->freq))
 			snprintf(name, sizeof(name), "%s:%s:%lld", probe_type_names[ap->type], ap->target,
 				 (long long)ap->freq);
+		else if (probe_kinds[ap->type].events) /* software:faults, as written */
+			snprintf(name, sizeof(name), "%s:%s", probe_type_names[ap->type], ap->target);
 		else
 			snprintf(name, sizeof(name), "%s", probe_type_names[ap->type]);
 		add_probe_name(s, name);

@@ -83,6 +83,8 @@ for B in ./minibt ./minibt-asan; do
 	check "$b -l an invalid glob" 1 '' "^ERROR: invalid pattern '\[bad': a '\[' without its '\]'" -- "$B" -l '[bad'
 	check "$b -l an unknown kind" 1 '' "^ERROR: invalid pattern 'foo:bar': 'foo' is neither a probe type nor a tracepoint category" -- "$B" -l 'foo:bar'
 	check "$b -l a kind without names" 1 '' '^ERROR: interval probes have no kernel names to list' -- "$B" -l 'interval:*'
+	check "$b -l software events, with the ':' of the count" 0 '^software:page-faults:$' '' -- "$B" -l 'software:*'
+	check "$b -l hardware events by a short kind name" 0 '^hardware:cpu-cycles:$' '' -- "$B" -l 'h:cpu-*'
 	check "$b -lv a tracepoint's fields" 0 '^    const char \* filename$' '' -- "$B" -lv 't:syscalls:sys_enter_openat'
 	check "$b -l -v a tracepoint's fields" 0 '^    char prev_comm\[16\]$' '' -- "$B" -l -v 'tracepoint:sched:sched_switch'
 	# LLVM's fatal errors (here an atomic nand the BPF backend cannot
