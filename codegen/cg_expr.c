@@ -216,6 +216,13 @@ static struct addr cg_addr(struct cg *g, const struct node *n)
 		LLVMValueRef off = LLVMBuildMul(g->B, idx, c64(g, es), "");
 		if (t->kind == TY_ARRAY) {
 			a = cg_addr(g, n->lhs);
+			if (!n->rhs->is_const && !a.ctx) {
+				/* out of bounds: address 0, whose read fails and gives 0 */
+				LLVMValueRef ok = LLVMBuildICmp(g->B, LLVMIntULT, idx, c64(g, t->nelem), "");
+				LLVMValueRef at = LLVMBuildAdd(g->B, cg_to_i64(g, a.v, NULL), off, "");
+				a.v = LLVMBuildSelect(g->B, ok, at, c64(g, 0), "");
+				return a;
+			}
 		} else {
 			a.v = cg_to_i64(g, cg_expr(g, n->lhs), t);
 			a.user = t->user;

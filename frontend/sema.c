@@ -489,7 +489,22 @@ static void ternary(struct sema *s, struct node *n)
 		err(s, &n->cond->loc, NULL, "Invalid condition in ternary: %s", tn(s, n->cond->ty));
 }
 
-/* a[i]: arrays and strings by a constant index, pointers by any */
+/* is n a place in the probe's context (args->f, args->f.g, args->a[1])? */
+static bool in_ctx(const struct node *n)
+{
+	if (n->kind == N_FIELD)
+		return n->op == OP_ARROW ? n->lhs->ty && n->lhs->ty->ctx : in_ctx(n->lhs);
+	if (n->kind == N_INDEX)
+		return n->lhs->ty && n->lhs->ty->kind == TY_ARRAY && in_ctx(n->lhs);
+	return false;
+}
+
+/*
+** a[i]: arrays in kernel or user memory by any index (one out of bounds
+** reads as 0, never the memory after the array), in the context and
+** strings by a constant one (bpftrace 0.17 takes only constants), pointers
+** by any
+*/
 static void index_expr(struct sema *s, struct node *n)
 {
 	sema_expr(s, n->lhs);
@@ -501,15 +516,17 @@ static void index_expr(struct sema *s, struct node *n)
 		if (n->rhs->is_const && (n->rhs->cval < 0 || n->rhs->cval >= t->nelem))
 			err(s, &n->rhs->loc, NULL, "the index %lld is out of bounds for array of size %u",
 			    (long long)n->rhs->cval, t->nelem);
-		else if (!n->rhs->is_const)
-			err(s, &n->rhs->loc, "index arrays with constants", "not supported by minibt: non-constant array index");
+		else if (!n->rhs->is_const && in_ctx(n->lhs))
+			err(s, &n->rhs->loc, "copy the element you want with a constant index: args->a[0]",
+			    "The array index operator [] only accepts literal integer indices in a tracepoint's args");
 		n->ty = t->sub;
 	} else if (t->kind == TY_PTR) {
 		n->ty = t->sub->kind == TY_VOID ? ty_int(1, false) : t->sub;
 	} else if (t->kind == TY_STR) {
 		n->ty = ty_int(1, true);
 		if (!n->rhs->is_const)
-			err(s, &n->rhs->loc, "index strings with constants", "not supported by minibt: non-constant string index");
+			err(s, &n->rhs->loc, "index a string with an integer literal: $s[0]",
+			    "The array index operator [] only accepts literal integer indices on a string");
 	} else {
 		if (t->kind != TY_NONE)
 			err(s, &n->loc, NULL, "The array index operator [] can only be used on arrays and pointers, found %s",
