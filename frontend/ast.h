@@ -141,6 +141,8 @@ bool kernel_ksyms(struct kernel *k);
 bool kernel_ksym(struct kernel *k, uint64_t addr, struct ksym_hit *hit);
 /* a symbol's address (any type); false if absent or hidden */
 bool kernel_kaddr(struct kernel *k, const char *name, uint64_t *addr);
+/* a text symbol's size: up to the next symbol at a higher address; false if unknown */
+bool kernel_func_size(struct kernel *k, const char *name, uint64_t *size);
 void kernel_forget_names(struct kernel *k);
 /* a cgroup v2 directory's id (its kernfs file handle); NULL, or why not */
 const char *kernel_cgroupid(const char *path, uint64_t *id);
@@ -418,6 +420,7 @@ struct attach_point {
 	int64_t freq; /* interval/profile count */
 	enum time_unit unit; /* interval/profile: of freq (target as written) */
 	uint64_t period;     /* interval/profile: ns between events; 0 for hz */
+	uint64_t offset;     /* kprobe:FUNC+OFFSET: bytes into the function */
 	struct loc loc;
 	/* expanded by sema (wildcards resolved at attach time by runtime) */
 	bool optional; /* written with a trailing '?': skipped when missing */

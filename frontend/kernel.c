@@ -849,6 +849,26 @@ bool kernel_kaddr(struct kernel *kern, const char *name, uint64_t *addr)
 	return *addr != 0;
 }
 
+bool kernel_func_size(struct kernel *kern, const char *name, uint64_t *size)
+{
+	uint64_t addr;
+	struct ksyms *k;
+	if (!kernel_kaddr(kern, name, &addr) || !kernel_ksyms(kern) || !(k = kern->ksyms) || !k->n)
+		return false;
+	size_t lo = 0, hi = k->n;
+	while (lo < hi) { /* the first record above addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->v[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || lo == k->n || k->v[lo - 1].addr != addr)
+		return false;
+	*size = k->v[lo].addr - addr;
+	return true;
+}
+
 /* the name index is for compiling; a tracer does not keep its ~5 MB */
 void kernel_forget_names(struct kernel *k)
 {

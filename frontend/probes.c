@@ -100,11 +100,31 @@ static void parse_func(struct ap_parse *ps)
 	} else if (np != 2 || !*parts[1]) {
 		diag_error(s->d, &ap->loc, "write kprobe:FUNCTION, e.g. kprobe:do_nanosleep",
 			   "%s probe type requires 1 argument", probe_type_names[ap->type]);
-	} else if (strchr(parts[1], '+')) {
-		diag_error(s->d, &ap->loc, "attach to the function entry",
-			   "not supported by minibt: kprobe offsets");
 	}
 	ap->func = np >= 2 ? parts[np - 1] : "";
+	char *plus = strchr(ap->func, '+');
+	if (plus && np == 2) { /* kprobe:FUNC+OFFSET */
+		uint64_t v = 0;
+		const char *ihint;
+		char ibuf[96];
+		*plus = 0;
+		const char *ierr = lex_parse_int(plus + 1, strlen(plus + 1), &v, &ihint, ibuf, sizeof(ibuf));
+		struct loc ol = part_loc(ap, ps->raw, plus + 1);
+		if (ierr || !plus[1])
+			diag_error(s->d, &ol, ierr && plus[1] ? ihint : "write kprobe:FUNCTION+OFFSET, e.g. kprobe:vfs_read+0x10",
+				   "%s: invalid offset '%s'", probe_type_names[ap->type], plus + 1);
+		else if (ap->type == PROBE_KRETPROBE)
+			diag_error(s->d, &ap->loc, "use kprobe:FUNCTION+OFFSET, or kretprobe:FUNCTION",
+				   "kretprobes cannot be attached at a function offset");
+		else if (has_wildcard(ap->func))
+			diag_error(s->d, &ap->loc, "name one function: kprobe:vfs_read+0x10",
+				   "an offset needs one function, not a wildcard");
+		ap->offset = v;
+		uint64_t size;
+		if (!ierr && v && s->o->kernel && kernel_func_size(s->o->kernel, ap->func, &size) && v >= size)
+			diag_error(s->d, &ol, NULL, "Offset outside the function bounds ('%s' size is %llu)", ap->func,
+				   (unsigned long long)size);
+	}
 	if (probe_banned(ap->type, ap->func))
 		diag_error(s->d, &ap->loc, arena_printf(s->a, "trace kprobe:%s, or a caller of it, instead", ap->func),
 			   "%s:%s can't be used as it might lock up your system.", probe_type_names[ap->type],

@@ -396,7 +396,8 @@ static int attach_none(UNUSED struct session *s, UNUSED const struct attach_poin
 static struct bpf_link *link_kprobe(struct bpf_program *prog, const struct attach_point *ap, const char *t,
 				    uint64_t cookie)
 {
-	LIBBPF_OPTS(bpf_kprobe_opts, ko, .bpf_cookie = cookie, .retprobe = probe_kinds[ap->type].retval);
+	LIBBPF_OPTS(bpf_kprobe_opts, ko, .bpf_cookie = cookie, .retprobe = probe_kinds[ap->type].retval,
+		    .offset = (size_t)ap->offset);
 	return bpf_program__attach_kprobe_opts(prog, t, &ko);
 }
 
@@ -417,13 +418,22 @@ static int attach_each(struct session *s, const struct attach_point *ap, struct 
 	for (int i = 0; i < targets->n && !out_stopped(&s->out); i++) {
 		const char *t = targets->v[i];
 		char name[600];
-		snprintf(name, sizeof(name), "%s:%s", probe_type_names[ap->type], t);
+		if (ap->offset) /* as bpftrace names it: kprobe:vfs_read+16 */
+			snprintf(name, sizeof(name), "%s:%s+%llu", probe_type_names[ap->type], t,
+				 (unsigned long long)ap->offset);
+		else
+			snprintf(name, sizeof(name), "%s:%s", probe_type_names[ap->type], t);
 		uint64_t cookie = (uint64_t)add_probe_name(s, name);
 		struct bpf_link *l = link(prog, ap, t, cookie);
 		if (!l) {
 			int e = errno;
-			attach_error(s, ap, e == ENOENT ? "check the name with: minibt -l" : NULL,
-				     "Error attaching probe: '%s': %s", name, strerror(e));
+			if (e == EILSEQ && ap->offset) /* the kernel decodes the function: not a boundary */
+				attach_error(s, ap, "give the offset of an instruction's first byte (see a disassembly of the function)",
+					     "Could not add kprobe into middle of instruction: %s+%llu", t,
+					     (unsigned long long)ap->offset);
+			else
+				attach_error(s, ap, e == ENOENT ? "check the name with: minibt -l" : NULL,
+					     "Error attaching probe: '%s': %s", name, strerror(e));
 			return -1;
 		}
 		push_link(s, l, -1);
