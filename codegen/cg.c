@@ -241,6 +241,11 @@ static void call_stmt(struct cg *g, const struct node *n)
 	case F_JOIN:
 		send_join(g, g->p->events[n->event], n->args);
 		break;
+	case F_OVERRIDE: { /* bpf_override_return(ctx, rc) */
+		LLVMValueRef args[] = { g->ctx, cg_to_i64(g, cg_expr(g, n->args), n->args->ty) };
+		cg_helper(g, H_OVERRIDE_RETURN, g->i64, args, 2);
+		break;
+	}
 	case F_SIGNAL: { /* bpf_send_signal(sig): the current task */
 		LLVMValueRef sig = n->ival ? LLVMConstInt(g->i32, (unsigned long long)n->ival, 0)
 			: LLVMBuildTrunc(g->B, cg_to_i64(g, cg_expr(g, n->args), n->args->ty), g->i32, "");

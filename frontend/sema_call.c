@@ -681,6 +681,27 @@ static void call_addrspace(struct sema *s, struct node *n)
 
 /* signal(sig) (--unsafe): bpf_send_signal to the current task; sig a
  * name ("KILL", "SIGKILL") or a number 1..64 */
+/*
+** override(rc) (--unsafe, kprobes): the probed function returns rc
+** without running, through bpf_override_return, which needs a kernel
+** with CONFIG_BPF_KPROBE_OVERRIDE and a function on its error-injection
+** list (runtime/session.c says so when the kernel refuses)
+*/
+static void call_override(struct sema *s, struct node *n)
+{
+	if (!s->o->unsafe) {
+		err(s, &n->loc, "run minibt with --unsafe to allow it",
+		    "override() is an unsafe function being used in safe mode");
+		return;
+	}
+	if (s->probe->aps[0].type != PROBE_KPROBE) {
+		err(s, &n->loc, "override the return value from kprobe:FUNCTION",
+		    "override can only be used with kprobes.");
+		return;
+	}
+	check_int_arg(s, n, n->args);
+}
+
 static void call_signal(struct sema *s, struct node *n)
 {
 	struct node *a = n->args;
@@ -1078,6 +1099,7 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 	[F_KPTR] = { .check = call_addrspace },
 	[F_UPTR] = { .check = call_addrspace },
 	[F_SIGNAL] = { .check = call_signal },
+	[F_OVERRIDE] = { .check = call_override },
 	[F_MACADDR] = { .check = call_macaddr },
 	[F_STRFTIME] = { .check = call_strftime },
 	[F_PTON] = { .check = call_pton },
@@ -1113,7 +1135,7 @@ static void call_unknown(struct sema *s, struct node *n)
 {
 	static const char *const unsupported[] = {
 		"ustack", "usym", "uaddr",
-		"override", "path",
+		"path",
 		"strcontains", "skboutput", "unwatch", "len", "has_key",
 		"printf_", "debugf", "cgroup_path",
 	};

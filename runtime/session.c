@@ -307,6 +307,9 @@ static void report_load_failure(struct session *s, int err)
 	}
 	const struct cg_line *cl = ip && insn >= 0 ? cg_line_of(ip, (uint32_t)insn) : NULL;
 	const char *hint = "run with -v for the whole verifier log, or -d bpf to see the instructions";
+	if (strstr(reason, "bpf_override_return"))
+		hint = "override() needs a kernel built with CONFIG_BPF_KPROBE_OVERRIDE (and CONFIG_FUNCTION_ERROR_INJECTION), "
+		       "and a function the kernel lists in /sys/kernel/debug/error_injection/list";
 	if (cl) {
 		struct loc l = { cl->line, cl->col ? cl->col : 1, cl->line, (cl->col ? cl->col : 1) + 1 };
 		diag_error(&s->diags, &l, hint, "the BPF verifier rejected instruction %ld of this probe%s", insn, reason);

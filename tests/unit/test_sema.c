@@ -42,7 +42,7 @@ static const char SCRIPT[] =
 	"	join(0); join(0, \",\"); $mac = macaddr(0); $ts = strftime(\"%H\", nsecs);\n"
 	"	$ip = ntop(pton(\"127.0.0.1\")); printf(\"%r\\n\", buf(\"ab\", 2));\n"
 	"}\n"
-	"kprobe:f { $r = reg(\"ip\"); $p = kptr(arg0); $q = uptr(arg1); signal(\"KILL\"); signal(9);\n"
+	"kprobe:f { $r = reg(\"ip\"); $p = kptr(arg0); $q = uptr(arg1); signal(\"KILL\"); signal(9); override(-1);\n"
 	"	exit();\n"
 	"}\n";
 
