@@ -34,7 +34,7 @@ static void usage(FILE *o)
 	      "    -p PID         trace until process PID exits\n"
 	      "    -v             verbose messages (verifier log)\n"
 	      "    --no-warnings  disable warnings\n"
-	      "    --unsafe       allow unsafe builtin functions (system(), signal())\n"
+	      "    --unsafe       allow unsafe builtin functions (system(), signal(), override())\n"
 	      "    -V, --version  minibt version\n"
 	      "\n"
 	      "EXAMPLES:\n"
