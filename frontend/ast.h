@@ -421,6 +421,9 @@ struct attach_point {
 	enum time_unit unit; /* interval/profile: of freq (target as written) */
 	uint64_t period;     /* interval/profile: ns between events; 0 for hz */
 	uint64_t offset;     /* kprobe:FUNC+OFFSET: bytes into the function */
+	uint64_t wp_addr;    /* watchpoint:ADDR:LEN:MODE */
+	int wp_len;
+	char wp_mode[4];     /* "r", "w", "rw", "x" */
 	struct loc loc;
 	/* expanded by sema (wildcards resolved at attach time by runtime) */
 	bool optional; /* written with a trailing '?': skipped when missing */

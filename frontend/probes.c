@@ -28,12 +28,12 @@ struct hdr {
 static const struct { const char *name, *hint; } UNSUPPORTED_PROVIDERS[] = {
 #define KFUNC "use kprobe:%s: the arguments are arg0..argN, cast them: ((struct sock *)arg0)->..."
 #define KRETFUNC "use kretprobe:%s and retval; keep arguments from a kprobe in a map keyed by tid"
-#define USER "minibt traces the kernel only: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile, software, hardware"
+#define USER "minibt traces the kernel only: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile, software, hardware, watchpoint"
 	{ "kfunc", KFUNC }, { "fentry", KFUNC }, { "f", KFUNC },
 	{ "kretfunc", KRETFUNC }, { "fexit", KRETFUNC }, { "fr", KRETFUNC },
 	{ "rawtracepoint", "use tracepoint:CATEGORY:NAME (list them: minibt -l 'tracepoint:*')" },
 	{ "uprobe", USER }, { "uretprobe", USER }, { "usdt", USER }, { "u", USER }, { "ur", USER },
-	{ "U", USER }, { "watchpoint", USER }, { "asyncwatchpoint", USER }, { "w", USER },
+	{ "U", USER }, { "asyncwatchpoint", "watch an address: watchpoint:ADDR:LEN:MODE" },
 	{ "iter", USER },
 #undef KFUNC
 #undef KRETFUNC
@@ -266,6 +266,54 @@ static void parse_perf(struct ap_parse *ps)
 	}
 }
 
+/* watchpoint:ADDR:LEN:MODE: a hardware breakpoint on LEN bytes at ADDR,
+** hit on a read (r), a write (w) or both, or on executing it (x) */
+static void parse_watch(struct ap_parse *ps)
+{
+	struct hdr *s = ps->s;
+	struct attach_point *ap = ps->ap;
+	ap->target = ap->func = "";
+	if (ps->np != 4) {
+		diag_error(s->d, &ap->loc, "write watchpoint:ADDR:LEN:MODE, e.g. watchpoint:0xffffffff82a05f00:8:w",
+			   "watchpoint probe type requires 3 arguments");
+		return;
+	}
+	uint64_t addr = 0, len = 0;
+	const char *ihint;
+	char ibuf[96];
+	if (lex_parse_int(ps->parts[1], strlen(ps->parts[1]), &addr, &ihint, ibuf, sizeof(ibuf)) || !addr) {
+		struct loc l = part_loc(ap, ps->raw, ps->parts[1]);
+		diag_error(s->d, &l, "the address is an integer, e.g. 0xffffffff82a05f00 (a symbol's: grep ' jiffies$' /proc/kallsyms)",
+			   "watchpoint: invalid address '%s'", ps->parts[1]);
+		return;
+	}
+	if (lex_parse_int(ps->parts[2], strlen(ps->parts[2]), &len, &ihint, ibuf, sizeof(ibuf)) ||
+	    (len != 1 && len != 2 && len != 4 && len != 8)) {
+		diag_error(s->d, &ap->loc, NULL, "watchpoint length must be one of (1,2,4,8)");
+		return;
+	}
+	const char *m = ps->parts[3];
+	bool r = false, w = false, x = false, ok = *m != 0;
+	for (; *m && ok; m++) {
+		bool *f = *m == 'r' ? &r : *m == 'w' ? &w : *m == 'x' ? &x : NULL;
+		ok = f && !*f;
+		if (f)
+			*f = true;
+	}
+	if (!ok) {
+		diag_error(s->d, &ap->loc, "r, w, rw or x", "watchpoint mode must be combination of (r,w,x)");
+		return;
+	}
+	if (x && (r || w)) {
+		diag_error(s->d, &ap->loc, "watch execution (x) or access (r, w, rw), in two probes",
+			   "a watchpoint on execution (x) cannot also watch reads or writes");
+		return;
+	}
+	ap->wp_addr = addr;
+	ap->wp_len = (int)len;
+	snprintf(ap->wp_mode, sizeof(ap->wp_mode), "%s%s%s", r ? "r" : "", w ? "w" : "", x ? "x" : "");
+}
+
 const struct probe_kind probe_kinds[PROBE__COUNT] = {
 	[PROBE_BEGIN] = {
 		.name = "BEGIN", .parse = parse_none, .expand = EXPAND_NONE, .section = "raw_tp",
@@ -309,6 +357,10 @@ const struct probe_kind probe_kinds[PROBE__COUNT] = {
 		.name = "hardware", .alias = "h", .parse = parse_perf, .expand = EXPAND_NONE,
 		.section = "perf_event", .family = PROBE_HARDWARE, .regs = true,
 		.perf_type = PERF_TYPE_HARDWARE, .events = HW_EVENTS,
+	},
+	[PROBE_WATCHPOINT] = {
+		.name = "watchpoint", .alias = "w", .parse = parse_watch, .expand = EXPAND_NONE,
+		.section = "perf_event", .family = PROBE_WATCHPOINT, .regs = true,
 	},
 };
 

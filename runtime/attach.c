@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <linux/perf_event.h>
+#include <linux/hw_breakpoint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -376,6 +377,47 @@ static int attach_perfev(struct session *s, const struct attach_point *ap, struc
 	return attached ? 0 : -1;
 }
 
+/*
+** watchpoint:ADDR:LEN:MODE: a hardware breakpoint (perf's
+** PERF_TYPE_BREAKPOINT) on every CPU, or on the -p/-c process alone,
+** firing on each access, as bpftrace 0.17
+*/
+static int attach_watch(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
+			UNUSED const struct names *targets)
+{
+	struct perf_event_attr a = { 0 };
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_BREAKPOINT;
+	a.bp_type = !strcmp(ap->wp_mode, "x") ? HW_BREAKPOINT_X :
+		    (strchr(ap->wp_mode, 'r') ? HW_BREAKPOINT_R : 0) | (strchr(ap->wp_mode, 'w') ? HW_BREAKPOINT_W : 0);
+	a.bp_addr = ap->wp_addr;
+	a.bp_len = a.bp_type == HW_BREAKPOINT_X ? sizeof(long) : (uint64_t)ap->wp_len;
+	a.sample_period = 1;
+	pid_t pid = s->child > 0 ? s->child : s->opt->pid > 0 ? (pid_t)s->opt->pid : -1;
+	int ncpu = pid > 0 ? 1 : libbpf_num_possible_cpus(), attached = 0;
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		int fd = (int)syscall(__NR_perf_event_open, &a, pid, pid > 0 ? -1 : cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENODEV)
+				continue; /* CPU offline */
+			attach_error(s, ap, errno == ENOSPC ? "the CPU has 4 debug registers: watch fewer addresses" :
+				     "a watchpoint needs an address that can be watched (aligned to its length) and root",
+				     "perf_event_open for %s failed: %s", ap->raw, strerror(errno));
+			return -1;
+		}
+		struct bpf_link *l = bpf_program__attach_perf_event(prog, fd);
+		if (!l) {
+			int e = errno;
+			close(fd);
+			attach_error(s, ap, NULL, "attaching %s failed: %s", ap->raw, strerror(e));
+			return -1;
+		}
+		push_link(s, l, fd);
+		attached++;
+	}
+	return attached ? 0 : -1;
+}
+
 /* software:*, hardware:*: the event names with a ':' for the count, as
 ** later bpftrace lists them (0.17 prints the pattern back: README) */
 static int list_perfev(UNUSED struct kernel *k, enum probe_type t, const struct lister *l)
@@ -464,6 +506,7 @@ const struct attach_kind attach_kinds[PROBE__COUNT] = {
 	[PROBE_PROFILE] = { .expand = expand_none, .list = list_none, .attach = attach_profile },
 	[PROBE_SOFTWARE] = { .expand = expand_none, .list = list_perfev, .attach = attach_perfev },
 	[PROBE_HARDWARE] = { .expand = expand_none, .list = list_perfev, .attach = attach_perfev },
+	[PROBE_WATCHPOINT] = { .expand = expand_none, .list = list_none, .attach = attach_watch },
 };
 
 /* a glob fnmatch takes: every '[' closed */

@@ -208,6 +208,9 @@ static int setup_output(struct session *s)
 				 (long long)ap->freq);
 		else if (probe_kinds[ap->type].events) /* software:faults, as written */
 			snprintf(name, sizeof(name), "%s:%s", probe_type_names[ap->type], ap->target);
+		else if (ap->type == PROBE_WATCHPOINT)
+			snprintf(name, sizeof(name), "watchpoint:0x%llx:%d:%s", (unsigned long long)ap->wp_addr,
+				 ap->wp_len, ap->wp_mode);
 		else
 			snprintf(name, sizeof(name), "%s", probe_type_names[ap->type]);
 		add_probe_name(s, name);
