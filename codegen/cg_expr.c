@@ -20,6 +20,7 @@
 /* pt_regs offsets on x86-64: di si dx cx r8 r9, ax */
 static const uint32_t ARG_OFF[6] = { 112, 104, 96, 88, 72, 64 };
 #define REG_AX 80
+#define REG_SP 152
 
 bool cg_in_memory(const struct type *t)
 {
@@ -191,7 +192,7 @@ static struct addr cg_addr(struct cg *g, const struct node *n)
 	struct addr a = { 0 };
 	switch (n->kind) {
 	case N_BUILTIN:
-		if (n->builtin == B_ARGS) {
+		if (n->builtin == B_ARGS || n->builtin == B_CTX) {
 			a.v = g->ctx;
 			a.ctx = true;
 			return a;
@@ -315,7 +316,7 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 	switch (n->builtin) {
 	case B_PID: return LLVMBuildLShr(g->B, pid_tgid(g), c64(g, 32), "");
 	case B_TID: return LLVMBuildAnd(g->B, pid_tgid(g), c64(g, 0xffffffff), "");
-	case B_UID: return LLVMBuildAnd(g->B, pure_helper(g, H_UID_GID, g->i64), c64(g, 0xffffffff), "");
+	case B_UID: case B_USERNAME: return LLVMBuildAnd(g->B, pure_helper(g, H_UID_GID, g->i64), c64(g, 0xffffffff), "");
 	case B_GID: return LLVMBuildLShr(g->B, pure_helper(g, H_UID_GID, g->i64), c64(g, 32), "");
 	case B_NSECS: return cg_helper(g, H_KTIME_NS, g->i64, NULL, 0);
 	case B_ELAPSED: {
@@ -359,7 +360,15 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 	}
 	case B_RETVAL: return ctx_u64(g, REG_AX);
 	case B_ARG: return ctx_u64(g, ARG_OFF[n->ival < 6 ? n->ival : 0]);
-	case B_ARGS: return LLVMBuildPtrToInt(g->B, g->ctx, g->i64, "");
+	case B_ARGS: case B_CTX: return LLVMBuildPtrToInt(g->B, g->ctx, g->i64, "");
+	case B_NUMAID: return LLVMBuildZExt(g->B, pure_helper(g, H_NUMA_ID, g->i32), g->i64, "");
+	case B_SARG: {
+		/* sargN: the Nth 8-byte slot above the return address at sp */
+		LLVMValueRef buf = cg_alloca(g, 8, "sarg");
+		struct addr a = { .v = LLVMBuildAdd(g->B, ctx_u64(g, REG_SP), c64(g, 8 * (n->ival + 1)), "") };
+		read_mem(g, buf, 8, a);
+		return LLVMBuildLoad2(g->B, g->i64, buf, "");
+	}
 	case B_KSTACK: return stackid(g, n->ty);
 	case B_CPID: return LLVMConstInt(g->i32, (unsigned long long)n->cval, 0); /* folded by sema */
 	case BUILTIN__COUNT: break;
@@ -563,6 +572,8 @@ static LLVMValueRef call_buf(struct cg *g, const struct node *n)
 	return buf;
 }
 
+static LLVMValueRef str_contains(struct cg *g, LLVMValueRef h, uint32_t hs, LLVMValueRef nd, uint32_t ns);
+
 static LLVMValueRef call(struct cg *g, const struct node *n)
 {
 	switch (n->func) {
@@ -593,7 +604,25 @@ static LLVMValueRef call(struct cg *g, const struct node *n)
 		return LLVMBuildXor(g->B, eq, c64(g, 1), "");
 	}
 	case F_KSTACK: return stackid(g, n->ty);
-	case F_KSYM: return cg_to_i64(g, cg_expr(g, n->args), n->args->ty);
+	case F_KSYM:
+	case F_STRERROR:
+	case F_CGROUP_PATH: return cg_to_i64(g, cg_expr(g, n->args), n->args->ty);
+	case F_DEBUGF: { /* bpf_trace_printk(fmt, size, up to 3 values); strings by address */
+		const struct node *f = n->args;
+		LLVMValueRef args[5] = { str_literal(g, f->str, f->slen, (uint32_t)f->slen + 1),
+					 LLVMConstInt(g->i32, f->slen + 1, 0) };
+		int na = 2;
+		for (const struct node *a = f->next; a && na < 5; a = a->next) {
+			LLVMValueRef v = cg_expr(g, a);
+			args[na++] = cg_in_memory(a->ty) ? LLVMBuildPtrToInt(g->B, v, g->i64, "") : cg_to_i64(g, v, a->ty);
+		}
+		cg_helper(g, H_TRACE_PRINTK, g->i64, args, na);
+		return c64(g, 0);
+	}
+	case F_STRCONTAINS: {
+		const struct node *a = n->args, *b = a->next;
+		return str_contains(g, cg_expr(g, a), a->ty->size, cg_expr(g, b), b->ty->size);
+	}
 	default: return c64(g, 0);
 	}
 }
@@ -736,6 +765,58 @@ static LLVMValueRef str_eq(struct cg *g, LLVMValueRef a, uint32_t as, LLVMValueR
 	}
 	LLVMBuildCondBr(g->B, end_ok, eq, done);
 	LLVMPositionBuilderAtEnd(g->B, eq);
+	LLVMBuildStore(g->B, c64(g, 1), res);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, done);
+	return LLVMBuildLoad2(g->B, g->i64, res, "");
+}
+
+/*
+** strcontains(): 1 if the NUL-terminated string in nd (ns bytes) occurs
+** in the one in h (hs bytes), as C's strstr; the empty string occurs
+** everywhere. Unrolled (no loop the verifier must bound, no variable
+** stack offsets): for each start j, the needle's bytes against h[j..].
+** bpftrace 0.17 answers 0 whenever the needle's buffer is larger than
+** the haystack's, whatever they hold; minibt compares what they hold.
+*/
+static LLVMValueRef str_contains(struct cg *g, LLVMValueRef h, uint32_t hs, LLVMValueRef nd, uint32_t ns)
+{
+	LLVMValueRef res = cg_alloca(g, 8, "strcontains");
+	LLVMValueRef nul = LLVMConstInt(g->i8, 0, 0);
+	LLVMBuildStore(g->B, c64(g, 0), res);
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "strc.done");
+	LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(g->C, g->fn, "strc.yes");
+	for (uint32_t j = 0; j < hs; j++) {
+		LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "strc.next");
+		uint32_t room = hs - j; /* haystack bytes from j */
+		uint32_t i;
+		for (i = 0; i < ns && i < room; i++) {
+			LLVMValueRef c = LLVMBuildLoad2(g->B, g->i8, cg_gep(g, nd, i), "");
+			LLVMBasicBlockRef cmp = LLVMAppendBasicBlockInContext(g->C, g->fn, "strc.cmp");
+			LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, c, nul, ""), yes, cmp);
+			LLVMPositionBuilderAtEnd(g->B, cmp);
+			LLVMValueRef hc = LLVMBuildLoad2(g->B, g->i8, cg_gep(g, h, j + i), "");
+			LLVMBasicBlockRef same = LLVMAppendBasicBlockInContext(g->C, g->fn, "strc.same");
+			LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntNE, hc, c, ""), next, same);
+			LLVMPositionBuilderAtEnd(g->B, same);
+		}
+		if (i == ns) { /* the needle's whole buffer matched */
+			LLVMBuildBr(g->B, yes);
+		} else { /* the haystack ended: a match only if the needle does too */
+			LLVMValueRef c = LLVMBuildLoad2(g->B, g->i8, cg_gep(g, nd, i), "");
+			LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, c, nul, ""), yes, next);
+		}
+		LLVMPositionBuilderAtEnd(g->B, next);
+		/* the haystack's NUL at j: no later start can match */
+		LLVMValueRef hj = LLVMBuildLoad2(g->B, g->i8, cg_gep(g, h, j), "");
+		LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "strc.more");
+		LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, hj, nul, ""), done, more);
+		LLVMPositionBuilderAtEnd(g->B, more);
+	}
+	/* past the haystack's last byte: only the empty needle matches */
+	LLVMValueRef c0 = LLVMBuildLoad2(g->B, g->i8, nd, "");
+	LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, c0, nul, ""), yes, done);
+	LLVMPositionBuilderAtEnd(g->B, yes);
 	LLVMBuildStore(g->B, c64(g, 1), res);
 	LLVMBuildBr(g->B, done);
 	LLVMPositionBuilderAtEnd(g->B, done);

@@ -86,8 +86,8 @@ static void dump(FILE *o, const struct node *n, int d)
 	case N_INT: fprintf(o, "int %lld", (long long)n->ival); break;
 	case N_STR: fputs("string ", o); dump_str(o, n->str, n->slen); break;
 	case N_BUILTIN:
-		if (n->builtin == B_ARG)
-			fprintf(o, "builtin arg%lld", (long long)n->ival);
+		if (n->builtin == B_ARG || n->builtin == B_SARG)
+			fprintf(o, "builtin %s%lld", builtin_names[n->builtin], (long long)n->ival);
 		else
 			fprintf(o, "builtin %s", builtin_names[n->builtin]);
 		break;

@@ -146,6 +146,9 @@ bool kernel_func_size(struct kernel *k, const char *name, uint64_t *size);
 void kernel_forget_names(struct kernel *k);
 /* a cgroup v2 directory's id (its kernfs file handle); NULL, or why not */
 const char *kernel_cgroupid(const char *path, uint64_t *id);
+/* cgroup_path(): "name:path[,name:path...]" of cgroup id in the mounted
+ * hierarchies whose names match the glob filter (NULL: all) */
+void kernel_cgroup_path(uint64_t id, const char *filter, FILE *out);
 /* BTF files of loaded modules (split on vmlinux); their number */
 int kernel_module_btf(struct kernel *k, const char *const **paths);
 
@@ -166,6 +169,9 @@ enum ty_kind {
 	TY_TUPLE,  /* fields[] at offsets[] */
 	TY_MACADDR,   /* macaddr(): 6 bytes, printed XX:XX:XX:XX:XX:XX */
 	TY_TIMESTAMP, /* strftime(): u64 nsecs since boot; name = the format */
+	TY_USERNAME,  /* username: u64 uid, printed as its /etc/passwd name */
+	TY_STRERROR,  /* strerror(): u64 errno, printed as strerror(3)'s text */
+	TY_CGROUP_PATH, /* cgroup_path(): u64 filter index, u64 cgroup id; printed as name:path,... */
 	/* map value kinds produced by aggregation functions */
 	TY_COUNT,
 	TY_SUM,
@@ -592,6 +598,8 @@ struct probe_kind {
 	bool cookie;           /* a bpf_cookie per target names it for `probe` */
 	bool func, retval, argn, args; /* builtins it gives meaning to */
 	bool regs;             /* its context starts with struct pt_regs: reg() */
+	bool sarg;             /* sargN: stack arguments above the entry's sp */
+	const char *ctx;       /* the struct its context points to: the ctx builtin */
 	const char *const *banned; /* functions it refuses (NULL-terminated) */
 	uint32_t perf_type;    /* software/hardware: PERF_TYPE_SOFTWARE/HARDWARE */
 	const struct perf_event_name *events; /* ... and their events (name NULL ends) */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include "ast.h"
 
 
@@ -900,6 +901,95 @@ const char *kernel_cgroupid(const char *path, uint64_t *id)
 		return "not a cgroup v2 directory";
 	memcpy(id, h.fh.f_handle, sizeof(*id));
 	return NULL;
+}
+
+/* the path below root of the directory whose inode is id ("/" for root
+ * itself), depth first in directory order as bpftrace 0.17 walks; "" if
+ * none. A cgroup's id is its kernfs inode number. */
+static void cgroup_find(const char *root, size_t rootlen, const char *dir, uint64_t id,
+			char *out, size_t outlen, int depth)
+{
+	DIR *d = depth < 64 ? opendir(dir) : NULL;
+	struct dirent *e;
+	while (d && !*out && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char path[4096];
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+			continue;
+		if (e->d_ino == id) {
+			snprintf(out, outlen, "%s", path + rootlen);
+			break;
+		}
+		cgroup_find(root, rootlen, path, id, out, outlen, depth + 1);
+	}
+	if (d)
+		closedir(d);
+}
+
+struct cgroup_root {
+	char name[256];
+	char path[4096];
+};
+
+static int cgroup_root_cmp(const void *a, const void *b)
+{
+	const struct cgroup_root *x = a, *y = b;
+	bool ux = !strcmp(x->name, "unified"), uy = !strcmp(y->name, "unified");
+	if (ux != uy)
+		return ux ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+** cgroup_path(id, filter) as bpftrace 0.17 prints it: for each cgroup
+** hierarchy mounted (/proc/mounts: cgroup2 is "unified", a v1 hierarchy
+** the last component of its mount point) whose name matches the glob
+** filter, "name:path" of the cgroup with that id in it, unified first,
+** the others by name, joined by ","; hierarchies without it left out.
+*/
+void kernel_cgroup_path(uint64_t id, const char *filter, FILE *out)
+{
+	FILE *f = fopen("/proc/mounts", "re");
+	struct cgroup_root *roots = NULL;
+	size_t n = 0, cap = 0;
+	char line[8192];
+	while (f && fgets(line, sizeof(line), f)) {
+		char dev[64], mnt[4096];
+		if (sscanf(line, "%63s %4095s", dev, mnt) != 2 || (strcmp(dev, "cgroup") && strcmp(dev, "cgroup2")))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			struct cgroup_root *r = realloc(roots, cap * sizeof(*roots));
+			if (!r)
+				break;
+			roots = r;
+		}
+		const char *base = strrchr(mnt, '/');
+		snprintf(roots[n].name, sizeof(roots[n].name), "%.255s",
+			 !strcmp(dev, "cgroup2") ? "unified" : base ? base + 1 : mnt);
+		snprintf(roots[n].path, sizeof(roots[n].path), "%s", mnt);
+		if (fnmatch(filter && *filter ? filter : "*", roots[n].name, 0) == 0)
+			n++;
+	}
+	if (f)
+		fclose(f);
+	if (n)
+		qsort(roots, n, sizeof(*roots), cgroup_root_cmp);
+	bool first = true;
+	for (size_t i = 0; i < n; i++) {
+		char rel[4096] = "";
+		struct stat st;
+		if (stat(roots[i].path, &st) == 0 && st.st_ino == id)
+			strcpy(rel, "/");
+		else
+			cgroup_find(roots[i].path, strlen(roots[i].path), roots[i].path, id, rel, sizeof(rel), 0);
+		if (!*rel)
+			continue;
+		fprintf(out, "%s%s:%s", first ? "" : ",", roots[i].name, rel);
+		first = false;
+	}
+	free(roots);
 }
 
 /* ---------------------------------------------------------- module BTF */

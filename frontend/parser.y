@@ -457,8 +457,9 @@ static struct node *lvalue(struct lexstate *ls, struct node *n, const char *op)
 		diag_error(ls->diags, &n->loc, hint, "The %s operator can only assign to a map or variable", op);
 	} else if (n->kind == N_BUILTIN) {
 		char hint[160];
-		const char *b = n->builtin == B_ARG ? arena_printf(ls->arena, "arg%lld", (long long)n->ival)
-						    : builtin_names[n->builtin];
+		const char *b = n->builtin == B_ARG || n->builtin == B_SARG
+				? arena_printf(ls->arena, "%s%lld", builtin_names[n->builtin], (long long)n->ival)
+				: builtin_names[n->builtin];
 		snprintf(hint, sizeof(hint), "%s is a read-only builtin: copy it into a variable first ($%s = %s;)", b, b, b);
 		diag_error(ls->diags, &n->loc, hint, "The %s operator can only assign to a map or variable", op);
 	} else if (n->kind != N_VAR && n->kind != N_MAP) {
@@ -492,17 +493,19 @@ static struct node *ident_expr(struct lexstate *ls, char *name, const struct loc
 	struct node *n = mk(ls, N_IDENT, l);
 	n->name = name;
 	for (int i = 0; i < BUILTIN__COUNT; i++)
-		if (i != B_ARG && !strcmp(name, builtin_names[i])) {
+		if (i != B_ARG && i != B_SARG && !strcmp(name, builtin_names[i])) {
 			n->kind = N_BUILTIN;
 			n->builtin = (enum builtin_id)i;
 			return n;
 		}
-	if (!strncmp(name, "arg", 3) && name[3] >= '0' && name[3] <= '9') {
+	/* argN, and sargN (bpftrace 0.17: one digit) */
+	size_t pl = !strncmp(name, "arg", 3) ? 3 : !strncmp(name, "sarg", 4) && name[5] == 0 ? 4 : 0;
+	if (pl && name[pl] >= '0' && name[pl] <= '9') {
 		char *e;
-		long k = strtol(name + 3, &e, 10);
+		long k = strtol(name + pl, &e, 10);
 		if (!*e) {
 			n->kind = N_BUILTIN;
-			n->builtin = B_ARG;
+			n->builtin = pl == 3 ? B_ARG : B_SARG;
 			n->ival = k;
 		}
 	}

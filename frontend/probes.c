@@ -327,13 +327,13 @@ const struct probe_kind probe_kinds[PROBE__COUNT] = {
 		.name = "kprobe", .alias = "k", .parse = parse_func, .expand = EXPAND_FUNCS,
 		.section = "kprobe", .family = PROBE_KPROBE, .optional = true,
 		.missing = "function not found (not in this kernel, or inlined or notrace)",
-		.cookie = true, .func = true, .argn = true, .regs = true,
+		.cookie = true, .func = true, .argn = true, .regs = true, .sarg = true, .ctx = "pt_regs",
 	},
 	[PROBE_KRETPROBE] = {
 		.name = "kretprobe", .alias = "kr", .parse = parse_func, .expand = EXPAND_FUNCS,
 		.section = "kretprobe", .family = PROBE_KPROBE, .optional = true,
 		.missing = "function not found (not in this kernel, or inlined or notrace)",
-		.cookie = true, .func = true, .retval = true, .banned = banned_kretprobes, .regs = true,
+		.cookie = true, .func = true, .retval = true, .banned = banned_kretprobes, .regs = true, .ctx = "pt_regs",
 	},
 	[PROBE_TRACEPOINT] = {
 		.name = "tracepoint", .alias = "t", .parse = parse_tracepoint, .expand = EXPAND_TRACEPOINTS,
@@ -342,25 +342,25 @@ const struct probe_kind probe_kinds[PROBE__COUNT] = {
 	},
 	[PROBE_INTERVAL] = {
 		.name = "interval", .alias = "i", .parse = parse_timed, .expand = EXPAND_NONE,
-		.section = "perf_event", .family = PROBE_INTERVAL, .timed = true, .regs = true, .example = "interval:s:1",
+		.section = "perf_event", .family = PROBE_INTERVAL, .timed = true, .regs = true, .ctx = "bpf_perf_event_data", .example = "interval:s:1",
 	},
 	[PROBE_PROFILE] = {
 		.name = "profile", .alias = "p", .parse = parse_timed, .expand = EXPAND_NONE,
-		.section = "perf_event", .family = PROBE_PROFILE, .timed = true, .regs = true, .example = "profile:hz:99",
+		.section = "perf_event", .family = PROBE_PROFILE, .timed = true, .regs = true, .ctx = "bpf_perf_event_data", .example = "profile:hz:99",
 	},
 	[PROBE_SOFTWARE] = {
 		.name = "software", .alias = "s", .parse = parse_perf, .expand = EXPAND_NONE,
-		.section = "perf_event", .family = PROBE_SOFTWARE, .regs = true,
+		.section = "perf_event", .family = PROBE_SOFTWARE, .regs = true, .ctx = "bpf_perf_event_data",
 		.perf_type = PERF_TYPE_SOFTWARE, .events = SW_EVENTS,
 	},
 	[PROBE_HARDWARE] = {
 		.name = "hardware", .alias = "h", .parse = parse_perf, .expand = EXPAND_NONE,
-		.section = "perf_event", .family = PROBE_HARDWARE, .regs = true,
+		.section = "perf_event", .family = PROBE_HARDWARE, .regs = true, .ctx = "bpf_perf_event_data",
 		.perf_type = PERF_TYPE_HARDWARE, .events = HW_EVENTS,
 	},
 	[PROBE_WATCHPOINT] = {
 		.name = "watchpoint", .alias = "w", .parse = parse_watch, .expand = EXPAND_NONE,
-		.section = "perf_event", .family = PROBE_WATCHPOINT, .regs = true,
+		.section = "perf_event", .family = PROBE_WATCHPOINT, .regs = true, .ctx = "bpf_perf_event_data",
 	},
 };
 

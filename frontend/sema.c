@@ -155,21 +155,14 @@ const struct type *sema_resolve_ctype(struct sema *s, struct ctype *c)
 
 static void ident(struct sema *s, struct node *n)
 {
-	/* bpftrace 0.17 builtins minibt lacks */
+	/* builtins of bpftrace 0.17 (ustack) and later (jiffies) minibt lacks */
 	static const struct { const char *name, *hint; } unsupported[] = {
 		{ "ustack", "minibt reads kernel stacks only: kstack" },
-		{ "cpid", "minibt has no -c child pid builtin; compare pid with a positional parameter" },
-		{ "username", "print uid and map it to a name afterwards" },
-		{ "numaid", NULL },
-		{ "ctx", "read probe arguments with arg0..arg5 or args->NAME" },
 		{ "jiffies", "use nsecs" },
 	};
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)
-		if (!strcmp(n->name, unsupported[i].name) ||
-		    (!strncmp(n->name, "sarg", 4) && isdigit((unsigned char)n->name[4]) && i == 0)) {
-			const char *nm = strncmp(n->name, "sarg", 4) ? unsupported[i].name : n->name;
-			err(s, &n->loc, strncmp(n->name, "sarg", 4) ? unsupported[i].hint : "minibt has no stack arguments",
-			    "not supported by minibt: the %s builtin", nm);
+		if (!strcmp(n->name, unsupported[i].name)) {
+			err(s, &n->loc, unsupported[i].hint, "not supported by minibt: the %s builtin", n->name);
 			n->ty = ty_none();
 			return;
 		}

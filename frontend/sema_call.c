@@ -82,6 +82,46 @@ void sema_builtin(struct sema *s, struct node *n)
 			t->ctx = true;
 		}
 		break;
+	case B_NUMAID:
+		n->ty = ty_int(8, false);
+		break;
+	case B_USERNAME:
+		n->ty = ty_simple(TY_USERNAME);
+		break;
+	case B_SARG:
+		n->ty = ty_int(8, false);
+		if (!probe_kinds[pt].sarg) {
+			err(s, &n->loc, "sargN are stack arguments at a function's entry: use them in kprobe probes",
+			    "The sarg%lld builtin can only be used with 'kprobes' and 'uprobes' probes", (long long)n->ival);
+			break;
+		}
+		for (int i = 0; i < s->probe->naps; i++)
+			if (s->probe->aps[i].offset && s->report) {
+				warn(s, &n->loc, "read the stack arguments in a probe on the function's entry and keep them in a map",
+				     "Using an address offset with the sargX built-in can lead to unexpected behavior");
+				break;
+			}
+		break;
+	case B_CTX: {
+		const char *st = probe_kinds[pt].ctx;
+		const struct type *rt = st && s->btf ? btfc_record(s->btf, "struct", st) : NULL;
+		n->ty = ty_none();
+		if (pt == PROBE_TRACEPOINT) {
+			err(s, &n->loc, "a tracepoint's fields are args->NAME (minibt -lv tracepoint:CAT:NAME lists them)",
+			    "Use args instead of ctx in tracepoint");
+		} else if (!st) {
+			err(s, &n->loc, "ctx is the context of a kprobe (struct pt_regs *) or of a perf event probe "
+			    "(struct bpf_perf_event_data *)", "ctx has no meaning in a %s probe", probe_type_names[pt]);
+		} else if (!rt) {
+			err(s, &n->loc, "minibt reads kernel types from /sys/kernel/btf/vmlinux",
+			    "Unknown struct/union: 'struct %s' (no kernel BTF)", st);
+		} else {
+			struct type *t = (struct type *)ty_ptr(s->a, rt);
+			t->ctx = true;
+			n->ty = t;
+		}
+		break;
+	}
 	case B_KSTACK:
 		n->ty = ty_kstack(s->a, MAX_STACK_FRAMES, STACK_BPFTRACE);
 		if (s->p->need_stackmap < MAX_STACK_FRAMES)
@@ -168,7 +208,8 @@ static bool fmt_arg_ok(enum fmt_conv c, const struct type *t)
 		return is_intlike(t);
 	case FC_STR:
 		return t->kind == TY_STR || t->kind == TY_INET || t->kind == TY_KSYM ||
-		       t->kind == TY_MACADDR || t->kind == TY_TIMESTAMP ||
+		       t->kind == TY_MACADDR || t->kind == TY_TIMESTAMP || t->kind == TY_USERNAME ||
+		       t->kind == TY_STRERROR || t->kind == TY_CGROUP_PATH ||
 		       (t->kind == TY_INT && t->enums) || /* the constant's name */
 		       t->kind == TY_KSTACK || t->kind == TY_PROBE || t->kind == TY_BUF ||
 		       t->kind == TY_TUPLE || (t->kind == TY_ARRAY && t->sub->size == 1);
@@ -191,7 +232,58 @@ static const char *conv_expect(enum fmt_conv c)
 ** printf(fmt, ...), and system() and cat(), whose format makes a command
 ** or a path at run time (bpftrace 0.17 checks all three alike)
 */
+static bool printf_check(struct sema *s, struct node *n, struct fmt *out);
+
 static void call_printf(struct sema *s, struct node *n)
+{
+	struct fmt fmt;
+	n->ty = ty_void();
+	if (!printf_check(s, n, &fmt))
+		return;
+	struct event *e = new_event(s, n->func == F_SYSTEM ? EV_SYSTEM : n->func == F_CAT ? EV_CAT : EV_PRINTF,
+				    &n->loc);
+	if (e) {
+		e->fmt = fmt;
+		e->fmtstr = n->args->str;
+		event_args(s, e, n->args->next);
+		n->event = e->id;
+	}
+}
+
+/*
+** debugf(fmt, ...): bpf_trace_printk, whose text goes to the kernel's
+** trace pipe (/sys/kernel/tracing/trace_pipe), not to minibt's output.
+** The kernel takes at most three arguments and the conversions
+** %d %u %x with l/ll, %p and %s (checked here, as bpftrace 0.17 does).
+*/
+static void call_debugf(struct sema *s, struct node *n)
+{
+	struct fmt fmt;
+	n->ty = ty_void();
+	if (!printf_check(s, n, &fmt))
+		return;
+	if (fmt.nargs > 3) {
+		err(s, &n->loc, "the kernel's bpf_trace_printk takes three arguments: use printf() for more",
+		    "debugf: Cannot use more than 3 conversion specifiers");
+		return;
+	}
+	for (int i = 0; i < fmt.n; i++) {
+		const struct fmt_piece *p = &fmt.p[i];
+		bool lenok = !strcmp(p->length, "") || !strcmp(p->length, "l") || !strcmp(p->length, "ll");
+		bool ok = p->conv == FC_LIT ||
+			  ((p->conv == FC_INT || p->conv == FC_UINT || p->conv == FC_HEX) && lenok) ||
+			  ((p->conv == FC_PTR || p->conv == FC_STR) && !*p->length);
+		if (!ok) {
+			err(s, &n->args->loc, "bpf_trace_printk takes %d %u %x (with l or ll), %p and %s",
+			    "debugf: Unknown format string token: %%%s%c", p->length,
+			    "?duoxXcspr"[p->conv <= FC_BUF ? p->conv : 0]);
+			return;
+		}
+	}
+}
+
+/* the format and argument checks of printf, system, cat and debugf */
+static bool printf_check(struct sema *s, struct node *n, struct fmt *out)
 {
 	struct node *f = n->args;
 	const char *fn = n->name;
@@ -201,12 +293,12 @@ static void call_printf(struct sema *s, struct node *n)
 		    n->func == F_CAT ? "write the path as a string literal: cat(\"/proc/%d/status\", pid)" :
 		    "write the format as a string literal: printf(\"%d\\n\", pid)",
 		    "%s() expects a string literal (%s provided)", fn, f && f->ty ? kind_word(f->ty) : "none");
-		return;
+		return false;
 	}
 	if (n->func == F_SYSTEM && !s->o->unsafe) {
 		err(s, &n->loc, "run minibt with --unsafe to allow it",
 		    "system() is an unsafe function being used in safe mode");
-		return;
+		return false;
 	}
 	struct fmt fmt;
 	char ebuf[256];
@@ -219,13 +311,13 @@ static void call_printf(struct sema *s, struct node *n)
 		}
 		err(s, &l, "conversions: %d %i %u %x %X %o %c %s %p %%, with optional flags, width and precision",
 		    "%s: %s", fn, ebuf);
-		return;
+		return false;
 	}
 	int nargs = n->nargs - 1;
 	if (nargs < fmt.nargs) {
 		err(s, &n->loc, "add an argument for each % conversion",
 		    "%s: Not enough arguments for format string (%d supplied, %d expected)", fn, nargs, fmt.nargs);
-		return;
+		return false;
 	}
 	if (nargs > fmt.nargs) {
 		/* bpftrace 0.17 prints an unknown %y as text: say so, it is
@@ -248,14 +340,15 @@ static void call_printf(struct sema *s, struct node *n)
 		}
 		err(s, &n->loc, hint,
 		    "%s: Too many arguments for format string (%d supplied, %d expected)", fn, nargs, fmt.nargs);
-		return;
+		return false;
 	}
-	int k = 0;
+	bool ok = true;
 	struct node *a = f->next;
 	for (int i = 0; i < fmt.n && a; i++) {
 		if (fmt.p[i].conv == FC_LIT)
 			continue;
-		if (a->ty && a->ty->kind != TY_NONE && !fmt_arg_ok(fmt.p[i].conv, a->ty))
+		if (a->ty && a->ty->kind != TY_NONE && !fmt_arg_ok(fmt.p[i].conv, a->ty)) {
+			ok = false;
 			err(s, &a->loc, fmt.p[i].conv == FC_STR && is_intlike(a->ty) ?
 			    "print integers with %d; read a string from a kernel pointer with str(ptr)" :
 			    fmt.p[i].conv != FC_STR && a->ty->kind == TY_STR ? "print strings with %s" : NULL,
@@ -264,18 +357,11 @@ static void call_printf(struct sema *s, struct node *n)
 			    fmt.p[i].conv == FC_HEXU ? "X" : fmt.p[i].conv == FC_OCT ? "o" : fmt.p[i].conv == FC_CHAR ? "c" :
 			    fmt.p[i].conv == FC_PTR ? "p" : fmt.p[i].conv == FC_BUF ? "r" : "s",
 			    conv_expect(fmt.p[i].conv), kind_word(a->ty));
+		}
 		a = a->next;
-		k++;
 	}
-	struct event *e = new_event(s, n->func == F_SYSTEM ? EV_SYSTEM : n->func == F_CAT ? EV_CAT : EV_PRINTF,
-				    &n->loc);
-	if (e) {
-		e->fmt = fmt;
-		e->fmtstr = f->str;
-		event_args(s, e, f->next);
-		n->event = e->id;
-	}
-	n->ty = ty_void();
+	*out = fmt;
+	return ok;
 }
 
 /* count(), sum(), ..., lhist(): the map value kind comes from sema_funcs */
@@ -1023,6 +1109,44 @@ static void call_ksym(struct sema *s, struct node *n)
 	n->ty = ty_simple(TY_KSYM);
 }
 
+/* strerror(errno): the number, printed as strerror(3)'s text */
+static void call_strerror(struct sema *s, struct node *n)
+{
+	check_int_arg(s, n, n->args);
+	n->ty = ty_simple(TY_STRERROR);
+}
+
+/* strcontains(haystack, needle): 1 if needle occurs in haystack */
+static void call_strcontains(struct sema *s, struct node *n)
+{
+	n->ty = ty_int(8, false);
+	for (struct node *x = n->args; x; x = x->next)
+		if (x->ty->kind != TY_STR && x->ty->kind != TY_NONE) {
+			err(s, &x->loc, is_intlike(x->ty) ? "read a string from a pointer with str(ptr)" : NULL,
+			    "strcontains() only supports string arguments (%s provided)", kind_word(x->ty));
+			return;
+		}
+}
+
+/* cgroup_path(id[, "filter"]): the cgroup's path in each mounted
+ * hierarchy whose name matches the glob (the type's name) */
+static void call_cgroup_path(struct sema *s, struct node *n)
+{
+	struct node *f = n->args->next;
+	struct type *t = arena_alloc(s->a, sizeof(*t));
+	*t = *ty_simple(TY_CGROUP_PATH);
+	t->name = "*";
+	n->ty = t;
+	check_int_arg(s, n, n->args);
+	if (!f)
+		return;
+	if (f->kind != N_STR)
+		err(s, &f->loc, "name the hierarchies with a glob literal, e.g. cgroup_path(cgroup, \"unified\")",
+		    "cgroup_path() expects a string literal (%s provided)", kind_word(f->ty));
+	else
+		t->name = arena_strndup(s->a, f->str, f->slen);
+}
+
 static void call_delete(struct sema *s, struct node *n)
 {
 	struct node *a = n->args;
@@ -1125,6 +1249,10 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 	[F_PRINT] = { .check = call_print, .map_arg = true },
 	[F_GETOPT] = { .check = call_getopt },
 	[F_PRINTMAP] = { .check = call_printmap, .map_arg = true },
+	[F_STRERROR] = { .check = call_strerror },
+	[F_STRCONTAINS] = { .check = call_strcontains },
+	[F_CGROUP_PATH] = { .check = call_cgroup_path },
+	[F_DEBUGF] = { .check = call_debugf },
 };
 
 /* ------------------------------------------------------------------ calls */
@@ -1136,8 +1264,7 @@ static void call_unknown(struct sema *s, struct node *n)
 	static const char *const unsupported[] = {
 		"ustack", "usym", "uaddr",
 		"path",
-		"strcontains", "skboutput", "unwatch", "len", "has_key",
-		"printf_", "debugf", "cgroup_path",
+		"skboutput", "unwatch", "len", "has_key",
 	};
 	n->ty = ty_none();
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)

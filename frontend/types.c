@@ -36,6 +36,9 @@ static const struct type T_SIMPLE[] = {
 	[TY_KSYM] = { .kind = TY_KSYM, .size = 8, .align = 8, .name = "ksym" },
 	[TY_MACADDR] = { .kind = TY_MACADDR, .size = 6, .align = 1, .name = "macaddr" },
 	[TY_PROBE] = { .kind = TY_PROBE, .size = 8, .align = 8, .name = "probe" },
+	[TY_USERNAME] = { .kind = TY_USERNAME, .size = 8, .align = 8, .name = "username" },
+	[TY_STRERROR] = { .kind = TY_STRERROR, .size = 8, .align = 8, .name = "strerror" },
+	[TY_CGROUP_PATH] = { .kind = TY_CGROUP_PATH, .size = 16, .align = 8, .name = "cgroup_path" },
 	[TY_COUNT] = { .kind = TY_COUNT, .size = 8, .align = 8, .sign = true, .name = "count" },
 };
 
@@ -177,6 +180,9 @@ const char *ty_name(struct arena *a, const struct type *t)
 	case TY_KSYM: return "ksym";
 	case TY_MACADDR: return "macaddr";
 	case TY_TIMESTAMP: return "timestamp";
+	case TY_USERNAME: return "username";
+	case TY_STRERROR: return "strerror";
+	case TY_CGROUP_PATH: return "cgroup_path";
 	case TY_PROBE: return "probe";
 	case TY_PTR: return arena_printf(a, "%s *", ty_name(a, t->sub));
 	case TY_RECORD: return t->name ? t->name : "struct";

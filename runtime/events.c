@@ -218,6 +218,19 @@ static int setup_output(struct session *s)
 	return 0;
 }
 
+/* SIGUSR1: every map, as at exit but without the blank lines first */
+static void print_maps_now(struct session *s)
+{
+	events_drain(s);
+	int *fdv = calloc((size_t)s->img.nmaps + 1, sizeof(int));
+	for (int i = 0; fdv && i < s->img.nmaps; i++)
+		fdv[i] = map_fd(s, i);
+	if (fdv)
+		mapout_print_maps(&s->out, s->img.maps, s->img.nmaps, fdv);
+	free(fdv);
+	fflush(s->outf);
+}
+
 int events_run(struct session *s)
 {
 	if (setup_output(s) < 0)
@@ -230,6 +243,7 @@ int events_run(struct session *s)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1); /* print the maps now, as bpftrace */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	s->out.sigfd = s->sigfd;
@@ -299,10 +313,19 @@ int events_run(struct session *s)
 		}
 		if (fds[1].revents) {
 			struct signalfd_siginfo si;
-			while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
-				;
-			s->signal_ms = now_ms();
-			break;
+			bool stop = false, usr1 = false;
+			while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGUSR1)
+					usr1 = true;
+				else
+					stop = true;
+			}
+			if (stop) {
+				s->signal_ms = now_ms();
+				break;
+			}
+			if (usr1) /* what came before the signal first, then the maps */
+				print_maps_now(s);
 		}
 		if (nfds > 2 && fds[2].revents) {
 			if (s->child > 0)

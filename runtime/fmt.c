@@ -206,6 +206,30 @@ static void fmt_timestamp(struct out_ctx *c, FILE *out, const char *f, uint64_t 
 	fwrite(buf, 1, n, out);
 }
 
+/* username: the name of the first /etc/passwd entry with this uid, as
+ * bpftrace 0.17's resolve_uid (no NSS); nothing when there is none */
+static void fmt_username(FILE *out, uint64_t uid)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	char line[1024];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *name = line, *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		char *end;
+
+		if (!c2)
+			continue;
+		errno = 0;
+		unsigned long long v = strtoull(c2 + 1, &end, 10);
+		if (!errno && end != c2 + 1 && *end == ':' && v == uid) {
+			fwrite(name, 1, (size_t)(c1 - name), out);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
 /* render t as text (mode FM_VALUE/FM_KEY) into a malloc'd string */
 static char *fmt_text(struct out_ctx *c, const struct type *t, const uint8_t *d,
 		      enum fmt_mode mode, size_t *len)
@@ -358,8 +382,17 @@ static void fmt_val(struct out_ctx *c, FILE *out, const struct type *t,
 	case TY_KSTACK:
 	case TY_MACADDR:
 	case TY_TIMESTAMP:
+	case TY_USERNAME:
+	case TY_STRERROR:
+	case TY_CGROUP_PATH:
 		if (json) {
 			fmt_quoted(c, out, t, d);
+		} else if (t->kind == TY_USERNAME) {
+			fmt_username(out, fmt_rd(d, 8, false));
+		} else if (t->kind == TY_STRERROR) {
+			fputs(strerror((int)fmt_rd(d, 8, false)), out);
+		} else if (t->kind == TY_CGROUP_PATH) {
+			kernel_cgroup_path(fmt_rd(d, 8, false), t->name, out);
 		} else if (t->kind == TY_MACADDR) {
 			fprintf(out, "%02X:%02X:%02X:%02X:%02X:%02X", d[0], d[1], d[2], d[3], d[4], d[5]);
 		} else if (t->kind == TY_TIMESTAMP) {

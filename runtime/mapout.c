@@ -776,9 +776,15 @@ static int mapout_name_cmp(const void *a, const void *b)
 void mapout_print_all(struct out_ctx *c, const struct image_map *maps, int nmaps,
 		      const int *fds)
 {
+	fputs("\n\n", c->out);
+	mapout_print_maps(c, maps, nmaps, fds);
+}
+
+void mapout_print_maps(struct out_ctx *c, const struct image_map *maps, int nmaps,
+		       const int *fds)
+{
 	const struct image_map **v = calloc(nmaps ? nmaps : 1, sizeof(*v));
 
-	fputs("\n\n", c->out);
 	if (!v)
 		return;
 	for (int i = 0; i < nmaps; i++)

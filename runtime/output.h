@@ -40,6 +40,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "codegen.h"
@@ -71,7 +72,9 @@ static inline bool out_stopped(struct out_ctx *c)
 
 	if (!c)
 		return false;
-	if (!c->stop && c->sigfd > 0 && read(c->sigfd, &si, sizeof(si)) == sizeof(si))
+	/* SIGUSR1 (print the maps) does not stop anything */
+	if (!c->stop && c->sigfd > 0 && read(c->sigfd, &si, sizeof(si)) == sizeof(si) &&
+	    si.ssi_signo != SIGUSR1)
 		c->stop = true;
 	return c->stop;
 }
@@ -113,6 +116,9 @@ void mapout_print(struct out_ctx *c, const struct image_map *m, int fd,
  * avg/stats). JSON mode prints nothing for an empty map. */
 void mapout_print_all(struct out_ctx *c, const struct image_map *maps, int nmaps,
 		      const int *fds);
+/* the same without the leading "\n\n": what SIGUSR1 prints while tracing */
+void mapout_print_maps(struct out_ctx *c, const struct image_map *maps, int nmaps,
+		       const int *fds);
 /* printmap(@m, fmt, top): rows by value, largest first (then by key), the
  * first top when top > 0; each printed by fmt_printf(ev) with the key's
  * fields then the value (count/sum/min/max/avg as int64) as arguments */

@@ -41,6 +41,8 @@ static const char SCRIPT[] =
 	"	system(\"echo %d\", 1); cat(\"/proc/%d/status\", pid);\n"
 	"	join(0); join(0, \",\"); $mac = macaddr(0); $ts = strftime(\"%H\", nsecs);\n"
 	"	$ip = ntop(pton(\"127.0.0.1\")); printf(\"%r\\n\", buf(\"ab\", 2));\n"
+	"	$e = strerror(1); $sc = strcontains(comm, \"a\"); $cg = cgroup_path(cgroup, \"unified\");\n"
+	"	debugf(\"%d %s\\n\", numaid, \"x\"); $u = username;\n"
 	"}\n"
 	"kprobe:f { $r = reg(\"ip\"); $p = kptr(arg0); $q = uptr(arg1); signal(\"KILL\"); signal(9); override(-1);\n"
 	"	exit();\n"
