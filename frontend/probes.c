@@ -734,8 +734,10 @@ static void check_probe_header(struct hdr *s, struct probe *p)
 		for (int i = 0; i < p->naps; i++)
 			wild |= has_wildcard(p->aps[i].target) || has_wildcard(p->aps[i].func);
 		if (wild || p->naps > 1) {
-			diag_error(s->d, &p->aps[0].loc, "name one tracepoint when the probe reads args",
-				   "not supported by minibt: args in a probe with several or wildcard tracepoints");
+			/* split_tracepoint_probes expands them through tracefs */
+			diag_error(s->d, &p->aps[0].loc, "mount tracefs (mount -t tracefs tracefs /sys/kernel/tracing), "
+				   "or name one tracepoint when the probe reads args",
+				   "args in a probe with several or wildcard tracepoints: no tracefs to expand them in");
 		} else if (*p->aps[0].func) {
 			char ebuf[256] = "";
 			p->args_ty = s->btf ? btfc_tracepoint(s->btf, p->aps[0].target, p->aps[0].func, ebuf, sizeof(ebuf)) : NULL;
