@@ -266,7 +266,9 @@ int events_run(struct session *s)
 	int n = count_targets(s);
 	if (n < 0)
 		return -1;
-	if (s->opt->format == OUT_JSON)
+	if (s->opt->quiet)
+		; /* -q */
+	else if (s->opt->format == OUT_JSON)
 		fprintf(s->outf, "{\"type\": \"attached_probes\", \"data\": {\"probes\": %d}}\n", n);
 	else
 		fprintf(s->outf, "Attaching %d probe%s...\n", n, n == 1 ? "" : "s");

@@ -26,12 +26,16 @@ static void usage(FILE *o)
 	      "    -c 'CMD'       run CMD and trace until it exits\n"
 	      "    -d STAGE       print a compile stage and exit: ast, ir, bpf, all\n"
 	      "    --dry-run      parse, type-check and compile, but do not load\n"
+	      "    --emit-elf FILE  write the BPF object (ELF) to FILE and exit\n"
 	      "    -e 'program'   execute this program\n"
 	      "    -f FORMAT      output format ('text', 'json')\n"
 	      "    -h, --help     show this help message\n"
+	      "    -I DIR         accepted as bpftrace's; types come from kernel BTF\n"
+	      "    --include FILE accepted as bpftrace's; types come from kernel BTF\n"
 	      "    -l [search]    list kprobes and tracepoints (-lv: with their fields)\n"
 	      "    -o file        redirect program output to file\n"
 	      "    -p PID         trace until process PID exits\n"
+	      "    -q             keep messages quiet (no \"Attaching N probes...\")\n"
 	      "    -v             verbose messages (verifier log)\n"
 	      "    --no-warnings  disable warnings\n"
 	      "    --unsafe       allow unsafe builtin functions (system(), signal(), override())\n"
@@ -76,7 +80,8 @@ struct opt_spec {
 	int id;
 };
 
-enum { O_B = 1, O_C, O_D, O_E, O_F, O_H, O_L, O_O, O_P, O_V, O_VERSION, O_DRY, O_NOWARN, O_UNSAFE };
+enum { O_B = 1, O_C, O_D, O_E, O_F, O_H, O_L, O_O, O_P, O_V, O_VERSION, O_DRY, O_NOWARN, O_UNSAFE,
+       O_Q, O_INCDIR, O_INCLUDE, O_EMIT_ELF };
 
 static const struct opt_spec OPTS[] = {
 	{ "-B", NULL, true, O_B }, { "-c", NULL, true, O_C }, { "-d", NULL, true, O_D },
@@ -84,7 +89,9 @@ static const struct opt_spec OPTS[] = {
 	{ "-l", NULL, false, O_L }, { "-o", NULL, true, O_O }, { "-p", NULL, true, O_P },
 	{ "-v", NULL, false, O_V }, { "-V", "--version", false, O_VERSION },
 	{ NULL, "--dry-run", false, O_DRY }, { NULL, "--no-warnings", false, O_NOWARN },
-	{ NULL, "--unsafe", false, O_UNSAFE },
+	{ NULL, "--unsafe", false, O_UNSAFE }, { "-q", NULL, false, O_Q },
+	{ "-I", NULL, true, O_INCDIR }, { NULL, "--include", true, O_INCLUDE },
+	{ NULL, "--emit-elf", true, O_EMIT_ELF },
 };
 
 static const struct opt_spec *find_opt(const char *a, const char **attached)
@@ -149,6 +156,28 @@ static int apply_opt(struct options *o, const struct opt_spec *sp, const char *v
 	case O_DRY: o->dry_run = true; return 0;
 	case O_NOWARN: o->no_warnings = true; return 0;
 	case O_UNSAFE: o->unsafe = true; return 0;
+	case O_Q: o->quiet = true; return 0;
+	/* C headers: types and constants come from kernel BTF, as for a
+	 * script's #include (frontend/pp.c), so there is nothing to read */
+	case O_INCDIR: case O_INCLUDE: return 0;
+	case O_EMIT_ELF: o->emit_elf = v; return 0;
+	}
+	return 0;
+}
+
+/* --emit-elf FILE: the compiled object, as bpftrace's (dry run) */
+static int write_elf(struct session *s, const char *path)
+{
+	FILE *f = fopen(path, "we");
+	if (!f || fwrite(s->img.elf, 1, s->img.elf_len, f) != s->img.elf_len) {
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "--emit-elf %s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	if (fclose(f) != 0) {
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "--emit-elf %s: %s", path, strerror(errno));
+		return -1;
 	}
 	return 0;
 }
@@ -324,6 +353,10 @@ int main(int argc, char **argv)
 	s.child_pidfd = -1;
 	s.child_gate = -1;
 	rc = session_compile(&s);
+	if (rc == 0 && o.emit_elf)
+		rc = write_elf(&s, o.emit_elf);
+	if (o.emit_elf)
+		o.dry_run = true;
 	if (rc == 0 && !o.dry_run && !o.dump)
 		rc = session_load(&s);
 	if (rc == 0 && !o.dry_run && !o.dump)

@@ -45,6 +45,8 @@ struct options {
 	pid_t pid;              /* -p */
 	bool no_warnings;
 	bool unsafe;            /* --unsafe */
+	bool quiet;             /* -q: no "Attaching N probes..." line */
+	const char *emit_elf;   /* --emit-elf FILE: write the BPF object, do not run */
 };
 
 struct plan;  /* attach.c: the expanded targets of one attach point */

@@ -48,6 +48,14 @@ for B in ./minibt ./minibt-asan; do
 	check "$b --help" 0 '^USAGE:' '' -- "$B" --help
 	check "$b -h" 0 'minibt -e' '' -- "$B" -h
 	check "$b --version" 0 '^minibt v[0-9]' '' -- "$B" --version
+	check "$b -I DIR --include FILE: bpftrace's options, accepted (types from BTF)" 0 '' '' -- \
+		"$B" --dry-run -I /usr/include -I/tmp --include errno.h -e 'BEGIN { printf("%d\n", EPERM); }'
+	check "$b --emit-elf FILE writes the BPF object and exits" 0 '' '' -- \
+		sh -c "rm -f '$gen/e.o'; '$B' --emit-elf '$gen/e.o' -e 'BEGIN { exit(); }' && od -An -c -N4 '$gen/e.o' | grep -q 'E   L   F'"
+	check "$b --emit-elf to a missing directory: the error" 1 '' 'ERROR: --emit-elf /nonexistent/x.o: No such file' -- \
+		"$B" --emit-elf /nonexistent/x.o -e 'BEGIN { exit(); }'
+	check "$b -q: no Attaching line" 0 '^1$' '' -- \
+		sh -c "'$B' -q -e 'BEGIN { printf(\"1\\n\"); exit(); }' | head -1"
 	check "$b no program" 1 '' 'no program given' -- "$B"
 	check "$b bad option" 1 '' 'USAGE' -- "$B" --bogus-option
 	check "$b bad -d stage" 1 '' "invalid -d stage 'xyz'" -- "$B" -d xyz -e 'BEGIN {}'
