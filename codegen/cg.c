@@ -464,7 +464,13 @@ static void define_probe(struct cg *g, const struct probe *pr, int idx)
 	LLVMTypeRef ft = LLVMFunctionType(g->i64, &g->ptr, 1, 0);
 	LLVMValueRef fn = LLVMAddFunction(g->M, name, ft);
 	LLVMSetLinkage(fn, LLVMExternalLinkage);
-	LLVMSetSection(fn, probe_kinds[pr->aps[0].type].section);
+	if (probe_kinds[pr->aps[0].type].expand == EXPAND_BTF_FUNCS) { /* fentry/FUNC: libbpf finds its BTF id */
+		char sec[512];
+		snprintf(sec, sizeof(sec), "%s/%s", probe_kinds[pr->aps[0].type].section, pr->aps[0].func);
+		LLVMSetSection(fn, sec);
+	} else {
+		LLVMSetSection(fn, probe_kinds[pr->aps[0].type].section);
+	}
 	unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
 	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->C, nounwind, 0));
 	g->fn = fn;

@@ -358,7 +358,12 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 		}
 		return c64(g, g->probe_index);
 	}
-	case B_RETVAL: return ctx_u64(g, REG_AX);
+	case B_RETVAL:
+		if (probe_kinds[g->probe->aps[0].type].expand == EXPAND_BTF_FUNCS) { /* fexit: after the arguments */
+			struct addr a = { .v = g->ctx, .ctx = true };
+			return load_scalar(g, addr_add(g, a, c64(g, g->probe->retval_off)), n->ty);
+		}
+		return ctx_u64(g, REG_AX);
 	case B_ARG: return ctx_u64(g, ARG_OFF[n->ival < 6 ? n->ival : 0]);
 	case B_ARGS: case B_CTX: return LLVMBuildPtrToInt(g->B, g->ctx, g->i64, "");
 	case B_NUMAID: return LLVMBuildZExt(g->B, pure_helper(g, H_NUMA_ID, g->i32), g->i64, "");

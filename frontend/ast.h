@@ -263,6 +263,22 @@ int btfc_member_names(struct btf_ctx *b, const struct type *rec,
 		      const char **out, int max);
 /* enum constant by name */
 bool btfc_enum_value(struct btf_ctx *b, const char *name, int64_t *val);
+/* kfunc/kretfunc: a kernel function's arguments (a record of u64 slots,
+ * fields named and typed from BTF), its return type and its module */
+struct btf_func {
+	const struct type *args;
+	const struct type *ret;
+	int nargs;
+	int slots;          /* u64 context slots they take (the return value follows) */
+	const char *module; /* "vmlinux" or the module's name */
+};
+/* module: a glob over module names ("vmlinux" too), NULL: any */
+bool btfc_func(struct btf_ctx *b, const char *name, const char *module, struct btf_func *out,
+	       char *err, size_t errlen);
+/* -lv: the function's arguments (and return type) as C declares them */
+void btfc_func_decls(struct btf_ctx *b, const char *name, const char *module, bool ret, FILE *o);
+/* the module whose BTF has function name (a glob over them, or NULL), or NULL */
+const char *btfc_func_module(struct btf_ctx *b, const char *name, const char *module);
 /* tracepoint record "args": a TY_RECORD describing the raw record */
 const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,
 				   const char *name, char *err, size_t errlen);
@@ -446,7 +462,9 @@ struct probe {
 	struct loc loc;
 	int index;
 	/* sema: */
-	const struct type *args_ty; /* tracepoint args record */
+	const struct type *args_ty; /* tracepoint args record; kfunc arguments */
+	const struct type *retval_ty; /* kretfunc: the function's return type */
+	uint32_t retval_off;          /* kretfunc: its offset in the context */
 	int nvars;
 	bool uses_probe_builtin;
 };
@@ -573,6 +591,7 @@ enum probe_expand {
 	EXPAND_NONE,        /* one target: the attach point itself */
 	EXPAND_FUNCS,       /* globs over the traceable kernel functions */
 	EXPAND_TRACEPOINTS, /* globs over tracefs' CATEGORY:NAME */
+	EXPAND_BTF_FUNCS,   /* globs over traceable functions with BTF: one program each */
 };
 
 struct ap_parse; /* probes.c: an attach point cut at its ':' */
@@ -586,6 +605,7 @@ struct perf_event_name {
 
 struct probe_kind {
 	const char *name, *alias;         /* as probes.def */
+	const char *alias2;               /* a later bpftrace's name (fentry, fexit) */
 	void (*parse)(struct ap_parse *); /* grammar: target, func, freq or errors */
 	enum probe_expand expand;
 	const char *section;   /* ELF section: libbpf's program type */

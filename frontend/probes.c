@@ -26,17 +26,11 @@ struct hdr {
 
 /* bpftrace providers minibt does not have, and what to use instead */
 static const struct { const char *name, *hint; } UNSUPPORTED_PROVIDERS[] = {
-#define KFUNC "use kprobe:%s: the arguments are arg0..argN, cast them: ((struct sock *)arg0)->..."
-#define KRETFUNC "use kretprobe:%s and retval; keep arguments from a kprobe in a map keyed by tid"
 #define USER "minibt traces the kernel only: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile, software, hardware, watchpoint"
-	{ "kfunc", KFUNC }, { "fentry", KFUNC }, { "f", KFUNC },
-	{ "kretfunc", KRETFUNC }, { "fexit", KRETFUNC }, { "fr", KRETFUNC },
 	{ "rawtracepoint", "use tracepoint:CATEGORY:NAME (list them: minibt -l 'tracepoint:*')" },
 	{ "uprobe", USER }, { "uretprobe", USER }, { "usdt", USER }, { "u", USER }, { "ur", USER },
 	{ "U", USER }, { "asyncwatchpoint", "watch an address: watchpoint:ADDR:LEN:MODE" },
 	{ "iter", USER },
-#undef KFUNC
-#undef KRETFUNC
 #undef USER
 };
 
@@ -129,6 +123,23 @@ static void parse_func(struct ap_parse *ps)
 		diag_error(s->d, &ap->loc, arena_printf(s->a, "trace kprobe:%s, or a caller of it, instead", ap->func),
 			   "%s:%s can't be used as it might lock up your system.", probe_type_names[ap->type],
 			   ap->func);
+}
+
+/* kfunc[:MODULE]:FUNC, kretfunc[:MODULE]:FUNC (globs) */
+static void parse_kfunc(struct ap_parse *ps)
+{
+	struct attach_point *ap = ps->ap;
+	if ((ps->np != 2 && ps->np != 3) || !*ps->parts[ps->np - 1] || (ps->np == 3 && !*ps->parts[1])) {
+		diag_error(ps->s->d, &ap->loc, arena_printf(ps->s->a, "write %s:FUNCTION or %s:MODULE:FUNCTION, e.g. %s:vfs_read",
+							    probe_type_names[ap->type], probe_type_names[ap->type],
+							    probe_type_names[ap->type]),
+			   "%s probe type requires 1 or 2 arguments", probe_type_names[ap->type]);
+		ap->func = "";
+		ap->target = "";
+		return;
+	}
+	ap->target = ps->np == 3 ? ps->parts[1] : "";
+	ap->func = ps->parts[ps->np - 1];
 }
 
 /* tracepoint:CATEGORY:NAME (globs) */
@@ -358,6 +369,18 @@ const struct probe_kind probe_kinds[PROBE__COUNT] = {
 		.section = "perf_event", .family = PROBE_HARDWARE, .regs = true, .ctx = "bpf_perf_event_data",
 		.perf_type = PERF_TYPE_HARDWARE, .events = HW_EVENTS,
 	},
+	[PROBE_KFUNC] = {
+		.name = "kfunc", .alias = "f", .alias2 = "fentry", .parse = parse_kfunc, .expand = EXPAND_BTF_FUNCS,
+		.section = "fentry", .family = PROBE_KFUNC, .optional = true,
+		.missing = "no traceable kernel function with BTF of this name",
+		.func = true, .args = true,
+	},
+	[PROBE_KRETFUNC] = {
+		.name = "kretfunc", .alias = "fr", .alias2 = "fexit", .parse = parse_kfunc, .expand = EXPAND_BTF_FUNCS,
+		.section = "fexit", .family = PROBE_KRETFUNC, .optional = true,
+		.missing = "no traceable kernel function with BTF of this name",
+		.func = true, .args = true, .retval = true,
+	},
 	[PROBE_WATCHPOINT] = {
 		.name = "watchpoint", .alias = "w", .parse = parse_watch, .expand = EXPAND_NONE,
 		.section = "perf_event", .family = PROBE_WATCHPOINT, .regs = true, .ctx = "bpf_perf_event_data",
@@ -389,7 +412,8 @@ static void parse_attach(struct hdr *s, struct attach_point *ap)
 	const char *prov = ps.prov = ps.parts[0];
 	enum probe_type type = PROBE__COUNT;
 	for (int i = 0; i < PROBE__COUNT; i++)
-		if (!strcmp(prov, probe_kinds[i].name) || (probe_kinds[i].alias && !strcmp(prov, probe_kinds[i].alias)))
+		if (!strcmp(prov, probe_kinds[i].name) || (probe_kinds[i].alias && !strcmp(prov, probe_kinds[i].alias)) ||
+		    (probe_kinds[i].alias2 && !strcmp(prov, probe_kinds[i].alias2)))
 			type = (enum probe_type)i;
 	if (type == PROBE__COUNT) {
 		for (size_t i = 0; i < sizeof(UNSUPPORTED_PROVIDERS) / sizeof(*UNSUPPORTED_PROVIDERS); i++)
@@ -548,11 +572,48 @@ static void split_mixed_probes(struct hdr *s)
 }
 
 /*
+** kfunc/kretfunc targets: the traceable functions (the kernel's list)
+** that have BTF, matching the attach point's globs, as "module:func"
+** (the shape of a tracepoint's "cat:name"); -1 without kernel BTF
+*/
+static int list_btf_funcs(struct hdr *s, const struct attach_point *ap, char ***out)
+{
+	*out = NULL;
+	if (!s->btf)
+		return -1;
+	const char **v = NULL;
+	int n = s->o->kernel ? kernel_funcs(s->o->kernel, ap->func, &v) : -1;
+	const char *one[1] = { ap->func };
+	if (n < 0 && !has_wildcard(ap->func)) { /* no list: BTF decides */
+		free(v);
+		v = NULL;
+		n = 1;
+	}
+	int m = 0;
+	if (n > 0)
+		*out = arena_alloc(s->a, sizeof(char *) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		const char *name = v ? v[i] : one[i];
+		const char *mod = btfc_func_module(s->btf, name, *ap->target ? ap->target : NULL);
+		struct btf_func f;
+		char ebuf[256];
+		/* a wildcard leaves out what a trampoline cannot take (too many
+		 * arguments, large structs by value); a name says why */
+		if (mod && (!has_wildcard(ap->func) || btfc_func(s->btf, name, mod, &f, ebuf, sizeof(ebuf))))
+			(*out)[m++] = arena_printf(s->a, "%s:%s", mod, name);
+	}
+	free(v);
+	return n < 0 ? -1 : m;
+}
+
+/*
 ** A tracepoint probe that reads args and names several tracepoints, or a
 ** wildcard, becomes one probe per tracepoint, as bpftrace 0.17 expands
 ** it: each copy of the body reads its own record layout (sys_enter_open
 ** and sys_enter_openat put filename at different offsets). Without
 ** tracefs to expand wildcards in, check_probe_header says it cannot.
+** A kfunc/kretfunc probe always becomes one probe per function: each
+** program is loaded for one function's BTF id (and reads its arguments).
 */
 static void split_tracepoint_probes(struct hdr *s)
 {
@@ -563,13 +624,14 @@ static void split_tracepoint_probes(struct hdr *s)
 		struct probe *pr = p->probes[i];
 		for (int k = 0; k < pr->naps; k++)
 			parse_attach(s, &pr->aps[k]);
-		bool split = probe_kinds[pr->aps[0].type].args && (uses_args(pr->body) || uses_args(pr->pred));
+		bool btff = probe_kinds[pr->aps[0].type].expand == EXPAND_BTF_FUNCS;
+		bool split = btff || (probe_kinds[pr->aps[0].type].args && (uses_args(pr->body) || uses_args(pr->pred)));
 		for (int k = 0; split && k < pr->naps; k++)
-			split = pr->aps[k].type == pr->aps[0].type && *pr->aps[k].func;
+			split = probe_kinds[pr->aps[k].type].family == probe_kinds[pr->aps[0].type].family && *pr->aps[k].func;
 		bool wild = false;
 		for (int k = 0; k < pr->naps; k++)
 			wild |= has_wildcard(pr->aps[k].target) || has_wildcard(pr->aps[k].func);
-		if (!split || (pr->naps == 1 && !wild)) {
+		if (!split || (pr->naps == 1 && !wild && !btff)) {
 			arena_vec_push(s->a, (void ***)&out, &n, &cap, pr);
 			continue;
 		}
@@ -581,28 +643,37 @@ static void split_tracepoint_probes(struct hdr *s)
 			struct attach_point *ap = &pr->aps[k];
 			char **tps = NULL;
 			int m = 1;
+			bool gone = false;
 			bool wild = has_wildcard(ap->target) || has_wildcard(ap->func);
-			if (wild || (pr->naps > 1 && !ap->optional)) {
-				m = list_tracepoints(s, ap->target, ap->func, &tps);
+			if (wild || btff || (pr->naps > 1 && !ap->optional)) {
+				m = btff ? list_btf_funcs(s, ap, &tps) : list_tracepoints(s, ap->target, ap->func, &tps);
 				if (m < 0) {
-					ok = false; /* no tracefs: check_probe_header explains */
+					ok = false; /* no tracefs (BTF): check_probe_header explains */
 					break;
 				}
-				if (!wild && m) {
+				if (!wild && m && !btff) {
 					m = 1; /* the name as written */
 					tps = NULL;
 				}
+				const char *hint = btff ? arena_printf(s->a, "list them with: minibt -l '%s:*'", probe_type_names[ap->type])
+							: "list tracepoints with: minibt -l 'tracepoint:*'";
+				const char *what = btff ? arena_printf(s->a, "no traceable kernel function with BTF matches %s%s%s",
+								       ap->target, *ap->target ? ":" : "", ap->func)
+							: arena_printf(s->a, "tracepoint not found: %s:%s", ap->target, ap->func);
 				/* one of several: skipped with a warning, as the runtime
 				 * skips a missing function (runtime/attach.c missing()) */
 				if (m == 0 && !ap->optional && pr->naps > 1) {
-					diag_warn(s->d, &ap->loc, "list tracepoints with: minibt -l 'tracepoint:*'",
-						  "tracepoint not found: %s:%s; skipping it", ap->target, ap->func);
+					diag_warn(s->d, &ap->loc, hint, "%s; skipping it", what);
 					continue;
 				}
 				if (m == 0 && !ap->optional) {
-					diag_error(s->d, &ap->loc, "list tracepoints with: minibt -l 'tracepoint:*'",
-						   "tracepoint not found: %s:%s", ap->target, ap->func);
+					diag_error(s->d, &ap->loc, hint, "%s", what);
 					continue;
+				}
+				if (m == 0) { /* optional: kept as written, left out as missing */
+					m = 1;
+					tps = NULL;
+					gone = true;
 				}
 			}
 			for (int j = 0; j < m; j++) {
@@ -613,6 +684,8 @@ static void split_tracepoint_probes(struct hdr *s)
 					c.func = strchr(tps[j], ':') + 1;
 					c.raw = arena_printf(s->a, "%s:%s", probe_kinds[c.type].name, tps[j]);
 				}
+				if (gone)
+					c.missing = probe_kinds[c.type].missing;
 				bool dup = false;
 				for (int d = 0; d < naps; d++)
 					dup |= !strcmp(aps[d].target, c.target) && !strcmp(aps[d].func, c.func);
@@ -633,8 +706,8 @@ static void split_tracepoint_probes(struct hdr *s)
 			continue;
 		}
 		if (!naps && pr->naps > 1)
-			diag_error(s->d, &pr->aps[0].loc, "list tracepoints with: minibt -l 'tracepoint:*'",
-				   "none of this probe's tracepoints exists on this kernel");
+			diag_error(s->d, &pr->aps[0].loc, NULL, "none of this probe's %s exists on this kernel",
+				   btff ? "functions" : "tracepoints");
 		for (int k = 0; k < naps; k++) {
 			struct probe *c = arena_alloc(s->a, sizeof(*c));
 			*c = *pr;
@@ -729,6 +802,25 @@ static void check_probe_header(struct hdr *s, struct probe *p)
 	}
 	if (gone)
 		return;
+	if (probe_kinds[t0].expand == EXPAND_BTF_FUNCS) { /* one function (split_tracepoint_probes) */
+		struct btf_func f;
+		char ebuf[256] = "";
+		struct attach_point *ap = &p->aps[0];
+		if (!*ap->func) /* its error given */
+			return;
+		if (!s->btf || !btfc_func(s->btf, ap->func, *ap->target ? ap->target : NULL, &f, ebuf, sizeof(ebuf))) {
+			if (!ap->missing)
+				diag_error(s->d, &ap->loc, s->btf ? NULL : "kfunc probes need kernel BTF (/sys/kernel/btf/vmlinux)",
+					   "%s", *ebuf ? ebuf : "no kernel BTF");
+			return;
+		}
+		if (!*ap->target)
+			ap->target = arena_strdup(s->a, f.module);
+		p->args_ty = f.args;
+		p->retval_ty = f.ret;
+		p->retval_off = 8 * (uint32_t)f.slots;
+		return;
+	}
 	if (probe_kinds[t0].args && uses_args(p->body) + uses_args(p->pred)) {
 		bool wild = false;
 		for (int i = 0; i < p->naps; i++)

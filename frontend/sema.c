@@ -325,7 +325,7 @@ static void field(struct sema *s, struct node *n)
 	** "context" (args->rqtp->tv_sec reads through the pointer the field
 	** holds); codegen follows places in the context from args itself */
 	n->ty = t->user ? ty_user(s->a, mt) : mt;
-	if (t->ctx && rec->fnames && off < 8)
+	if (t->ctx && rec->fnames && off < 8 && s->probe && probe_kinds[s->probe->aps[0].type].expand == EXPAND_TRACEPOINTS)
 		/* the kernel puts a pt_regs pointer over them before the program runs */
 		err(s, &n->loc, "use pid, tid or comm instead", "BPF does not support accessing common tracepoint fields");
 }
@@ -959,7 +959,7 @@ static void probe_body(struct sema *s, struct probe *p)
 	s->vars.n = 0;
 	s->vars.v = NULL;
 	s->vars.cap = 0;
-	if (probe_kinds[p->aps[0].type].args && !p->args_ty && s->btf) {
+	if (probe_kinds[p->aps[0].type].expand == EXPAND_TRACEPOINTS && !p->args_ty && s->btf) {
 		struct attach_point *ap = &p->aps[0];
 		if (!has_wildcard(ap->target) && !has_wildcard(ap->func) && *ap->func) {
 			char ebuf[256];

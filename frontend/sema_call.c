@@ -51,9 +51,13 @@ void sema_builtin(struct sema *s, struct node *n)
 		s->probe->uses_probe_builtin = true;
 		break;
 	case B_RETVAL:
-		n->ty = ty_int(8, false);
-		if (!probe_kinds[pt].retval) {
-			err(s, &n->loc, "retval is the return value: trace the function with kretprobe:FUNC",
+		n->ty = s->probe->retval_ty && probe_kinds[pt].retval ? s->probe->retval_ty : ty_int(8, false);
+		if (n->ty->kind == TY_VOID) {
+			err(s, &n->loc, "the function returns nothing", "retval of a void function (%s)", s->probe->aps[0].func);
+			n->ty = ty_none();
+		} else if (!probe_kinds[pt].retval) {
+			err(s, &n->loc, pt == PROBE_KFUNC ? "retval is the return value: trace the function with kretfunc:FUNC" :
+			    "retval is the return value: trace the function with kretprobe:FUNC",
 			    "The retval builtin can only be used with 'kretprobe' probes (%s used here)", probe_type_names[pt]);
 			n->ty = ty_none();
 		}
@@ -61,6 +65,7 @@ void sema_builtin(struct sema *s, struct node *n)
 	case B_ARG:
 		if (!probe_kinds[pt].argn)
 			err(s, &n->loc, pt == PROBE_TRACEPOINT ? "tracepoint arguments are args->NAME (see minibt -lv tracepoint:CAT:NAME)" :
+			    probe_kinds[pt].expand == EXPAND_BTF_FUNCS ? "kfunc arguments are args->NAME (see minibt -lv kfunc:FUNC)" :
 			    "argN are the arguments of a kprobe'd function",
 			    "The arg%lld builtin can only be used with 'kprobe' probes (%s used here)",
 			    (long long)n->ival, probe_type_names[pt]);

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <fnmatch.h>
+#include <stdarg.h>
 #include "ast.h"
 
 static const struct type T_INTS[2][4] = {
@@ -218,6 +220,9 @@ struct btf_ctx {
 	uint32_t ntypes;
 	struct enumval *enums; /* every enumerator, sorted by name (built on first lookup) */
 	size_t nenums;
+	struct funcname *funcs; /* every BTF FUNC, sorted by name (kfunc) */
+	size_t nfuncs;
+	bool funcs_read;
 	/* module BTF (/sys/kernel/btf/<module>, split on vmlinux): read only
 	 * when a name is not in vmlinux, then all at once */
 	struct modbtf *mods;
@@ -226,9 +231,17 @@ struct btf_ctx {
 };
 
 struct modbtf {
+	const char *name; /* the module's */
 	struct btf *btf;
 	const struct type **cache; /* by type id - first */
 	uint32_t first, n;
+};
+
+struct funcname {
+	const char *name;
+	struct btf *btf; /* vmlinux's or a module's */
+	uint32_t id;
+	int mod;         /* -1 vmlinux, else the index in mods */
 };
 
 struct enumval {
@@ -261,6 +274,10 @@ void btfc_close(struct btf_ctx *b)
 	free(b->cache);
 	free(b->enums);
 	b->enums = NULL;
+	free(b->funcs);
+	b->funcs = NULL;
+	b->nfuncs = 0;
+	b->funcs_read = false;
 	b->nenums = 0;
 	b->btf = NULL;
 	b->cache = NULL;
@@ -304,7 +321,9 @@ static int load_modules(struct btf_ctx *b)
 		}
 		b->mods = nm;
 		uint32_t n = btf__type_cnt(m) - b->ntypes;
-		b->mods[b->nmods++] = (struct modbtf){ m, calloc(n ? n : 1, sizeof(struct type *)), b->ntypes, n };
+		const char *base = strrchr(paths[i], '/');
+		b->mods[b->nmods++] = (struct modbtf){ arena_strdup(b->arena, base ? base + 1 : paths[i]), m,
+						      calloc(n ? n : 1, sizeof(struct type *)), b->ntypes, n };
 	}
 	return b->nmods;
 }
@@ -839,3 +858,161 @@ const struct type *btfc_tracepoint(struct btf_ctx *b, const char *cat,
 	return NULL;
 }
 
+
+/* ------------------------------------------------------- kernel functions */
+
+static int funcname_cmp(const void *x, const void *y)
+{
+	const struct funcname *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+	return c ? c : a->mod - b->mod; /* vmlinux's first, then modules in order */
+}
+
+/* every FUNC of vmlinux and the loaded modules, sorted by name, read once */
+static void read_funcs(struct btf_ctx *b)
+{
+	if (b->funcs_read || !get_btf(b))
+		return;
+	b->funcs_read = true;
+	int nm = load_modules(b);
+	size_t cap = 0;
+	for (int m = -1; m < nm; m++) {
+		struct btf *btf = m < 0 ? b->btf : b->mods[m].btf;
+		uint32_t first = m < 0 ? 1 : b->mods[m].first;
+		uint32_t end = m < 0 ? b->ntypes : b->mods[m].first + b->mods[m].n;
+		for (uint32_t id = first; id < end; id++) {
+			const struct btf_type *t = btf__type_by_id(btf, id);
+			if (!t || !btf_is_func(t))
+				continue;
+			if (b->nfuncs == cap) {
+				cap = cap ? cap * 2 : 4096;
+				struct funcname *nf = realloc(b->funcs, cap * sizeof(*nf));
+				if (!nf)
+					return;
+				b->funcs = nf;
+			}
+			b->funcs[b->nfuncs++] = (struct funcname){ btf__name_by_offset(btf, t->name_off), btf, id, m };
+		}
+	}
+	if (b->nfuncs)
+		qsort(b->funcs, b->nfuncs, sizeof(*b->funcs), funcname_cmp);
+}
+
+static const struct funcname *find_func(struct btf_ctx *b, const char *name, const char *module)
+{
+	read_funcs(b);
+	size_t lo = 0, hi = b->nfuncs;
+	while (lo < hi) { /* the first with this name */
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(b->funcs[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < b->nfuncs && !strcmp(b->funcs[lo].name, name); lo++) {
+		const struct funcname *f = &b->funcs[lo];
+		if (!module || !fnmatch(module, f->mod < 0 ? "vmlinux" : b->mods[f->mod].name, 0))
+			return f;
+	}
+	return NULL;
+}
+
+const char *btfc_func_module(struct btf_ctx *b, const char *name, const char *module)
+{
+	const struct funcname *f = find_func(b, name, module);
+	return !f ? NULL : f->mod < 0 ? "vmlinux" : b->mods[f->mod].name;
+}
+
+/*
+** A kernel function's arguments as fentry/fexit programs see them: the
+** trampoline's context is u64 args[nargs] then, on return, the return
+** value, so each parameter is a field at 8 * i of a record without BTF
+** (as a tracepoint's), typed from the prototype; false with a reason in
+** err when there is no such function or an argument does not fit a slot.
+*/
+bool btfc_func(struct btf_ctx *b, const char *name, const char *module, struct btf_func *out,
+	       char *err, size_t errlen)
+{
+	const struct funcname *f = find_func(b, name, module);
+	if (!f) {
+		snprintf(err, errlen, "no BTF for kernel function '%s'%s", name,
+			 get_btf(b) ? "" : " (no kernel BTF)");
+		return false;
+	}
+	const struct btf_type *fn = btf__type_by_id(f->btf, f->id);
+	const struct btf_type *proto = fn ? btf__type_by_id(f->btf, fn->type) : NULL;
+	if (!proto || !btf_is_func_proto(proto)) {
+		snprintf(err, errlen, "'%s' has no prototype in BTF", name);
+		return false;
+	}
+	int n = btf_vlen(proto);
+	const struct btf_param *pa = btf_params(proto);
+	if (n > 0 && !pa[n - 1].type && !pa[n - 1].name_off)
+		n--; /* variadic: the named arguments */
+	struct type *rec = arena_alloc(b->arena, sizeof(*rec));
+	rec->kind = TY_RECORD;
+	rec->align = 8;
+	rec->size = 8 * (uint32_t)n;
+	rec->nfields = n;
+	rec->fields = arena_alloc(b->arena, sizeof(*rec->fields) * (size_t)(n ? n : 1));
+	rec->offsets = arena_alloc(b->arena, sizeof(uint32_t) * (size_t)(n ? n : 1));
+	rec->fnames = arena_alloc(b->arena, sizeof(char *) * (size_t)(n ? n : 1));
+	rec->name = arena_printf(b->arena, "struct kfunc %s", name);
+	uint32_t slot = 0; /* a struct of 9..16 bytes takes two slots */
+	for (int i = 0; i < n; i++) {
+		const char *pn = btf__name_by_offset(f->btf, pa[i].name_off);
+		const struct type *t = convert(b, f->btf, pa[i].type);
+		if (t->size > 16 || ((t->kind == TY_ARRAY || t->kind == TY_STR) && t->size > 8)) {
+			snprintf(err, errlen, "argument %d of '%s' (%s) is a struct of %u bytes passed by value, "
+				 "which kfunc probes cannot read", i, name, pn && *pn ? pn : "unnamed", t->size);
+			return false;
+		}
+		rec->fields[i] = t;
+		rec->offsets[i] = 8 * slot;
+		rec->fnames[i] = pn && *pn ? pn : arena_printf(b->arena, "arg%d", i);
+		slot += t->size > 8 ? 2 : 1;
+	}
+	if (slot > 6) { /* as bpftrace 0.17; the 6.1 trampoline takes six */
+		snprintf(err, errlen, "%s: functions with more than 6 parameters are not supported.", name);
+		return false;
+	}
+	rec->size = 8 * slot;
+	out->args = rec;
+	out->nargs = n;
+	out->slots = (int)slot;
+	out->ret = proto->type ? convert(b, f->btf, proto->type) : ty_void();
+	out->module = f->mod < 0 ? "vmlinux" : b->mods[f->mod].name;
+	return true;
+}
+
+static void decl_printf(void *ctx, const char *fmt, va_list args)
+{
+	vfprintf(ctx, fmt, args);
+}
+
+/* -lv kfunc:...: "    TYPE NAME" per argument as C declares it (btf_dump,
+ * as bpftrace 0.17 prints them), then "    TYPE retval" when ret */
+void btfc_func_decls(struct btf_ctx *b, const char *name, const char *module, bool ret, FILE *o)
+{
+	const struct funcname *f = find_func(b, name, module);
+	const struct btf_type *fn = f ? btf__type_by_id(f->btf, f->id) : NULL;
+	const struct btf_type *proto = fn ? btf__type_by_id(f->btf, fn->type) : NULL;
+	if (!proto || !btf_is_func_proto(proto))
+		return;
+	struct btf_dump *d = btf_dump__new(f->btf, decl_printf, o, NULL);
+	if (!d)
+		return;
+	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, dopts, .field_name = "");
+	const struct btf_param *pa = btf_params(proto);
+	for (int i = 0; i < btf_vlen(proto); i++) {
+		fputs("    ", o);
+		btf_dump__emit_type_decl(d, pa[i].type, &dopts);
+		fprintf(o, " %s\n", btf__name_by_offset(f->btf, pa[i].name_off));
+	}
+	if (ret && proto->type) {
+		fputs("    ", o);
+		btf_dump__emit_type_decl(d, proto->type, &dopts);
+		fputs(" retval\n", o);
+	}
+	btf_dump__free(d);
+}

@@ -268,6 +268,38 @@ static int list_tracepoints(struct kernel *k, enum probe_type t, const struct li
 	return n < 0 ? -1 : 0;
 }
 
+/*
+** kfunc: the traceable functions with BTF, as "kfunc:MODULE:FUNC" (the
+** pattern matches FUNC, or MODULE:FUNC when it has a ':'); -lv adds each
+** one's arguments and, for kretfunc, its return type, one per line
+*/
+static int list_kfuncs(struct kernel *k, enum probe_type t, const struct lister *l)
+{
+	struct arena *a = arena_new();
+	struct btf_ctx *b = btfc_open(a, NULL, k);
+	const char **v;
+	int n = kernel_funcs(k, NULL, &v);
+	bool full = strchr(l->pat, ':') != NULL;
+	for (int i = 0; i < n; i++) {
+		if (!full && fnmatch(l->pat, v[i], 0))
+			continue;
+		const char *mod = btfc_func_module(b, v[i], NULL);
+		if (!mod)
+			continue;
+		char name[512];
+		snprintf(name, sizeof(name), "%s:%s", mod, v[i]);
+		if (full && fnmatch(l->pat, name, 0))
+			continue;
+		fprintf(l->o, "%s:%s\n", probe_type_names[t], name);
+		if (l->verbose)
+			btfc_func_decls(b, v[i], mod, t == PROBE_KRETFUNC, l->o);
+	}
+	free(v);
+	btfc_close(b);
+	arena_free(a);
+	return n < 0 ? -1 : 0;
+}
+
 /* ------------------------------------------------------------ attach */
 
 static void push_link(struct session *s, struct bpf_link *l, int pfd)
@@ -452,6 +484,23 @@ static struct bpf_link *link_tracepoint(struct bpf_program *prog, UNUSED const s
 	return bpf_program__attach_tracepoint_opts(prog, cat, t + strlen(cat) + 1, &to);
 }
 
+/* kfunc/kretfunc: the program was loaded for its function's BTF id
+ * (section fentry/FUNC): one trampoline link */
+static int attach_trace(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
+			UNUSED const struct names *targets)
+{
+	struct bpf_link *l = bpf_program__attach_trace(prog);
+	if (!l) {
+		int e = errno;
+		attach_error(s, ap, e == 524 /* ENOTSUPP */ || e == EOPNOTSUPP ?
+			     "kfunc probes need BPF trampolines (Linux 5.5+ on x86-64)" : NULL,
+			     "Error attaching probe: '%s': %s", ap->raw, strerror(e));
+		return -1;
+	}
+	push_link(s, l, -1);
+	return 0;
+}
+
 /* one link per target, each with its name's index as bpf_cookie */
 static int attach_each(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
 		       const struct names *targets,
@@ -507,6 +556,8 @@ const struct attach_kind attach_kinds[PROBE__COUNT] = {
 	[PROBE_SOFTWARE] = { .expand = expand_none, .list = list_perfev, .attach = attach_perfev },
 	[PROBE_HARDWARE] = { .expand = expand_none, .list = list_perfev, .attach = attach_perfev },
 	[PROBE_WATCHPOINT] = { .expand = expand_none, .list = list_none, .attach = attach_watch },
+	[PROBE_KFUNC] = { .expand = expand_none, .list = list_kfuncs, .attach = attach_trace },
+	[PROBE_KRETFUNC] = { .expand = expand_none, .list = list_kfuncs, .attach = attach_trace },
 };
 
 /* a glob fnmatch takes: every '[' closed */

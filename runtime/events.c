@@ -208,6 +208,8 @@ static int setup_output(struct session *s)
 				 (long long)ap->freq);
 		else if (probe_kinds[ap->type].events) /* software:faults, as written */
 			snprintf(name, sizeof(name), "%s:%s", probe_type_names[ap->type], ap->target);
+		else if (probe_kinds[ap->type].expand == EXPAND_BTF_FUNCS) /* kfunc:vmlinux:vfs_read */
+			snprintf(name, sizeof(name), "%s:%s:%s", probe_type_names[ap->type], ap->target, ap->func);
 		else if (ap->type == PROBE_WATCHPOINT)
 			snprintf(name, sizeof(name), "watchpoint:0x%llx:%d:%s", (unsigned long long)ap->wp_addr,
 				 ap->wp_len, ap->wp_mode);
