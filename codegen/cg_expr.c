@@ -364,7 +364,10 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 			return load_scalar(g, addr_add(g, a, c64(g, g->probe->retval_off)), n->ty);
 		}
 		return ctx_u64(g, REG_AX);
-	case B_ARG: return ctx_u64(g, ARG_OFF[n->ival < 6 ? n->ival : 0]);
+	case B_ARG:
+		if (probe_kinds[g->probe->aps[0].type].argslots) /* u64 args[] */
+			return ctx_u64(g, 8 * (uint32_t)n->ival);
+		return ctx_u64(g, ARG_OFF[n->ival < 6 ? n->ival : 0]);
 	case B_ARGS: case B_CTX: return LLVMBuildPtrToInt(g->B, g->ctx, g->i64, "");
 	case B_NUMAID: return LLVMBuildZExt(g->B, pure_helper(g, H_NUMA_ID, g->i32), g->i64, "");
 	case B_SARG: {

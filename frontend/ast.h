@@ -579,6 +579,7 @@ struct sema_opts {
 	bool unsafe; /* --unsafe: system() allowed */
 	bool has_cmd;  /* -c CMD given: cpid has a value */
 	uint32_t cpid; /* its pid (0 when not started: --dry-run, -d) */
+	uint32_t strlen; /* BPFTRACE_STRLEN: bytes str() reads by default; 0: 64 */
 };
 int sema_check(struct program *p, const struct sema_opts *o, struct diags *d);
 
@@ -619,6 +620,7 @@ struct probe_kind {
 	bool func, retval, argn, args; /* builtins it gives meaning to */
 	bool regs;             /* its context starts with struct pt_regs: reg() */
 	bool sarg;             /* sargN: stack arguments above the entry's sp */
+	int argslots;          /* argN are u64 slots of the context (raw tracepoints): how many */
 	const char *ctx;       /* the struct its context points to: the ctx builtin */
 	const char *const *banned; /* functions it refuses (NULL-terminated) */
 	uint32_t perf_type;    /* software/hardware: PERF_TYPE_SOFTWARE/HARDWARE */

@@ -27,7 +27,6 @@ struct hdr {
 /* bpftrace providers minibt does not have, and what to use instead */
 static const struct { const char *name, *hint; } UNSUPPORTED_PROVIDERS[] = {
 #define USER "minibt traces the kernel only: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile, software, hardware, watchpoint"
-	{ "rawtracepoint", "use tracepoint:CATEGORY:NAME (list them: minibt -l 'tracepoint:*')" },
 	{ "uprobe", USER }, { "uretprobe", USER }, { "usdt", USER }, { "u", USER }, { "ur", USER },
 	{ "U", USER }, { "asyncwatchpoint", "watch an address: watchpoint:ADDR:LEN:MODE" },
 	{ "iter", USER },
@@ -140,6 +139,20 @@ static void parse_kfunc(struct ap_parse *ps)
 	}
 	ap->target = ps->np == 3 ? ps->parts[1] : "";
 	ap->func = ps->parts[ps->np - 1];
+}
+
+/* rawtracepoint:NAME (a tracepoint's name, without its category) */
+static void parse_rawtp(struct ap_parse *ps)
+{
+	struct attach_point *ap = ps->ap;
+	ap->target = "";
+	ap->func = ps->np == 2 ? ps->parts[1] : "";
+	if (ps->np != 2 || !*ap->func)
+		diag_error(ps->s->d, &ap->loc, "write rawtracepoint:NAME, e.g. rawtracepoint:sched_switch",
+			   "rawtracepoint probe type requires 1 argument");
+	else if (has_wildcard(ap->func))
+		diag_error(ps->s->d, &ap->loc, "name one tracepoint: rawtracepoint:sched_switch",
+			   "rawtracepoint: a wildcard needs a tracepoint name, not a pattern");
 }
 
 /* tracepoint:CATEGORY:NAME (globs) */
@@ -380,6 +393,10 @@ const struct probe_kind probe_kinds[PROBE__COUNT] = {
 		.section = "fexit", .family = PROBE_KRETFUNC, .optional = true,
 		.missing = "no traceable kernel function with BTF of this name",
 		.func = true, .args = true, .retval = true,
+	},
+	[PROBE_RAWTRACEPOINT] = {
+		.name = "rawtracepoint", .alias = "rt", .parse = parse_rawtp, .expand = EXPAND_NONE,
+		.section = "raw_tp", .family = PROBE_RAWTRACEPOINT, .argn = true, .argslots = 12,
 	},
 	[PROBE_WATCHPOINT] = {
 		.name = "watchpoint", .alias = "w", .parse = parse_watch, .expand = EXPAND_NONE,

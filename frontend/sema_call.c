@@ -69,7 +69,10 @@ void sema_builtin(struct sema *s, struct node *n)
 			    "argN are the arguments of a kprobe'd function",
 			    "The arg%lld builtin can only be used with 'kprobe' probes (%s used here)",
 			    (long long)n->ival, probe_type_names[pt]);
-		else if (n->ival > 5)
+		else if (probe_kinds[pt].argslots && n->ival >= probe_kinds[pt].argslots)
+			err(s, &n->loc, NULL, "arg%lld is not available: a raw tracepoint has at most %d arguments",
+			    (long long)n->ival, probe_kinds[pt].argslots);
+		else if (n->ival > 5 && !probe_kinds[pt].argslots)
 			err(s, &n->loc, "x86-64 passes six arguments in registers: arg0..arg5",
 			    "arg%lld is not available: only arg0..arg5 are in registers", (long long)n->ival);
 		n->ty = ty_int(8, false);
@@ -1007,7 +1010,7 @@ static void call_str(struct sema *s, struct node *n)
 	else if (a->ty && a->ty->kind == TY_STR && !(a->kind == N_FIELD || a->kind == N_POSPARAM))
 		err(s, &a->loc, "it is a string already: use it directly",
 		    "str() expects an integer or a pointer type as first argument (%s provided)", tn(s, a->ty));
-	int64_t len = STRLEN_DEFAULT;
+	int64_t len = s->o->strlen ? s->o->strlen : STRLEN_DEFAULT;
 	if (n->nargs == 2) {
 		struct node *l = a->next;
 		if (l->is_const) {
@@ -1015,7 +1018,7 @@ static void call_str(struct sema *s, struct node *n)
 			if (l->cval < 0 || len > 200) {
 				err(s, &l->loc, "str()'s length is at most 199 bytes", "str(): invalid length %lld",
 				    (long long)l->cval);
-				len = STRLEN_DEFAULT;
+				len = s->o->strlen ? s->o->strlen : STRLEN_DEFAULT;
 			}
 		} else {
 			check_int_arg(s, n, l);

@@ -300,6 +300,25 @@ static int list_kfuncs(struct kernel *k, enum probe_type t, const struct lister 
 	return n < 0 ? -1 : 0;
 }
 
+/* rawtracepoint: the tracepoints' names, without their categories */
+static int list_rawtp(struct kernel *k, enum probe_type t, const struct lister *l)
+{
+	const char **v;
+	int n = kernel_tracepoints(k, "*", "*", &v);
+	char **names = n > 0 ? malloc(sizeof(char *) * (size_t)n) : NULL;
+	int m = 0;
+	for (int i = 0; names && i < n; i++)
+		names[m++] = (char *)strchr(v[i], ':') + 1;
+	if (m)
+		qsort(names, (size_t)m, sizeof(char *), cmp_str);
+	for (int i = 0; i < m; i++)
+		if (!i || strcmp(names[i], names[i - 1]))
+			list_one(l, probe_type_names[t], names[i]);
+	free(names);
+	free(v);
+	return n < 0 ? -1 : 0;
+}
+
 /* ------------------------------------------------------------ attach */
 
 static void push_link(struct session *s, struct bpf_link *l, int pfd)
@@ -501,6 +520,21 @@ static int attach_trace(struct session *s, const struct attach_point *ap, struct
 	return 0;
 }
 
+/* rawtracepoint:NAME */
+static int attach_rawtp(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
+			UNUSED const struct names *targets)
+{
+	struct bpf_link *l = bpf_program__attach_raw_tracepoint(prog, ap->func);
+	if (!l) {
+		int e = errno;
+		attach_error(s, ap, e == ENOENT ? "list tracepoints with: minibt -l 'tracepoint:*'" : NULL,
+			     "Error attaching probe: '%s': %s", ap->raw, strerror(e));
+		return -1;
+	}
+	push_link(s, l, -1);
+	return 0;
+}
+
 /* one link per target, each with its name's index as bpf_cookie */
 static int attach_each(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
 		       const struct names *targets,
@@ -558,6 +592,7 @@ const struct attach_kind attach_kinds[PROBE__COUNT] = {
 	[PROBE_WATCHPOINT] = { .expand = expand_none, .list = list_none, .attach = attach_watch },
 	[PROBE_KFUNC] = { .expand = expand_none, .list = list_kfuncs, .attach = attach_trace },
 	[PROBE_KRETFUNC] = { .expand = expand_none, .list = list_kfuncs, .attach = attach_trace },
+	[PROBE_RAWTRACEPOINT] = { .expand = expand_none, .list = list_rawtp, .attach = attach_rawtp },
 };
 
 /* a glob fnmatch takes: every '[' closed */
@@ -651,7 +686,10 @@ int list_probes(struct kernel *k, const char *pattern, bool verbose, FILE *o)
 	}
 	int listed = 0, missing = 0;
 	for (int t = 0; t < PROBE__COUNT; t++) {
-		if (t == PROBE_KRETPROBE) /* the kprobe names again: listed when asked for */
+		/* the kprobe (kfunc) names again, and raw tracepoints (the
+		 * tracepoints' names again, which bpftrace 0.17 does not have):
+		 * listed when asked for */
+		if (t == PROBE_KRETPROBE || t == PROBE_KRETFUNC || t == PROBE_RAWTRACEPOINT)
 			continue;
 		int rc = attach_kinds[t].list(k, (enum probe_type)t, &l);
 		listed += rc == 0;
@@ -732,6 +770,16 @@ int count_targets(struct session *s)
 	if (!total && img->nprogs) {
 		diag_now(DIAG_ERROR, NULL, NULL, "list what this kernel has with: minibt -l",
 			 "none of the probes' attach points exists on this kernel: nothing to trace");
+		return -1;
+	}
+	/* bpftrace 0.17's safety limit: thousands of kprobes can take a
+	 * machine down (BPFTRACE_MAX_PROBES, checked in session.c) */
+	if ((uint64_t)total > s->max_probes) {
+		diag_now(DIAG_ERROR, NULL, NULL, "narrow the wildcards, or raise the limit with BPFTRACE_MAX_PROBES=N",
+			 "Can't attach to %d probes because it exceeds the current limit of %llu probes.\n"
+			 "You can increase the limit through the BPFTRACE_MAX_PROBES environment variable, but BE CAREFUL "
+			 "since a high number of probes attached can cause your system to crash.",
+			 total, (unsigned long long)s->max_probes);
 		return -1;
 	}
 	return total;

@@ -210,6 +210,8 @@ static int setup_output(struct session *s)
 			snprintf(name, sizeof(name), "%s:%s", probe_type_names[ap->type], ap->target);
 		else if (probe_kinds[ap->type].expand == EXPAND_BTF_FUNCS) /* kfunc:vmlinux:vfs_read */
 			snprintf(name, sizeof(name), "%s:%s:%s", probe_type_names[ap->type], ap->target, ap->func);
+		else if (ap->type == PROBE_RAWTRACEPOINT)
+			snprintf(name, sizeof(name), "%s:%s", probe_type_names[ap->type], ap->func);
 		else if (ap->type == PROBE_WATCHPOINT)
 			snprintf(name, sizeof(name), "watchpoint:0x%llx:%d:%s", (unsigned long long)ap->wp_addr,
 				 ap->wp_len, ap->wp_mode);

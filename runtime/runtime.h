@@ -83,6 +83,7 @@ struct session {
 	struct arena *arena;
 	struct source src;
 	char *text;
+	uint64_t max_probes;   /* BPFTRACE_MAX_PROBES: attach no more targets (512) */
 	struct pp_result pp;
 	struct diags diags;
 	struct diags missing; /* attach points with no target (attach.c) */

@@ -146,6 +146,28 @@ static int start_child(struct session *s)
 	return 0;
 }
 
+/*
+** A bpftrace environment variable holding a positive integer up to max:
+** 0 when unset or empty (*out untouched), -1 with bpftrace 0.17's error
+** when it holds anything else
+*/
+static int env_uint(const char *name, uint64_t max, const char *hint, uint64_t *out)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		return 0;
+	char *e;
+	errno = 0;
+	unsigned long long n = strtoull(v, &e, 10);
+	if (*e || !n || n > max || v[0] == '-' || errno) {
+		diag_now(DIAG_ERROR, NULL, NULL, hint,
+			 "Env var '%s' did not contain a valid uint64_t, or was zero-valued.", name);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
 int session_compile(struct session *s)
 {
 	const struct options *o = s->opt;
@@ -177,9 +199,23 @@ int session_compile(struct session *s)
 		}
 	}
 	s->btf = have_btf ? btfc_open(s->arena, btf_path, s->kernel) : NULL;
+	s->max_probes = 512;
+	if (env_uint("BPFTRACE_MAX_PROBES", UINT64_MAX, "give it the most probes to attach, e.g. BPFTRACE_MAX_PROBES=1024",
+		     &s->max_probes) < 0)
+		goto out;
+	uint64_t slen = 0;
+	if (env_uint("BPFTRACE_STRLEN", UINT64_MAX, "give it the bytes str() reads, e.g. BPFTRACE_STRLEN=128", &slen) < 0)
+		goto out;
+	/* as bpftrace 0.17: strings live on the 512-byte BPF stack */
+	if (slen > 200) {
+		diag_now(DIAG_ERROR, NULL, NULL, "strings are kept on the 512-byte BPF stack: give at most 200",
+			 "'BPFTRACE_STRLEN' %llu exceeds the current maximum of 200 bytes.", (unsigned long long)slen);
+		goto out;
+	}
 	struct sema_opts so = { .btf = s->btf, .pos = o->pos, .npos = o->npos,
 				.named = o->named, .nnamed = o->nnamed, .kernel = s->kernel,
-				.unsafe = o->unsafe, .has_cmd = o->cmd != NULL, .cpid = (uint32_t)s->child };
+				.unsafe = o->unsafe, .has_cmd = o->cmd != NULL, .cpid = (uint32_t)s->child,
+				.strlen = (uint32_t)slen };
 	if (sema_check(s->prog, &so, &s->diags) < 0)
 		goto out;
 	kernel_forget_names(s->kernel); /* kaddr() is resolved by sema */
@@ -196,17 +232,12 @@ int session_compile(struct session *s)
 	const char *fatal = getenv("MINIBT_DEBUG_LLVM_FATAL_LINE"); /* tests of llvm_fatal */
 	if (fatal)
 		co.fatal_line = atoi(fatal);
-	const char *keys = getenv("BPFTRACE_MAP_KEYS_MAX");
-	if (keys && *keys) {
-		char *e;
-		unsigned long long v = strtoull(keys, &e, 10);
-		if (*e || !v || v > UINT32_MAX || keys[0] == '-') {
-			diag_now(DIAG_ERROR, NULL, NULL, "give it a number of keys from 1 to 4294967295, e.g. BPFTRACE_MAP_KEYS_MAX=100000",
-				 "Env var 'BPFTRACE_MAP_KEYS_MAX' did not contain a valid uint64_t, or was zero-valued.");
-			goto out;
-		}
-		co.map_keys_max = (uint32_t)v;
-	}
+	uint64_t keys = 0;
+	if (env_uint("BPFTRACE_MAP_KEYS_MAX", UINT32_MAX, "give it a number of keys from 1 to 4294967295, e.g. BPFTRACE_MAP_KEYS_MAX=100000",
+		     &keys) < 0)
+		goto out;
+	if (keys)
+		co.map_keys_max = (uint32_t)keys;
 	if (o->dump & DUMP_IR)
 		co.dump |= CG_DUMP_IR;
 	if (o->dump & DUMP_BPF)

@@ -54,6 +54,14 @@ for B in ./minibt ./minibt-asan; do
 		sh -c "rm -f '$gen/e.o'; '$B' --emit-elf '$gen/e.o' -e 'BEGIN { exit(); }' && od -An -c -N4 '$gen/e.o' | grep -q 'E   L   F'"
 	check "$b --emit-elf to a missing directory: the error" 1 '' 'ERROR: --emit-elf /nonexistent/x.o: No such file' -- \
 		"$B" --emit-elf /nonexistent/x.o -e 'BEGIN { exit(); }'
+	check "$b BPFTRACE_STRLEN: str() reads that many bytes, NUL included" 0 '^\[min\]$' '' -- \
+		env BPFTRACE_STRLEN=4 "$B" -e 'BEGIN { printf("[%s]\n", str(curtask->comm)); exit(); }'
+	check "$b BPFTRACE_STRLEN over 200: bpftrace's error" 1 '' "'BPFTRACE_STRLEN' 201 exceeds the current maximum of 200 bytes" -- \
+		env BPFTRACE_STRLEN=201 "$B" --dry-run -e 'BEGIN { exit(); }'
+	check "$b BPFTRACE_STRLEN not a number: bpftrace's error" 1 '' "Env var 'BPFTRACE_STRLEN' did not contain a valid uint64_t" -- \
+		env BPFTRACE_STRLEN=abc "$B" --dry-run -e 'BEGIN { exit(); }'
+	check "$b BPFTRACE_MAX_PROBES zero: bpftrace's error" 1 '' "Env var 'BPFTRACE_MAX_PROBES' did not contain a valid uint64_t" -- \
+		env BPFTRACE_MAX_PROBES=0 "$B" --dry-run -e 'BEGIN { exit(); }'
 	check "$b -q: no Attaching line" 0 '^1$' '' -- \
 		sh -c "'$B' -q -e 'BEGIN { printf(\"1\\n\"); exit(); }' | head -1"
 	check "$b no program" 1 '' 'no program given' -- "$B"
