@@ -29,7 +29,7 @@ LDLIBS   = $(LLVM_LDFLAGS) $(LLVM_LIBS) $(BPF_LIBS) -lstdc++ $(LLVM_SYSLIBS) -lm
 
 FRONTEND_SRC := frontend/arena.c frontend/diag.c frontend/pp.c frontend/ast.c frontend/lexstate.c \
                 frontend/kernel.c frontend/types.c frontend/probes.c frontend/sema.c frontend/sema_call.c \
-                frontend/fmtparse.c frontend/cdef.c
+                frontend/fmtparse.c frontend/cdef.c frontend/uelf.c
 CODEGEN_SRC  := codegen/cg.c codegen/cg_expr.c codegen/cg_build.c codegen/cg_layout.c codegen/cg_emit.c
 RUNTIME_SRC  := runtime/main.c runtime/session.c runtime/attach.c runtime/events.c \
                 runtime/fmt.c runtime/mapout.c

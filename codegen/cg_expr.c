@@ -349,6 +349,8 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 	}
 	case B_FUNC: {
 		LLVMValueRef args[] = { g->ctx };
+		if (n->ty->kind == TY_UFUNC) /* uprobes: the probe, by its cookie */
+			return cg_helper(g, H_ATTACH_COOKIE, g->i64, args, 1);
 		return cg_helper(g, H_FUNC_IP, g->i64, args, 1);
 	}
 	case B_PROBE: {
@@ -373,7 +375,8 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 	case B_SARG: {
 		/* sargN: the Nth 8-byte slot above the return address at sp */
 		LLVMValueRef buf = cg_alloca(g, 8, "sarg");
-		struct addr a = { .v = LLVMBuildAdd(g->B, ctx_u64(g, REG_SP), c64(g, 8 * (n->ival + 1)), "") };
+		struct addr a = { .v = LLVMBuildAdd(g->B, ctx_u64(g, REG_SP), c64(g, 8 * (n->ival + 1)), ""),
+				  .user = probe_kinds[g->probe->aps[0].type].user };
 		read_mem(g, buf, 8, a);
 		return LLVMBuildLoad2(g->B, g->i64, buf, "");
 	}

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct btf;
 
@@ -152,6 +153,14 @@ void kernel_cgroup_path(uint64_t id, const char *filter, FILE *out);
 /* BTF files of loaded modules (split on vmlinux); their number */
 int kernel_module_btf(struct kernel *k, const char *const **paths);
 
+/* ---------------------------------------------------------------- uelf.c */
+/* user binaries: the file a uprobe target names (a path; -p PID: in its
+ * root), malloc'd, or NULL; function symbols matching a glob (NULL: all),
+ * sorted, malloc'd, their number or -1; a code address as a file offset */
+char *uelf_resolve(const char *target, pid_t pid);
+int uelf_funcs(const char *path, const char *pattern, char ***out);
+int64_t uelf_vaddr_to_offset(const char *path, uint64_t vaddr);
+
 /* --------------------------------------------------------------- types.c */
 enum ty_kind {
 	TY_NONE = 0, /* not known yet */
@@ -171,7 +180,8 @@ enum ty_kind {
 	TY_TIMESTAMP, /* strftime(): u64 nsecs since boot; name = the format */
 	TY_USERNAME,  /* username: u64 uid, printed as its /etc/passwd name */
 	TY_STRERROR,  /* strerror(): u64 errno, printed as strerror(3)'s text */
-	TY_CGROUP_PATH, /* cgroup_path(): u64 filter index, u64 cgroup id; printed as name:path,... */
+	TY_CGROUP_PATH, /* cgroup_path(): u64 cgroup id; name = the filter glob; printed as name:path,... */
+	TY_UFUNC,  /* func in a uprobe: u64 probe index, printed as the function its name ends with */
 	/* map value kinds produced by aggregation functions */
 	TY_COUNT,
 	TY_SUM,
@@ -443,6 +453,7 @@ struct attach_point {
 	enum time_unit unit; /* interval/profile: of freq (target as written) */
 	uint64_t period;     /* interval/profile: ns between events; 0 for hz */
 	uint64_t offset;     /* kprobe:FUNC+OFFSET: bytes into the function */
+	uint64_t address;    /* uprobe:PATH:0xADDR: a virtual address in the binary */
 	uint64_t wp_addr;    /* watchpoint:ADDR:LEN:MODE */
 	int wp_len;
 	char wp_mode[4];     /* "r", "w", "rw", "x" */
@@ -593,6 +604,7 @@ enum probe_expand {
 	EXPAND_FUNCS,       /* globs over the traceable kernel functions */
 	EXPAND_TRACEPOINTS, /* globs over tracefs' CATEGORY:NAME */
 	EXPAND_BTF_FUNCS,   /* globs over traceable functions with BTF: one program each */
+	EXPAND_USER_FUNCS,  /* globs over a user binary's function symbols */
 };
 
 struct ap_parse; /* probes.c: an attach point cut at its ':' */
@@ -621,6 +633,7 @@ struct probe_kind {
 	bool regs;             /* its context starts with struct pt_regs: reg() */
 	bool sarg;             /* sargN: stack arguments above the entry's sp */
 	int argslots;          /* argN are u64 slots of the context (raw tracepoints): how many */
+	bool user;             /* argN, sargN, retval are user-space values (uprobes) */
 	const char *ctx;       /* the struct its context points to: the ctx builtin */
 	const char *const *banned; /* functions it refuses (NULL-terminated) */
 	uint32_t perf_type;    /* software/hardware: PERF_TYPE_SOFTWARE/HARDWARE */

@@ -27,7 +27,7 @@ struct hdr {
 /* bpftrace providers minibt does not have, and what to use instead */
 static const struct { const char *name, *hint; } UNSUPPORTED_PROVIDERS[] = {
 #define USER "minibt traces the kernel only: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile, software, hardware, watchpoint"
-	{ "uprobe", USER }, { "uretprobe", USER }, { "usdt", USER }, { "u", USER }, { "ur", USER },
+	{ "usdt", USER },
 	{ "U", USER }, { "asyncwatchpoint", "watch an address: watchpoint:ADDR:LEN:MODE" },
 	{ "iter", USER },
 #undef USER
@@ -139,6 +139,55 @@ static void parse_kfunc(struct ap_parse *ps)
 	}
 	ap->target = ps->np == 3 ? ps->parts[1] : "";
 	ap->func = ps->parts[ps->np - 1];
+}
+
+/*
+** uprobe:BINARY:FUNC, uprobe:BINARY:FUNC+OFFSET, uprobe:BINARY:0xADDR,
+** uretprobe:BINARY:FUNC; BINARY a path, a program on PATH or a library
+** name (libc), found when attaching; FUNC may be a glob.
+*/
+static void parse_uprobe(struct ap_parse *ps)
+{
+	struct hdr *s = ps->s;
+	struct attach_point *ap = ps->ap;
+	const char *kind = probe_type_names[ap->type];
+	ap->target = "";
+	ap->func = "";
+	if (ps->np != 3 || !*ps->parts[1] || !*ps->parts[2]) {
+		diag_error(s->d, &ap->loc, arena_printf(s->a, "write %s:BINARY:FUNCTION, e.g. %s:/bin/bash:readline", kind, kind),
+			   "%s probe type requires 2 arguments", kind);
+		return;
+	}
+	ap->target = ps->parts[1];
+	ap->func = ps->parts[2];
+	char *plus = strchr(ap->func, '+');
+	uint64_t v = 0;
+	const char *ihint;
+	char ibuf[96];
+	if (ap->func[0] >= '0' && ap->func[0] <= '9') { /* an address */
+		const char *ierr = lex_parse_int(ap->func, strlen(ap->func), &v, &ihint, ibuf, sizeof(ibuf));
+		if (ierr)
+			diag_error(s->d, &ap->loc, ihint, "%s: invalid address '%s'", kind, ap->func);
+		ap->address = v;
+	} else if (plus) {
+		*plus = 0;
+		const char *ierr = lex_parse_int(plus + 1, strlen(plus + 1), &v, &ihint, ibuf, sizeof(ibuf));
+		struct loc ol = part_loc(ap, ps->raw, plus + 1);
+		if (ierr || !plus[1])
+			diag_error(s->d, &ol, ihint, "%s: invalid offset '%s'", kind, plus + 1);
+		else if (ap->type == PROBE_URETPROBE)
+			diag_error(s->d, &ap->loc, "use uprobe:BINARY:FUNCTION+OFFSET, or uretprobe:BINARY:FUNCTION",
+				   "uretprobes cannot be attached at a function offset");
+		else if (has_wildcard(ap->func))
+			diag_error(s->d, &ap->loc, "name one function: uprobe:/bin/bash:readline+4",
+				   "an offset needs one function, not a wildcard");
+		else if (v && !s->o->unsafe)
+			/* an offset inside an instruction corrupts the traced program */
+			diag_error(s->d, &ol,
+				   "minibt does not decode x86 instructions: run with --unsafe if OFFSET is the first byte of one",
+				   "Could not check that %s+%llu is an instruction boundary", ap->func, (unsigned long long)v);
+		ap->offset = v;
+	}
 }
 
 /* rawtracepoint:NAME (a tracepoint's name, without its category) */
@@ -397,6 +446,16 @@ const struct probe_kind probe_kinds[PROBE__COUNT] = {
 	[PROBE_RAWTRACEPOINT] = {
 		.name = "rawtracepoint", .alias = "rt", .parse = parse_rawtp, .expand = EXPAND_NONE,
 		.section = "raw_tp", .family = PROBE_RAWTRACEPOINT, .argn = true, .argslots = 12,
+	},
+	[PROBE_UPROBE] = {
+		.name = "uprobe", .alias = "u", .parse = parse_uprobe, .expand = EXPAND_USER_FUNCS,
+		.section = "uprobe", .family = PROBE_UPROBE, .cookie = true, .func = true, .argn = true,
+		.regs = true, .sarg = true, .ctx = "pt_regs", .user = true,
+	},
+	[PROBE_URETPROBE] = {
+		.name = "uretprobe", .alias = "ur", .parse = parse_uprobe, .expand = EXPAND_USER_FUNCS,
+		.section = "uretprobe", .family = PROBE_UPROBE, .cookie = true, .func = true, .retval = true,
+		.regs = true, .ctx = "pt_regs", .user = true,
 	},
 	[PROBE_WATCHPOINT] = {
 		.name = "watchpoint", .alias = "w", .parse = parse_watch, .expand = EXPAND_NONE,

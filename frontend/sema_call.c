@@ -44,7 +44,7 @@ void sema_builtin(struct sema *s, struct node *n)
 		if (!probe_kinds[pt].func)
 			err(s, &n->loc, "func is the traced kernel function: use it in kprobe or kretprobe probes",
 			    "The func builtin can not be used with '%s' probes", probe_type_names[pt]);
-		n->ty = ty_simple(TY_KSYM);
+		n->ty = ty_simple(probe_kinds[pt].user ? TY_UFUNC : TY_KSYM);
 		break;
 	case B_PROBE:
 		n->ty = ty_simple(TY_PROBE);
@@ -138,6 +138,11 @@ void sema_builtin(struct sema *s, struct node *n)
 	case BUILTIN__COUNT:
 		break;
 	}
+	/* uprobes: arguments and return values are the process's values; what
+	 * is read through them is read from user memory */
+	if (probe_kinds[pt].user && (n->builtin == B_ARG || n->builtin == B_SARG || n->builtin == B_RETVAL) &&
+	    n->ty->kind == TY_INT)
+		n->ty = ty_user(s->a, n->ty);
 }
 
 /* ------------------------------------------------------ arguments, events */
@@ -217,7 +222,7 @@ static bool fmt_arg_ok(enum fmt_conv c, const struct type *t)
 	case FC_STR:
 		return t->kind == TY_STR || t->kind == TY_INET || t->kind == TY_KSYM ||
 		       t->kind == TY_MACADDR || t->kind == TY_TIMESTAMP || t->kind == TY_USERNAME ||
-		       t->kind == TY_STRERROR || t->kind == TY_CGROUP_PATH ||
+		       t->kind == TY_STRERROR || t->kind == TY_CGROUP_PATH || t->kind == TY_UFUNC ||
 		       (t->kind == TY_INT && t->enums) || /* the constant's name */
 		       t->kind == TY_KSTACK || t->kind == TY_PROBE || t->kind == TY_BUF ||
 		       t->kind == TY_TUPLE || (t->kind == TY_ARRAY && t->sub->size == 1);

@@ -38,6 +38,7 @@ static const struct type T_SIMPLE[] = {
 	[TY_KSYM] = { .kind = TY_KSYM, .size = 8, .align = 8, .name = "ksym" },
 	[TY_MACADDR] = { .kind = TY_MACADDR, .size = 6, .align = 1, .name = "macaddr" },
 	[TY_PROBE] = { .kind = TY_PROBE, .size = 8, .align = 8, .name = "probe" },
+	[TY_UFUNC] = { .kind = TY_UFUNC, .size = 8, .align = 8, .name = "usym" },
 	[TY_USERNAME] = { .kind = TY_USERNAME, .size = 8, .align = 8, .name = "username" },
 	[TY_STRERROR] = { .kind = TY_STRERROR, .size = 8, .align = 8, .name = "strerror" },
 	[TY_CGROUP_PATH] = { .kind = TY_CGROUP_PATH, .size = 16, .align = 8, .name = "cgroup_path" },
@@ -183,6 +184,7 @@ const char *ty_name(struct arena *a, const struct type *t)
 	case TY_MACADDR: return "macaddr";
 	case TY_TIMESTAMP: return "timestamp";
 	case TY_USERNAME: return "username";
+	case TY_UFUNC: return "usym";
 	case TY_STRERROR: return "strerror";
 	case TY_CGROUP_PATH: return "cgroup_path";
 	case TY_PROBE: return "probe";

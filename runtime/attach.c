@@ -159,6 +159,60 @@ static int expand_funcs(struct session *s, const struct attach_point *ap, struct
 	return 0;
 }
 
+/*
+** uprobes: "BINARY:FUNC" for each function of the binary the attach
+** point names (BINARY as found: a library name becomes its file), or
+** "BINARY:0xADDR" for an address
+*/
+static int expand_ufuncs(struct session *s, const struct attach_point *ap, struct names *out)
+{
+	char *path = uelf_resolve(ap->target, s->opt->pid);
+	if (!path) {
+		missing(s, ap, strchr(ap->target, '/') ? "check the path" :
+			"name the binary by its path, a program on PATH, or a library (libc)",
+			"%s: binary not found: %s", probe_type_names[ap->type], ap->target);
+		return 0;
+	}
+	/* as written for a path, the file found for a name */
+	const char *shown = strchr(ap->target, '/') ? ap->target : path;
+	char t[4600];
+	if (ap->address) {
+		snprintf(t, sizeof(t), "%s:0x%llx", shown, (unsigned long long)ap->address);
+		names_add(out, t);
+		free(path);
+		return 0;
+	}
+	char **v;
+	int n = uelf_funcs(path, has_wildcard(ap->func) ? ap->func : NULL, &v);
+	if (n < 0) {
+		missing(s, ap, NULL, "%s: cannot read the ELF symbols of %s", probe_type_names[ap->type], path);
+		free(path);
+		return 0;
+	}
+	if (has_wildcard(ap->func)) {
+		for (int i = 0; i < n; i++) {
+			snprintf(t, sizeof(t), "%s:%s", shown, v[i]);
+			names_add(out, t);
+		}
+		if (!n)
+			missing(s, ap, NULL, "No matches for %s '%s' in %s", probe_type_names[ap->type], ap->func, path);
+	} else if (!bsearch(&ap->func, v, (size_t)n, sizeof(char *), cmp_str)) {
+		const char *sug = diag_suggest(ap->func, (const char *const *)v, n);
+		char hint[600];
+		snprintf(hint, sizeof(hint), sug ? "did you mean '%s'?" : "list its functions with: minibt -l 'uprobe:%s:*'",
+			 sug ? sug : ap->target);
+		missing(s, ap, hint, "%s: function not found in %s: %s", probe_type_names[ap->type], path, ap->func);
+	} else {
+		snprintf(t, sizeof(t), "%s:%s", shown, ap->func);
+		names_add(out, t);
+	}
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	free(path);
+	return 0;
+}
+
 /* tracepoints: "cat:name" for each match, sorted */
 static int expand_tracepoints(struct session *s, const struct attach_point *ap, struct names *out)
 {
@@ -298,6 +352,32 @@ static int list_kfuncs(struct kernel *k, enum probe_type t, const struct lister 
 	btfc_close(b);
 	arena_free(a);
 	return n < 0 ? -1 : 0;
+}
+
+/* uprobe:BINARY:PATTERN: the binary's function symbols (-l needs a binary) */
+static int list_ufuncs(UNUSED struct kernel *k, enum probe_type t, const struct lister *l)
+{
+	const char *colon = strrchr(l->pat, ':');
+	if (!colon)
+		return 1; /* no binary named: nothing to list */
+	char bin[4096];
+	snprintf(bin, sizeof(bin), "%.*s", (int)(colon - l->pat), l->pat);
+	char *path = uelf_resolve(bin, 0);
+	char **v;
+	int n = path ? uelf_funcs(path, colon + 1, &v) : -1;
+	if (n < 0) {
+		diag_now(DIAG_ERROR, NULL, NULL, "name the binary by its path, a program on PATH, or a library (libc)",
+			 "%s: cannot read the functions of '%s'", probe_type_names[t], bin);
+		free(path);
+		return -3;
+	}
+	for (int i = 0; i < n; i++) {
+		fprintf(l->o, "%s:%s:%s\n", probe_type_names[t], strchr(bin, '/') ? bin : path, v[i]);
+		free(v[i]);
+	}
+	free(v);
+	free(path);
+	return 0;
 }
 
 /* rawtracepoint: the tracepoints' names, without their categories */
@@ -520,6 +600,49 @@ static int attach_trace(struct session *s, const struct attach_point *ap, struct
 	return 0;
 }
 
+/* uprobe, uretprobe: one link per "BINARY:FUNC" target, its name's index
+ * as the bpf_cookie (probe, func); in the -p process only when given */
+static int attach_uprobe(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
+			 const struct names *targets)
+{
+	for (int i = 0; i < targets->n && !out_stopped(&s->out); i++) {
+		const char *t = targets->v[i], *colon = strrchr(t, ':');
+		char bin[4096], name[4700];
+		snprintf(bin, sizeof(bin), "%.*s", (int)(colon - t), t);
+		if (ap->offset)
+			snprintf(name, sizeof(name), "%s:%s+%llu", probe_type_names[ap->type], t, (unsigned long long)ap->offset);
+		else
+			snprintf(name, sizeof(name), "%s:%s", probe_type_names[ap->type], t);
+		char *path = uelf_resolve(bin, s->opt->pid);
+		size_t off = (size_t)ap->offset;
+		const char *func = colon + 1;
+		if (ap->address) {
+			int64_t fo = path ? uelf_vaddr_to_offset(path, ap->address) : -1;
+			if (fo < 0) {
+				attach_error(s, ap, "give an address of the binary's code (objdump -d)",
+					     "%s: 0x%llx is not in an executable segment of %s", probe_type_names[ap->type],
+					     (unsigned long long)ap->address, bin);
+				free(path);
+				return -1;
+			}
+			off = (size_t)fo;
+			func = NULL;
+		}
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = (uint64_t)add_probe_name(s, name),
+			    .retprobe = probe_kinds[ap->type].retval, .func_name = func);
+		struct bpf_link *l = path ? bpf_program__attach_uprobe_opts(prog, s->opt->pid > 0 ? s->opt->pid : -1,
+									 path, off, &uo) : NULL;
+		int e = path ? errno : ENOENT;
+		free(path);
+		if (!l) {
+			attach_error(s, ap, NULL, "Error attaching probe: '%s': %s", name, strerror(e));
+			return -1;
+		}
+		push_link(s, l, -1);
+	}
+	return 0;
+}
+
 /* rawtracepoint:NAME */
 static int attach_rawtp(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
 			UNUSED const struct names *targets)
@@ -593,6 +716,8 @@ const struct attach_kind attach_kinds[PROBE__COUNT] = {
 	[PROBE_KFUNC] = { .expand = expand_none, .list = list_kfuncs, .attach = attach_trace },
 	[PROBE_KRETFUNC] = { .expand = expand_none, .list = list_kfuncs, .attach = attach_trace },
 	[PROBE_RAWTRACEPOINT] = { .expand = expand_none, .list = list_rawtp, .attach = attach_rawtp },
+	[PROBE_UPROBE] = { .expand = expand_ufuncs, .list = list_ufuncs, .attach = attach_uprobe, .newest_first = true },
+	[PROBE_URETPROBE] = { .expand = expand_ufuncs, .list = list_ufuncs, .attach = attach_uprobe },
 };
 
 /* a glob fnmatch takes: every '[' closed */
@@ -646,6 +771,8 @@ int list_probes(struct kernel *k, const char *pattern, bool verbose, FILE *o)
 				 "%s probes have no kernel names to list", probe_type_names[only]);
 			return -1;
 		}
+		if (rc == -3) /* said */
+			return -1;
 		if (rc == -2) {
 			diag_now(DIAG_ERROR, NULL, NULL, "kprobes need a kernel built with CONFIG_KPROBE_EVENTS",
 				 "this kernel has no kprobes (no kprobe_events in tracefs): nothing to list for '%s'", pat);
@@ -689,7 +816,8 @@ int list_probes(struct kernel *k, const char *pattern, bool verbose, FILE *o)
 		/* the kprobe (kfunc) names again, and raw tracepoints (the
 		 * tracepoints' names again, which bpftrace 0.17 does not have):
 		 * listed when asked for */
-		if (t == PROBE_KRETPROBE || t == PROBE_KRETFUNC || t == PROBE_RAWTRACEPOINT)
+		if (t == PROBE_KRETPROBE || t == PROBE_KRETFUNC || t == PROBE_RAWTRACEPOINT ||
+		    t == PROBE_UPROBE || t == PROBE_URETPROBE)
 			continue;
 		int rc = attach_kinds[t].list(k, (enum probe_type)t, &l);
 		listed += rc == 0;

@@ -385,10 +385,17 @@ static void fmt_val(struct out_ctx *c, FILE *out, const struct type *t,
 	case TY_USERNAME:
 	case TY_STRERROR:
 	case TY_CGROUP_PATH:
+	case TY_UFUNC:
 		if (json) {
 			fmt_quoted(c, out, t, d);
 		} else if (t->kind == TY_USERNAME) {
 			fmt_username(out, fmt_rd(d, 8, false));
+		} else if (t->kind == TY_UFUNC) { /* "uprobe:/bin/bash:readline": readline */
+			v = fmt_rd(d, 8, false);
+			if (v < (uint64_t)c->nprobe_names && c->probe_names[v]) {
+				const char *f = strrchr(c->probe_names[v], ':');
+				fprintf(out, "%.*s", (int)strcspn(f ? f + 1 : c->probe_names[v], "+"), f ? f + 1 : c->probe_names[v]);
+			}
 		} else if (t->kind == TY_STRERROR) {
 			fputs(strerror((int)fmt_rd(d, 8, false)), out);
 		} else if (t->kind == TY_CGROUP_PATH) {
