@@ -25,7 +25,7 @@ static const uint32_t ARG_OFF[6] = { 112, 104, 96, 88, 72, 64 };
 bool cg_in_memory(const struct type *t)
 {
 	switch (t->kind) {
-	case TY_STR: case TY_INET: case TY_TUPLE: case TY_BUF: case TY_ARRAY: case TY_MACADDR:
+	case TY_STR: case TY_INET: case TY_TUPLE: case TY_BUF: case TY_ARRAY: case TY_MACADDR: case TY_USYM:
 		return true;
 	default:
 		return false;
@@ -108,6 +108,7 @@ void cg_store_as(struct cg *g, LLVMValueRef dst, const struct type *dt, LLVMValu
 	case TY_INET:
 	case TY_ARRAY:
 	case TY_MACADDR:
+	case TY_USYM:
 		cg_copy(g, dst, v, dt->size < vt->size ? dt->size : vt->size);
 		return;
 	case TY_INT:
@@ -305,10 +306,17 @@ static LLVMValueRef ctx_u64(struct cg *g, uint32_t off)
 	return LLVMBuildLoad2(g->B, g->i64, p, "");
 }
 
+/* kstack: the stack id; ustack: (pid << 32) | u32 stack id (bpftrace's
+ * packing: the pid says whose memory the addresses are in) */
 static LLVMValueRef stackid(struct cg *g, const struct type *t)
 {
-	LLVMValueRef args[] = { g->ctx, cg_stackmap(g, t->nframes), LLVMConstInt(g->i64, 0, 0) };
-	return cg_helper(g, H_STACKID, g->i64, args, 3);
+	LLVMValueRef args[] = { g->ctx, cg_stackmap(g, t->nframes),
+				LLVMConstInt(g->i64, t->ustack ? 1u << 8 /* BPF_F_USER_STACK */ : 0, 0) };
+	LLVMValueRef id = cg_helper(g, H_STACKID, g->i64, args, 3);
+	if (!t->ustack)
+		return id;
+	LLVMValueRef pid = LLVMBuildAnd(g->B, pure_helper(g, H_PID_TGID, g->i64), c64(g, (int64_t)0xffffffff00000000ULL), "");
+	return LLVMBuildOr(g->B, pid, LLVMBuildAnd(g->B, id, c64(g, 0xffffffff), ""), "");
 }
 
 static LLVMValueRef builtin(struct cg *g, const struct node *n)
@@ -380,7 +388,7 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 		read_mem(g, buf, 8, a);
 		return LLVMBuildLoad2(g->B, g->i64, buf, "");
 	}
-	case B_KSTACK: return stackid(g, n->ty);
+	case B_KSTACK: case B_USTACK: return stackid(g, n->ty);
 	case B_CPID: return LLVMConstInt(g->i32, (unsigned long long)n->cval, 0); /* folded by sema */
 	case BUILTIN__COUNT: break;
 	}
@@ -614,7 +622,14 @@ static LLVMValueRef call(struct cg *g, const struct node *n)
 					 (uint32_t)(b->next->cval > UINT32_MAX ? UINT32_MAX : b->next->cval));
 		return LLVMBuildXor(g->B, eq, c64(g, 1), "");
 	}
-	case F_KSTACK: return stackid(g, n->ty);
+	case F_KSTACK: case F_USTACK: return stackid(g, n->ty);
+	case F_USYM: { /* { addr, pid } */
+		LLVMValueRef buf = cg_alloca(g, 16, "usym");
+		LLVMBuildStore(g->B, cg_to_i64(g, cg_expr(g, n->args), n->args->ty), buf);
+		LLVMValueRef pid = LLVMBuildLShr(g->B, pure_helper(g, H_PID_TGID, g->i64), c64(g, 32), "");
+		LLVMBuildStore(g->B, pid, cg_gep(g, buf, 8));
+		return buf;
+	}
 	case F_KSYM:
 	case F_STRERROR:
 	case F_CGROUP_PATH: return cg_to_i64(g, cg_expr(g, n->args), n->args->ty);

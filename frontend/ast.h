@@ -160,6 +160,14 @@ int kernel_module_btf(struct kernel *k, const char *const **paths);
 char *uelf_resolve(const char *target, pid_t pid);
 int uelf_funcs(const char *path, const char *pattern, char ***out);
 int64_t uelf_vaddr_to_offset(const char *path, uint64_t vaddr);
+bool uelf_sym_addr(const char *path, const char *name, uint64_t *addr, uint64_t *size, bool *pie);
+/* symbols at user addresses of processes (usym, ustack): files and
+ * mappings read once a run */
+struct usyms;
+struct usyms *usyms_new(void);
+void usyms_free(struct usyms *u);
+bool usyms_resolve(struct usyms *u, pid_t pid, uint64_t addr, const char **name, uint64_t *off,
+		   const char **module);
 
 /* --------------------------------------------------------------- types.c */
 enum ty_kind {
@@ -169,7 +177,7 @@ enum ty_kind {
 	TY_STR,    /* size = buffer bytes incl. NUL */
 	TY_BUF,    /* raw bytes (e.g. u8[16] from a struct), printed via %r */
 	TY_INET,   /* ntop(): struct { s64 af; u8 addr[16]; } = 24 bytes */
-	TY_KSTACK, /* s64 stack id; nframes, mode */
+	TY_KSTACK, /* s64 stack id; nframes, mode; ustack: (pid << 32) | u32 stack id */
 	TY_KSYM,   /* u64 kernel address, printed as symbol */
 	TY_PROBE,  /* u64 probe index, printed as "kprobe:foo" */
 	TY_PTR,    /* pointer to sub (kernel memory) */
@@ -182,6 +190,7 @@ enum ty_kind {
 	TY_STRERROR,  /* strerror(): u64 errno, printed as strerror(3)'s text */
 	TY_CGROUP_PATH, /* cgroup_path(): u64 cgroup id; name = the filter glob; printed as name:path,... */
 	TY_UFUNC,  /* func in a uprobe: u64 probe index, printed as the function its name ends with */
+	TY_USYM,   /* usym(): u64 user address, u64 pid; printed as the symbol there */
 	/* map value kinds produced by aggregation functions */
 	TY_COUNT,
 	TY_SUM,
@@ -223,6 +232,7 @@ struct type {
 	/* TY_KSTACK */
 	int nframes;
 	enum stack_mode stack_mode;
+	bool ustack; /* a user stack (BPF_F_USER_STACK) of the pid in the high 32 bits */
 	/* TY_LHIST */
 	int64_t lh_min, lh_max, lh_step;
 	/* bitfield member read (set on the member expression's type copy) */
@@ -250,7 +260,7 @@ const struct type *ty_ptr(struct arena *a, const struct type *to);
 const struct type *ty_array(struct arena *a, const struct type *el, uint32_t n);
 /* t, or a copy of it marked as a user-space address (t->user) */
 const struct type *ty_user(struct arena *a, const struct type *t);
-const struct type *ty_kstack(struct arena *a, int nframes, enum stack_mode m);
+const struct type *ty_kstack(struct arena *a, int nframes, enum stack_mode m, bool user);
 const struct type *ty_tuple(struct arena *a, const struct type **f, int n);
 const struct type *ty_agg(struct arena *a, enum ty_kind k, bool sign);
 /* the C integer type a run of keywords names ("unsigned char", "long"), or NULL */

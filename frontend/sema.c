@@ -155,9 +155,8 @@ const struct type *sema_resolve_ctype(struct sema *s, struct ctype *c)
 
 static void ident(struct sema *s, struct node *n)
 {
-	/* builtins of bpftrace 0.17 (ustack) and later (jiffies) minibt lacks */
+	/* builtins of later bpftrace releases minibt lacks */
 	static const struct { const char *name, *hint; } unsupported[] = {
-		{ "ustack", "minibt reads kernel stacks only: kstack" },
 		{ "jiffies", "use nsecs" },
 	};
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)

@@ -131,7 +131,8 @@ void sema_builtin(struct sema *s, struct node *n)
 		break;
 	}
 	case B_KSTACK:
-		n->ty = ty_kstack(s->a, MAX_STACK_FRAMES, STACK_BPFTRACE);
+	case B_USTACK:
+		n->ty = ty_kstack(s->a, MAX_STACK_FRAMES, STACK_BPFTRACE, n->builtin == B_USTACK);
 		if (s->p->need_stackmap < MAX_STACK_FRAMES)
 			s->p->need_stackmap = MAX_STACK_FRAMES;
 		break;
@@ -222,7 +223,7 @@ static bool fmt_arg_ok(enum fmt_conv c, const struct type *t)
 	case FC_STR:
 		return t->kind == TY_STR || t->kind == TY_INET || t->kind == TY_KSYM ||
 		       t->kind == TY_MACADDR || t->kind == TY_TIMESTAMP || t->kind == TY_USERNAME ||
-		       t->kind == TY_STRERROR || t->kind == TY_CGROUP_PATH || t->kind == TY_UFUNC ||
+		       t->kind == TY_STRERROR || t->kind == TY_CGROUP_PATH || t->kind == TY_UFUNC || t->kind == TY_USYM ||
 		       (t->kind == TY_INT && t->enums) || /* the constant's name */
 		       t->kind == TY_KSTACK || t->kind == TY_PROBE || t->kind == TY_BUF ||
 		       t->kind == TY_TUPLE || (t->kind == TY_ARRAY && t->sub->size == 1);
@@ -1102,18 +1103,77 @@ static void call_kstack(struct sema *s, struct node *n)
 			else if (!strcmp(a->name, "raw"))
 				m = STACK_RAW;
 			else
-				err(s, &a->loc, "modes: bpftrace, perf, raw", "kstack(): invalid mode '%s'", a->name);
+				err(s, &a->loc, "modes: bpftrace, perf, raw", "%s(): invalid mode '%s'", n->name, a->name);
 		} else if (const_arg(s, n, a, "the number of frames", &frames)) {
 			if (frames < 1 || frames > MAX_STACK_FRAMES) {
-				err(s, &a->loc, NULL, "kstack(): number of frames must be between 1 and %d (%lld given)",
-				    MAX_STACK_FRAMES, (long long)frames);
+				err(s, &a->loc, NULL, "%s(): number of frames must be between 1 and %d (%lld given)",
+				    n->name, MAX_STACK_FRAMES, (long long)frames);
 				frames = MAX_STACK_FRAMES;
 			}
 		}
 	}
-	n->ty = ty_kstack(s->a, (int)frames, m);
+	n->ty = ty_kstack(s->a, (int)frames, m, n->func == F_USTACK);
 	if (s->p->need_stackmap < MAX_STACK_FRAMES)
 		s->p->need_stackmap = MAX_STACK_FRAMES;
+}
+
+/* usym(addr): the user symbol at addr in the current process */
+static void call_usym(struct sema *s, struct node *n)
+{
+	check_int_arg(s, n, n->args);
+	n->ty = ty_simple(TY_USYM);
+}
+
+/*
+** uaddr("symbol"): the address of a symbol of the probe's binary, found
+** when compiling, as a pointer to an integer of the symbol's size (u8..
+** u64, else u64), for reading through. A position-independent binary
+** (PIE, a library) runs where ASLR puts it, so its symbols have no
+** address to compile in: refused (bpftrace 0.17 compiles the file's and
+** reads the wrong memory).
+*/
+static void call_uaddr(struct sema *s, struct node *n)
+{
+	struct node *a = n->args;
+	n->ty = ty_ptr(s->a, ty_int(8, false));
+	enum probe_type pt = s->probe->aps[0].type;
+	if (a->kind != N_STR) {
+		err(s, &a->loc, "write the symbol's name: uaddr(\"ps1_prompt\")",
+		    "uaddr() expects a string literal (%s provided)", kind_word(a->ty));
+		return;
+	}
+	if (!probe_kinds[pt].user) {
+		err(s, &n->loc, "uaddr() finds a symbol of the probed binary: use it in uprobe or uretprobe probes",
+		    "uaddr can only be used with uprobe/uretprobe/usdt probes");
+		return;
+	}
+	uint64_t addr = 0, size = 0;
+	for (int i = 0; i < s->probe->naps; i++) {
+		const struct attach_point *ap = &s->probe->aps[i];
+		char *path = uelf_resolve(ap->target, 0);
+		uint64_t ad, sz;
+		bool pie = false;
+		bool ok = path && uelf_sym_addr(path, a->str, &ad, &sz, &pie);
+		free(path);
+		if (!ok) {
+			err(s, &n->loc, NULL, "Could not resolve symbol: %s:%s", ap->target, a->str);
+			return;
+		}
+		if (pie) {
+			err(s, &n->loc, "read the variable through a pointer the program has (an argument, a return value)",
+			    "uaddr(\"%s\"): %s is position-independent (PIE or a library): its symbols have no fixed address",
+			    a->str, ap->target);
+			return;
+		}
+		if (i && (ad != addr || sz != size)) {
+			err(s, &n->loc, NULL, "uaddr(\"%s\"): the probe's binaries have it at different addresses", a->str);
+			return;
+		}
+		addr = ad;
+		size = sz;
+	}
+	n->ty = ty_user(s->a, ty_ptr(s->a, ty_int(size == 1 || size == 2 || size == 4 ? (int)size : 8, false)));
+	set_const(n, (int64_t)addr);
 }
 
 static void call_ksym(struct sema *s, struct node *n)
@@ -1266,6 +1326,9 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 	[F_STRCONTAINS] = { .check = call_strcontains },
 	[F_CGROUP_PATH] = { .check = call_cgroup_path },
 	[F_DEBUGF] = { .check = call_debugf },
+	[F_USTACK] = { .check = call_kstack, .mode_args = true },
+	[F_USYM] = { .check = call_usym },
+	[F_UADDR] = { .check = call_uaddr },
 };
 
 /* ------------------------------------------------------------------ calls */
@@ -1275,7 +1338,6 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 static void call_unknown(struct sema *s, struct node *n)
 {
 	static const char *const unsupported[] = {
-		"ustack", "usym", "uaddr",
 		"path",
 		"skboutput", "unwatch", "len", "has_key",
 	};

@@ -98,7 +98,7 @@ static inline const char *kind_word(const struct type *t)
 	switch (t->kind) {
 	case TY_INT: case TY_PTR: return "integer";
 	case TY_STR: case TY_TIMESTAMP: case TY_MACADDR: case TY_USERNAME:
-	case TY_STRERROR: case TY_CGROUP_PATH: case TY_UFUNC: return "string"; /* as 0.17 says */
+	case TY_STRERROR: case TY_CGROUP_PATH: case TY_UFUNC: case TY_USYM: return "string"; /* as 0.17 says */
 	case TY_RECORD: return "record";
 	case TY_TUPLE: return "tuple";
 	default: return "value";

@@ -38,6 +38,7 @@ static const struct type T_SIMPLE[] = {
 	[TY_KSYM] = { .kind = TY_KSYM, .size = 8, .align = 8, .name = "ksym" },
 	[TY_MACADDR] = { .kind = TY_MACADDR, .size = 6, .align = 1, .name = "macaddr" },
 	[TY_PROBE] = { .kind = TY_PROBE, .size = 8, .align = 8, .name = "probe" },
+	[TY_USYM] = { .kind = TY_USYM, .size = 16, .align = 8, .name = "usym" },
 	[TY_UFUNC] = { .kind = TY_UFUNC, .size = 8, .align = 8, .name = "usym" },
 	[TY_USERNAME] = { .kind = TY_USERNAME, .size = 8, .align = 8, .name = "username" },
 	[TY_STRERROR] = { .kind = TY_STRERROR, .size = 8, .align = 8, .name = "strerror" },
@@ -99,11 +100,12 @@ const struct type *ty_array(struct arena *a, const struct type *el, uint32_t n)
 	return t;
 }
 
-const struct type *ty_kstack(struct arena *a, int nframes, enum stack_mode m)
+const struct type *ty_kstack(struct arena *a, int nframes, enum stack_mode m, bool user)
 {
 	struct type *t = new_type(a, TY_KSTACK, 8, 8);
 	t->nframes = nframes;
 	t->stack_mode = m;
+	t->ustack = user;
 	return t;
 }
 
@@ -160,7 +162,7 @@ bool ty_equal(const struct type *a, const struct type *b)
 			if (!ty_equal(a->fields[i], b->fields[i]))
 				return false;
 		return true;
-	case TY_KSTACK: return a->stack_mode == b->stack_mode && a->nframes == b->nframes;
+	case TY_KSTACK: return a->stack_mode == b->stack_mode && a->nframes == b->nframes && a->ustack == b->ustack;
 	case TY_TIMESTAMP: return !strcmp(a->name, b->name);
 	case TY_LHIST: return a->lh_min == b->lh_min && a->lh_max == b->lh_max && a->lh_step == b->lh_step;
 	case TY_SUM: case TY_MIN: case TY_MAX: case TY_AVG: case TY_STATS:
@@ -179,7 +181,8 @@ const char *ty_name(struct arena *a, const struct type *t)
 	case TY_STR: return arena_printf(a, "string[%u]", t->size);
 	case TY_BUF: return arena_printf(a, "buffer[%u]", t->size);
 	case TY_INET: return "inet";
-	case TY_KSTACK: return "kstack";
+	case TY_KSTACK: return t->ustack ? "ustack" : "kstack";
+	case TY_USYM: return "usym";
 	case TY_KSYM: return "ksym";
 	case TY_MACADDR: return "macaddr";
 	case TY_TIMESTAMP: return "timestamp";

@@ -218,3 +218,274 @@ int64_t uelf_vaddr_to_offset(const char *path, uint64_t vaddr)
 	close(fd);
 	return off;
 }
+
+/* ------------------------------------------------------ user symbols */
+
+struct usym_sym {
+	uint64_t addr, size;
+	char *name;
+};
+
+struct usym_file {
+	char *path;
+	struct usym_sym *syms; /* sorted by addr */
+	size_t n;
+	GElf_Phdr *load;       /* PT_LOAD headers */
+	size_t nload;
+};
+
+struct usym_map {
+	uint64_t start, end, pgoff;
+	int file; /* index in files, -1 unreadable */
+};
+
+struct usym_pid {
+	pid_t pid;
+	struct usym_map *maps;
+	size_t n;
+};
+
+struct usyms {
+	struct usym_file *files;
+	size_t nfiles;
+	struct usym_pid *pids;
+	size_t npids;
+};
+
+struct usyms *usyms_new(void)
+{
+	return calloc(1, sizeof(struct usyms));
+}
+
+void usyms_free(struct usyms *u)
+{
+	if (!u)
+		return;
+	for (size_t i = 0; i < u->nfiles; i++) {
+		for (size_t k = 0; k < u->files[i].n; k++)
+			free(u->files[i].syms[k].name);
+		free(u->files[i].syms);
+		free(u->files[i].load);
+		free(u->files[i].path);
+	}
+	for (size_t i = 0; i < u->npids; i++)
+		free(u->pids[i].maps);
+	free(u->files);
+	free(u->pids);
+	free(u);
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct usym_sym *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* the file's symbols (functions and objects, .symtab and .dynsym) and
+ * load segments, read once per path */
+static int usym_file(struct usyms *u, const char *path, const char *open_path)
+{
+	for (size_t i = 0; i < u->nfiles; i++)
+		if (!strcmp(u->files[i].path, path))
+			return (int)i;
+	struct usym_file f = { .path = strdup(path) };
+	int fd = elf_version(EV_CURRENT) != EV_NONE ? open(open_path, O_RDONLY | O_CLOEXEC) : -1;
+	Elf *e = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+	size_t cap = 0, np = 0;
+	if (e && elf_kind(e) == ELF_K_ELF) {
+		if (elf_getphdrnum(e, &np) == 0 && np) {
+			f.load = calloc(np, sizeof(*f.load));
+			for (size_t i = 0; f.load && i < np; i++) {
+				GElf_Phdr ph;
+				if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD)
+					f.load[f.nload++] = ph;
+			}
+		}
+		Elf_Scn *scn = NULL;
+		while ((scn = elf_nextscn(e, scn))) {
+			GElf_Shdr sh;
+			if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+				continue;
+			Elf_Data *d = elf_getdata(scn, NULL);
+			size_t cnt = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+			for (size_t i = 0; d && i < cnt; i++) {
+				GElf_Sym sym;
+				int ty;
+				if (!gelf_getsym(d, (int)i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value ||
+				    ((ty = GELF_ST_TYPE(sym.st_info)) != STT_FUNC && ty != STT_OBJECT && ty != STT_GNU_IFUNC))
+					continue;
+				const char *nm = elf_strptr(e, sh.sh_link, sym.st_name);
+				if (!nm || !*nm)
+					continue;
+				if (f.n == cap) {
+					cap = cap ? cap * 2 : 1024;
+					struct usym_sym *ns = realloc(f.syms, cap * sizeof(*ns));
+					if (!ns)
+						break;
+					f.syms = ns;
+				}
+				f.syms[f.n++] = (struct usym_sym){ sym.st_value, sym.st_size, strndup(nm, strcspn(nm, "@")) };
+			}
+		}
+	}
+	if (e)
+		elf_end(e);
+	if (fd >= 0)
+		close(fd);
+	if (f.n)
+		qsort(f.syms, f.n, sizeof(*f.syms), sym_cmp);
+	struct usym_file *nf = realloc(u->files, (u->nfiles + 1) * sizeof(*nf));
+	if (!nf) {
+		free(f.path);
+		return -1;
+	}
+	u->files = nf;
+	u->files[u->nfiles] = f;
+	return (int)u->nfiles++;
+}
+
+/* the process's file mappings (/proc/PID/maps), read when first asked
+ * for, again when an address is in none of them (a library loaded
+ * since); NULL when the process is gone */
+static struct usym_pid *usym_pid(struct usyms *u, pid_t pid, bool reread)
+{
+	struct usym_pid *p = NULL;
+	for (size_t i = 0; i < u->npids; i++)
+		if (u->pids[i].pid == pid)
+			p = &u->pids[i];
+	if (p && !reread)
+		return p;
+	char mp[64];
+	snprintf(mp, sizeof(mp), "/proc/%d/maps", (int)pid);
+	FILE *fp = fopen(mp, "re");
+	if (!fp)
+		return p; /* gone: what was read before, if anything */
+	if (!p) {
+		struct usym_pid *np = realloc(u->pids, (u->npids + 1) * sizeof(*np));
+		if (!np) {
+			fclose(fp);
+			return NULL;
+		}
+		u->pids = np;
+		p = &u->pids[u->npids++];
+		*p = (struct usym_pid){ .pid = pid };
+	}
+	p->n = 0;
+	size_t cap = 0;
+	char line[4600];
+	while (fgets(line, sizeof(line), fp)) {
+		unsigned long long st, en, off;
+		char perm[8], path[4096] = "";
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %4095[^\n]", &st, &en, perm, &off, path) < 4 ||
+		    path[0] != '/')
+			continue;
+		if (p->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct usym_map *nm = realloc(p->maps, cap * sizeof(*nm));
+			if (!nm)
+				break;
+			p->maps = nm;
+		}
+		char open_path[4200];
+		snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", (int)pid, path);
+		p->maps[p->n++] = (struct usym_map){ st, en, off, usym_file(u, path, open_path) };
+	}
+	fclose(fp);
+	return p;
+}
+
+/*
+** The symbol at a user address of process pid, as bcc resolves it for
+** bpftrace: its name, the offset into it, the file it is in; false when
+** no mapping or symbol holds the address (or the process is gone)
+*/
+bool usyms_resolve(struct usyms *u, pid_t pid, uint64_t addr, const char **name, uint64_t *off,
+		   const char **module)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		struct usym_pid *p = usym_pid(u, pid, pass == 1);
+		const struct usym_map *m = NULL;
+		for (size_t i = 0; p && i < p->n; i++)
+			if (addr >= p->maps[i].start && addr < p->maps[i].end)
+				m = &p->maps[i];
+		if (!m) {
+			if (!p)
+				return false;
+			continue;
+		}
+		if (m->file < 0)
+			return false;
+		const struct usym_file *f = &u->files[m->file];
+		uint64_t foff = addr - m->start + m->pgoff, vaddr = foff;
+		for (size_t i = 0; i < f->nload; i++)
+			if (foff >= f->load[i].p_offset && foff < f->load[i].p_offset + f->load[i].p_filesz) {
+				vaddr = foff - f->load[i].p_offset + f->load[i].p_vaddr;
+				break;
+			}
+		/* the last symbol at or below vaddr that covers it */
+		size_t lo = 0, hi = f->n;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (f->syms[mid].addr <= vaddr)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		while (lo > 0) {
+			const struct usym_sym *s = &f->syms[lo - 1];
+			if (vaddr < s->addr + (s->size ? s->size : 1)) {
+				*name = s->name;
+				*off = vaddr - s->addr;
+				*module = f->path;
+				return true;
+			}
+			if (s->size || vaddr - s->addr > 0x100000)
+				break;
+			lo--;
+		}
+		return false;
+	}
+	return false;
+}
+
+/* uaddr(): a symbol's address in the file (its st_value) and size;
+ * *pie when the file is position-independent (the address is then not
+ * where it runs). false when it has no such symbol. */
+bool uelf_sym_addr(const char *path, const char *name, uint64_t *addr, uint64_t *size, bool *pie)
+{
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	bool found = false;
+	GElf_Ehdr eh;
+	if (e && gelf_getehdr(e, &eh)) {
+		*pie = eh.e_type == ET_DYN;
+		Elf_Scn *scn = NULL;
+		while (!found && (scn = elf_nextscn(e, scn))) {
+			GElf_Shdr sh;
+			if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+				continue;
+			Elf_Data *d = elf_getdata(scn, NULL);
+			size_t cnt = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+			for (size_t i = 0; d && i < cnt; i++) {
+				GElf_Sym sym;
+				const char *nm;
+				if (gelf_getsym(d, (int)i, &sym) && sym.st_shndx != SHN_UNDEF && sym.st_value &&
+				    (nm = elf_strptr(e, sh.sh_link, sym.st_name)) &&
+				    strlen(name) == strcspn(nm, "@") && !strncmp(nm, name, strlen(name))) {
+					*addr = sym.st_value;
+					*size = sym.st_size;
+					found = true;
+					break;
+				}
+			}
+		}
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return found;
+}

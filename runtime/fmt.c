@@ -133,6 +133,34 @@ static void fmt_ksym(struct out_ctx *c, FILE *out, uint64_t addr, bool with_off)
 ** A kernel stack as bpftrace's get_stack: nothing if the id cannot be
 ** read, else "\n" and a line a frame until a zero address.
 */
+/*
+** A user address of process pid as bpftrace 0.17's resolve_usym (bcc's
+** symbolizer): "name", "+off" after it with with_off, " (file)" with
+** module; where no symbol holds it (the process gone, a stripped
+** region), the address as %p prints it, and " ([unknown])"
+*/
+static void fmt_usym(struct out_ctx *c, FILE *out, pid_t pid, uint64_t addr, bool with_off, bool module)
+{
+	const char *name, *file;
+	uint64_t off;
+	if (!c->usyms)
+		c->usyms = usyms_new();
+	if (c->usyms && usyms_resolve(c->usyms, pid, addr, &name, &off, &file)) {
+		fputs(name, out);
+		if (with_off)
+			fprintf(out, "+%llu", (unsigned long long)off);
+		if (module)
+			fprintf(out, " (%s)", file);
+	} else {
+		if (addr)
+			fprintf(out, "0x%llx", (unsigned long long)addr);
+		else
+			fputc('0', out);
+		if (module)
+			fputs(" ([unknown])", out);
+	}
+}
+
 void fmt_kstack(struct out_ctx *c, FILE *out, const struct type *t, int64_t id,
 		int indent)
 {
@@ -141,6 +169,11 @@ void fmt_kstack(struct out_ctx *c, FILE *out, const struct type *t, int64_t id,
 	uint64_t *ips;
 	int n;
 
+	pid_t pid = 0;
+	if (t && t->ustack) { /* (pid << 32) | u32 stack id */
+		pid = (pid_t)((uint64_t)id >> 32);
+		id = (int32_t)(uint32_t)id;
+	}
 	if (id < 0 || !c->stack || !(ips = calloc(max, sizeof(*ips))))
 		return;
 	n = c->stack(c->stack_arg, id, ips, max);
@@ -150,11 +183,17 @@ void fmt_kstack(struct out_ctx *c, FILE *out, const struct type *t, int64_t id,
 		switch (mode) {
 		case STACK_BPFTRACE:
 			fprintf(out, "%*s", indent, "");
-			fmt_ksym(c, out, ips[i], true);
+			if (t && t->ustack)
+				fmt_usym(c, out, pid, ips[i], true, false);
+			else
+				fmt_ksym(c, out, ips[i], true);
 			break;
 		case STACK_PERF:
 			fprintf(out, "\t%llx ", (unsigned long long)ips[i]);
-			fmt_ksym(c, out, ips[i], true);
+			if (t && t->ustack)
+				fmt_usym(c, out, pid, ips[i], true, true);
+			else
+				fmt_ksym(c, out, ips[i], true);
 			break;
 		case STACK_RAW:
 			fprintf(out, "%llx", (unsigned long long)ips[i]);
@@ -386,10 +425,13 @@ static void fmt_val(struct out_ctx *c, FILE *out, const struct type *t,
 	case TY_STRERROR:
 	case TY_CGROUP_PATH:
 	case TY_UFUNC:
+	case TY_USYM:
 		if (json) {
 			fmt_quoted(c, out, t, d);
 		} else if (t->kind == TY_USERNAME) {
 			fmt_username(out, fmt_rd(d, 8, false));
+		} else if (t->kind == TY_USYM) { /* { addr, pid } */
+			fmt_usym(c, out, (pid_t)fmt_rd(d + 8, 8, false), fmt_rd(d, 8, false), false, false);
 		} else if (t->kind == TY_UFUNC) { /* "uprobe:/bin/bash:readline": readline */
 			v = fmt_rd(d, 8, false);
 			if (v < (uint64_t)c->nprobe_names && c->probe_names[v]) {

@@ -57,6 +57,7 @@ struct out_ctx {
 	int (*stack)(void *arg, int64_t id, uint64_t *ips, int max);
 	void *stack_arg;
 	int ncpus; /* possible CPUs, for per-CPU map values */
+	struct usyms *usyms; /* user symbols (usym, ustack), made on first need */
 	bool boot_set;     /* strftime(): CLOCK_REALTIME - CLOCK_MONOTONIC, */
 	int64_t boot_ns;   /* read when the first timestamp is printed */
 	/* SIGINT/TERM/HUP arrive here (a non-blocking signalfd, > 0 when

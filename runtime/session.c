@@ -457,6 +457,8 @@ int session_load(struct session *s)
 
 void session_free(struct session *s)
 {
+	usyms_free(s->out.usyms);
+	s->out.usyms = NULL;
 	detach_all(s);
 	if (s->rb)
 		ring_buffer__free(s->rb);
