@@ -475,6 +475,8 @@ static void define_probe(struct cg *g, const struct probe *pr, int idx)
 	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->C, nounwind, 0));
 	g->fn = fn;
 	g->ctx = LLVMGetParam(fn, 0);
+	if (probe_kinds[pr->aps[0].type].usdt) /* libbpf attaches usdt probes only beside its maps */
+		cg_usdt_specs(g);
 	g->probe = pr;
 	g->entry = LLVMAppendBasicBlockInContext(g->C, fn, "entry");
 	LLVMPositionBuilderAtEnd(g->B, g->entry);

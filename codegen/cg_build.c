@@ -221,3 +221,19 @@ LLVMValueRef cg_stackmap(struct cg *g, int nframes)
 	g->stackmaps[i] = cg_define_map(g, nm, MT_STACK_TRACE, STACKMAP_ENTRIES, 4, (uint32_t)nframes * 8);
 	return g->stackmaps[i];
 }
+
+/*
+** The two maps libbpf's USDT support fills when it attaches a usdt probe
+** (bpf/usdt.bpf.h, by name): __bpf_usdt_specs, an array of struct
+** __bpf_usdt_spec (12 argument specs of 16 bytes, the u64 usdt_cookie at
+** 192, the short arg_cnt at 200: 208 bytes), and the ip-to-spec map it
+** uses on kernels without bpf_cookie (minibt needs the cookie: 5.15+).
+*/
+LLVMValueRef cg_usdt_specs(struct cg *g)
+{
+	if (!g->usdt_specs) {
+		g->usdt_specs = cg_define_map(g, "__bpf_usdt_specs", MT_ARRAY, 256, 4, USDT_SPEC_SIZE);
+		cg_define_map(g, "__bpf_usdt_ip_to_spec_id", MT_HASH, 1024, 8, 4);
+	}
+	return g->usdt_specs;
+}

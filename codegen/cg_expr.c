@@ -319,6 +319,70 @@ static LLVMValueRef stackid(struct cg *g, const struct type *t)
 	return LLVMBuildOr(g->B, pid, LLVMBuildAnd(g->B, id, c64(g, 0xffffffff), ""), "");
 }
 
+/* this usdt probe's spec (libbpf's, by the attach cookie), or NULL */
+static LLVMValueRef usdt_spec(struct cg *g)
+{
+	LLVMValueRef args[] = { g->ctx };
+	LLVMValueRef id = LLVMBuildTrunc(g->B, cg_helper(g, H_ATTACH_COOKIE, g->i64, args, 1), g->i32, "");
+	LLVMValueRef key = cg_alloca(g, 4, "specid");
+	LLVMBuildStore(g->B, id, key);
+	return cg_lookup(g, cg_usdt_specs(g), key);
+}
+
+/*
+** argN of a usdt probe, as bpf/usdt.bpf.h's bpf_usdt_arg(): the spec
+** says where the argument is (a constant, a register of pt_regs, memory
+** at a register plus an offset) and how wide and signed it is; 0 when
+** the probe has fewer arguments or a read fails
+*/
+static LLVMValueRef usdt_arg(struct cg *g, int argn)
+{
+	LLVMValueRef res = cg_alloca(g, 8, "usdtarg");
+	LLVMBuildStore(g->B, c64(g, 0), res);
+	LLVMValueRef sp = usdt_spec(g);
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "usdt.done");
+	LLVMBasicBlockRef have = LLVMAppendBasicBlockInContext(g->C, g->fn, "usdt.have");
+	LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, sp, ""), have, done);
+	LLVMPositionBuilderAtEnd(g->B, have);
+	LLVMValueRef cnt = LLVMBuildSExt(g->B, LLVMBuildLoad2(g->B, g->i16, cg_gep(g, sp, USDT_SPEC_ARGCNT), ""), g->i64, "");
+	LLVMBasicBlockRef in = LLVMAppendBasicBlockInContext(g->C, g->fn, "usdt.in");
+	LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntSGT, cnt, c64(g, argn), ""), in, done);
+	LLVMPositionBuilderAtEnd(g->B, in);
+	LLVMValueRef as = cg_gep(g, sp, 16 * (uint32_t)argn); /* struct __bpf_usdt_arg_spec */
+	LLVMValueRef val_off = LLVMBuildLoad2(g->B, g->i64, as, "");
+	LLVMValueRef type = LLVMBuildLoad2(g->B, g->i32, cg_gep(g, as, 8), "");
+	LLVMValueRef reg_off = LLVMBuildSExt(g->B, LLVMBuildLoad2(g->B, g->i16, cg_gep(g, as, 12), ""), g->i64, "");
+	LLVMValueRef sign = LLVMBuildLoad2(g->B, g->i8, cg_gep(g, as, 14), "");
+	LLVMValueRef shift = LLVMBuildZExt(g->B, LLVMBuildLoad2(g->B, g->i8, cg_gep(g, as, 15), ""), g->i64, "");
+	LLVMValueRef val = cg_alloca(g, 8, "usdtval");
+	LLVMBuildStore(g->B, val_off, val); /* BPF_USDT_ARG_CONST */
+	LLVMBasicBlockRef reg = LLVMAppendBasicBlockInContext(g->C, g->fn, "usdt.reg");
+	LLVMBasicBlockRef deref = LLVMAppendBasicBlockInContext(g->C, g->fn, "usdt.deref");
+	LLVMBasicBlockRef cast = LLVMAppendBasicBlockInContext(g->C, g->fn, "usdt.cast");
+	LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, type, LLVMConstInt(g->i32, 0, 0), ""), cast, reg);
+	LLVMPositionBuilderAtEnd(g->B, reg); /* the register, from pt_regs */
+	LLVMValueRef rargs[] = { val, LLVMConstInt(g->i32, 8, 0),
+				 LLVMBuildGEP2(g->B, g->i8, g->ctx, &reg_off, 1, "") };
+	LLVMValueRef err = cg_helper(g, H_PROBE_READ_KERNEL, g->i64, rargs, 3);
+	LLVMBasicBlockRef isreg = LLVMAppendBasicBlockInContext(g->C, g->fn, "usdt.isreg");
+	LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntNE, err, c64(g, 0), ""), done, isreg);
+	LLVMPositionBuilderAtEnd(g->B, isreg);
+	LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, type, LLVMConstInt(g->i32, 1, 0), ""), cast, deref);
+	LLVMPositionBuilderAtEnd(g->B, deref); /* memory at the register plus val_off */
+	LLVMValueRef addr = LLVMBuildAdd(g->B, LLVMBuildLoad2(g->B, g->i64, val, ""), val_off, "");
+	LLVMValueRef dargs[] = { val, LLVMConstInt(g->i32, 8, 0), LLVMBuildIntToPtr(g->B, addr, g->ptr, "") };
+	err = cg_helper(g, H_PROBE_READ_USER, g->i64, dargs, 3);
+	LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntNE, err, c64(g, 0), ""), done, cast);
+	LLVMPositionBuilderAtEnd(g->B, cast); /* width and sign: shift up, then back */
+	LLVMValueRef v = LLVMBuildShl(g->B, LLVMBuildLoad2(g->B, g->i64, val, ""), shift, "");
+	LLVMValueRef sv = LLVMBuildSelect(g->B, LLVMBuildICmp(g->B, LLVMIntNE, sign, LLVMConstInt(g->i8, 0, 0), ""),
+					  LLVMBuildAShr(g->B, v, shift, ""), LLVMBuildLShr(g->B, v, shift, ""), "");
+	LLVMBuildStore(g->B, sv, res);
+	LLVMBuildBr(g->B, done);
+	LLVMPositionBuilderAtEnd(g->B, done);
+	return LLVMBuildLoad2(g->B, g->i64, res, "");
+}
+
 static LLVMValueRef builtin(struct cg *g, const struct node *n)
 {
 	switch (n->builtin) {
@@ -362,6 +426,18 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 		return cg_helper(g, H_FUNC_IP, g->i64, args, 1);
 	}
 	case B_PROBE: {
+		if (probe_kinds[g->probe->aps[0].type].usdt) { /* libbpf keeps ours in the spec */
+			LLVMValueRef sp = usdt_spec(g), res = cg_alloca(g, 8, "uprobe");
+			LLVMBuildStore(g->B, c64(g, 0), res);
+			LLVMBasicBlockRef have = LLVMAppendBasicBlockInContext(g->C, g->fn, "usdt.have");
+			LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "usdt.done");
+			LLVMBuildCondBr(g->B, LLVMBuildIsNotNull(g->B, sp, ""), have, done);
+			LLVMPositionBuilderAtEnd(g->B, have);
+			LLVMBuildStore(g->B, LLVMBuildLoad2(g->B, g->i64, cg_gep(g, sp, USDT_SPEC_COOKIE), ""), res);
+			LLVMBuildBr(g->B, done);
+			LLVMPositionBuilderAtEnd(g->B, done);
+			return LLVMBuildLoad2(g->B, g->i64, res, "");
+		}
 		if (probe_kinds[g->probe->aps[0].type].cookie) {
 			LLVMValueRef args[] = { g->ctx };
 			return cg_helper(g, H_ATTACH_COOKIE, g->i64, args, 1);
@@ -375,6 +451,8 @@ static LLVMValueRef builtin(struct cg *g, const struct node *n)
 		}
 		return ctx_u64(g, REG_AX);
 	case B_ARG:
+		if (probe_kinds[g->probe->aps[0].type].usdt)
+			return usdt_arg(g, (int)n->ival);
 		if (probe_kinds[g->probe->aps[0].type].argslots) /* u64 args[] */
 			return ctx_u64(g, 8 * (uint32_t)n->ival);
 		return ctx_u64(g, ARG_OFF[n->ival < 6 ? n->ival : 0]);

@@ -30,6 +30,11 @@ enum {
 	H_ATTACH_COOKIE = 174,
 };
 
+/* libbpf's struct __bpf_usdt_spec (bpf/usdt.bpf.h) */
+#define USDT_SPEC_SIZE 208
+#define USDT_SPEC_COOKIE 192
+#define USDT_SPEC_ARGCNT 200
+
 /* an address to read from: kernel or user memory (i64) or the probe
  * context (ptr, always at a constant offset from the ctx argument) */
 struct addr {
@@ -53,6 +58,7 @@ struct cg {
 	LLVMValueRef *mapg;  /* user map globals, by mapinfo id */
 	LLVMValueRef ringbuf, lostmap, elapsedmap;
 	LLVMValueRef *stackmaps; /* parallel to img->stackmap_names */
+	LLVMValueRef usdt_specs; /* libbpf's USDT argument specs (cg_usdt_specs) */
 	/* current function */
 	LLVMValueRef fn, ctx;
 	LLVMBasicBlockRef entry;
@@ -89,6 +95,7 @@ bool cg_terminated(struct cg *g); /* the current block has its terminator */
 LLVMValueRef cg_define_map(struct cg *g, const char *name, uint32_t type, uint32_t max,
 			   uint32_t ksize, uint32_t vsize);
 LLVMValueRef cg_stackmap(struct cg *g, int nframes);
+LLVMValueRef cg_usdt_specs(struct cg *g);
 
 /* cg_expr.c */
 LLVMTypeRef cg_llvm_type(struct cg *g, const struct type *t);

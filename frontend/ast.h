@@ -161,6 +161,9 @@ char *uelf_resolve(const char *target, pid_t pid);
 int uelf_funcs(const char *path, const char *pattern, char ***out);
 int64_t uelf_vaddr_to_offset(const char *path, uint64_t vaddr);
 bool uelf_sym_addr(const char *path, const char *name, uint64_t *addr, uint64_t *size, bool *pie);
+/* USDT probes (SystemTap notes) as "provider:name" matching globs (NULL:
+ * any), sorted, malloc'd; their number or -1 */
+int uelf_usdt(const char *path, const char *provider, const char *name, char ***out);
 /* symbols at user addresses of processes (usym, ustack): files and
  * mappings read once a run */
 struct usyms;
@@ -615,6 +618,7 @@ enum probe_expand {
 	EXPAND_TRACEPOINTS, /* globs over tracefs' CATEGORY:NAME */
 	EXPAND_BTF_FUNCS,   /* globs over traceable functions with BTF: one program each */
 	EXPAND_USER_FUNCS,  /* globs over a user binary's function symbols */
+	EXPAND_USDT,        /* globs over a user binary's USDT probes (provider:name) */
 };
 
 struct ap_parse; /* probes.c: an attach point cut at its ':' */
@@ -644,6 +648,7 @@ struct probe_kind {
 	bool sarg;             /* sargN: stack arguments above the entry's sp */
 	int argslots;          /* argN are u64 slots of the context (raw tracepoints): how many */
 	bool user;             /* argN, sargN, retval are user-space values (uprobes) */
+	bool usdt;             /* argN from libbpf's USDT argument specs, probe from its cookie */
 	const char *ctx;       /* the struct its context points to: the ctx builtin */
 	const char *const *banned; /* functions it refuses (NULL-terminated) */
 	uint32_t perf_type;    /* software/hardware: PERF_TYPE_SOFTWARE/HARDWARE */

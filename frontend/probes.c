@@ -27,7 +27,6 @@ struct hdr {
 /* bpftrace providers minibt does not have, and what to use instead */
 static const struct { const char *name, *hint; } UNSUPPORTED_PROVIDERS[] = {
 #define USER "minibt traces the kernel only: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile, software, hardware, watchpoint"
-	{ "usdt", USER },
 	{ "U", USER }, { "asyncwatchpoint", "watch an address: watchpoint:ADDR:LEN:MODE" },
 	{ "iter", USER },
 #undef USER
@@ -188,6 +187,22 @@ static void parse_uprobe(struct ap_parse *ps)
 				   "Could not check that %s+%llu is an instruction boundary", ap->func, (unsigned long long)v);
 		ap->offset = v;
 	}
+}
+
+/* usdt:BINARY:NAME, usdt:BINARY:PROVIDER:NAME (globs); the provider is
+ * kept in ap->func as "PROVIDER:NAME" ("*" when not written) */
+static void parse_usdt(struct ap_parse *ps)
+{
+	struct attach_point *ap = ps->ap;
+	ap->target = "";
+	ap->func = "";
+	if ((ps->np != 3 && ps->np != 4) || !*ps->parts[1] || !*ps->parts[ps->np - 1]) {
+		diag_error(ps->s->d, &ap->loc, "write usdt:BINARY:NAME or usdt:BINARY:PROVIDER:NAME, e.g. usdt:/usr/bin/python3:python:function__entry",
+			   "usdt probe type requires 2 or 3 arguments");
+		return;
+	}
+	ap->target = ps->parts[1];
+	ap->func = arena_printf(ps->s->a, "%s:%s", ps->np == 4 ? ps->parts[2] : "*", ps->parts[ps->np - 1]);
 }
 
 /* rawtracepoint:NAME (a tracepoint's name, without its category) */
@@ -456,6 +471,11 @@ const struct probe_kind probe_kinds[PROBE__COUNT] = {
 		.name = "uretprobe", .alias = "ur", .parse = parse_uprobe, .expand = EXPAND_USER_FUNCS,
 		.section = "uretprobe", .family = PROBE_UPROBE, .cookie = true, .func = true, .retval = true,
 		.regs = true, .ctx = "pt_regs", .user = true,
+	},
+	[PROBE_USDT] = {
+		.name = "usdt", .alias = "U", .parse = parse_usdt, .expand = EXPAND_USDT,
+		.section = "uprobe", .family = PROBE_USDT, .argn = true, .argslots = 12,
+		.regs = true, .ctx = "pt_regs", .user = true, .usdt = true,
 	},
 	[PROBE_WATCHPOINT] = {
 		.name = "watchpoint", .alias = "w", .parse = parse_watch, .expand = EXPAND_NONE,

@@ -70,8 +70,8 @@ void sema_builtin(struct sema *s, struct node *n)
 			    "The arg%lld builtin can only be used with 'kprobe' probes (%s used here)",
 			    (long long)n->ival, probe_type_names[pt]);
 		else if (probe_kinds[pt].argslots && n->ival >= probe_kinds[pt].argslots)
-			err(s, &n->loc, NULL, "arg%lld is not available: a raw tracepoint has at most %d arguments",
-			    (long long)n->ival, probe_kinds[pt].argslots);
+			err(s, &n->loc, NULL, "arg%lld is not available: %s probes have at most %d arguments",
+			    (long long)n->ival, probe_type_names[pt], probe_kinds[pt].argslots);
 		else if (n->ival > 5 && !probe_kinds[pt].argslots)
 			err(s, &n->loc, "x86-64 passes six arguments in registers: arg0..arg5",
 			    "arg%lld is not available: only arg0..arg5 are in registers", (long long)n->ival);

@@ -489,3 +489,72 @@ bool uelf_sym_addr(const char *path, const char *name, uint64_t *addr, uint64_t 
 	close(fd);
 	return found;
 }
+
+/*
+** The USDT probes of an ELF file (SystemTap notes: .note.stapsdt, type 3,
+** "provider\0name\0args\0" after three addresses), as "provider:name"
+** matching the globs (NULL: any), sorted and unique, malloc'd in *out;
+** their number, or -1 when the file cannot be read as ELF.
+*/
+int uelf_usdt(const char *path, const char *provider, const char *name, char ***out)
+{
+	*out = NULL;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		if (e)
+			elf_end(e);
+		close(fd);
+		return -1;
+	}
+	char **v = NULL;
+	int n = 0, cap = 0;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		size_t off = 0, noff, doff;
+		GElf_Nhdr nh;
+		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			const char *owner = (const char *)d->d_buf + noff;
+			if (nh.n_type != 3 || nh.n_namesz != 8 || memcmp(owner, "stapsdt", 8) || nh.n_descsz < 3 * 8 + 2)
+				continue;
+			const char *desc = (const char *)d->d_buf + doff, *end = desc + nh.n_descsz;
+			const char *prov = desc + 3 * 8;
+			const char *pn = memchr(prov, 0, (size_t)(end - prov));
+			if (!pn || pn + 1 >= end || !memchr(pn + 1, 0, (size_t)(end - pn - 1)))
+				continue;
+			pn++;
+			if ((provider && fnmatch(provider, prov, 0)) || (name && fnmatch(name, pn, 0)))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				char **nv = realloc(v, sizeof(*v) * (size_t)cap);
+				if (!nv)
+					break;
+				v = nv;
+			}
+			if (asprintf(&v[n], "%s:%s", prov, pn) >= 0)
+				n++;
+		}
+	}
+	elf_end(e);
+	close(fd);
+	if (n)
+		qsort(v, (size_t)n, sizeof(*v), cmp_name);
+	int u = 0;
+	for (int i = 0; i < n; i++) {
+		if (u && !strcmp(v[u - 1], v[i]))
+			free(v[i]);
+		else
+			v[u++] = v[i];
+	}
+	*out = v;
+	return u;
+}

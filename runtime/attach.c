@@ -213,6 +213,37 @@ static int expand_ufuncs(struct session *s, const struct attach_point *ap, struc
 	return 0;
 }
 
+/* usdt: "BINARY:PROVIDER:NAME" for each of the binary's probes the globs
+ * match (a name without a provider matches every provider's) */
+static int expand_usdt(struct session *s, const struct attach_point *ap, struct names *out)
+{
+	char *path = uelf_resolve(ap->target, s->opt->pid);
+	if (!path) {
+		missing(s, ap, strchr(ap->target, '/') ? "check the path" :
+			"name the binary by its path, a program on PATH, or a library",
+			"usdt: binary not found: %s", ap->target);
+		return 0;
+	}
+	const char *shown = strchr(ap->target, '/') ? ap->target : path;
+	char prov[256];
+	snprintf(prov, sizeof(prov), "%.*s", (int)strcspn(ap->func, ":"), ap->func);
+	char **v;
+	int n = uelf_usdt(path, prov, strchr(ap->func, ':') + 1, &v);
+	if (n <= 0)
+		missing(s, ap, arena_printf(s->arena, "list them with: minibt -l 'usdt:%s:*'", ap->target),
+			n < 0 ? "usdt: cannot read %s" : "usdt: no probe %s in %s", n < 0 ? path : ap->func,
+			n < 0 ? "" : path);
+	for (int i = 0; i < n; i++) {
+		char t[4600];
+		snprintf(t, sizeof(t), "%s:%s", shown, v[i]);
+		names_add(out, t);
+		free(v[i]);
+	}
+	free(v);
+	free(path);
+	return 0;
+}
+
 /* tracepoints: "cat:name" for each match, sorted */
 static int expand_tracepoints(struct session *s, const struct attach_point *ap, struct names *out)
 {
@@ -373,6 +404,35 @@ static int list_ufuncs(UNUSED struct kernel *k, enum probe_type t, const struct 
 	}
 	for (int i = 0; i < n; i++) {
 		fprintf(l->o, "%s:%s:%s\n", probe_type_names[t], strchr(bin, '/') ? bin : path, v[i]);
+		free(v[i]);
+	}
+	free(v);
+	free(path);
+	return 0;
+}
+
+/* usdt:BINARY[:PROVIDER]:NAME globs: the binary's probes */
+static int list_usdt(UNUSED struct kernel *k, UNUSED enum probe_type t, const struct lister *l)
+{
+	const char *c1 = strchr(l->pat, ':');
+	if (!c1)
+		return 1;
+	char bin[4096];
+	snprintf(bin, sizeof(bin), "%.*s", (int)(c1 - l->pat), l->pat);
+	const char *rest = c1 + 1, *c2 = strchr(rest, ':');
+	char prov[256];
+	snprintf(prov, sizeof(prov), "%.*s", c2 ? (int)(c2 - rest) : 1, c2 ? rest : "*");
+	char *path = uelf_resolve(bin, 0);
+	char **v;
+	int n = path ? uelf_usdt(path, prov, c2 ? c2 + 1 : rest, &v) : -1;
+	if (n < 0) {
+		diag_now(DIAG_ERROR, NULL, NULL, "name the binary by its path, a program on PATH, or a library",
+			 "usdt: cannot read the probes of '%s'", bin);
+		free(path);
+		return -3;
+	}
+	for (int i = 0; i < n; i++) {
+		fprintf(l->o, "usdt:%s:%s\n", strchr(bin, '/') ? bin : path, v[i]);
 		free(v[i]);
 	}
 	free(v);
@@ -643,6 +703,36 @@ static int attach_uprobe(struct session *s, const struct attach_point *ap, struc
 	return 0;
 }
 
+/* usdt: libbpf reads the probe's argument specs and semaphore from the
+ * notes, fills its spec map and attaches a uprobe; the spec carries our
+ * probe-name index (usdt_cookie) for `probe` */
+static int attach_usdt(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
+		       const struct names *targets)
+{
+	for (int i = 0; i < targets->n && !out_stopped(&s->out); i++) {
+		const char *t = targets->v[i];
+		const char *c2 = strrchr(t, ':'), *c1 = c2;
+		while (c1 > t && c1[-1] != ':')
+			c1--;
+		char bin[4096], prov[256], name[4700];
+		snprintf(bin, sizeof(bin), "%.*s", (int)(c1 - 1 - t), t);
+		snprintf(prov, sizeof(prov), "%.*s", (int)(c2 - c1), c1);
+		snprintf(name, sizeof(name), "usdt:%s", t);
+		char *path = uelf_resolve(bin, s->opt->pid);
+		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = (uint64_t)add_probe_name(s, name));
+		struct bpf_link *l = path ? bpf_program__attach_usdt(prog, s->opt->pid > 0 ? s->opt->pid : -1, path,
+								    prov, c2 + 1, &uo) : NULL;
+		int e = path ? errno : ENOENT;
+		free(path);
+		if (!l) {
+			attach_error(s, ap, NULL, "Error attaching probe: '%s': %s", name, strerror(e));
+			return -1;
+		}
+		push_link(s, l, -1);
+	}
+	return 0;
+}
+
 /* rawtracepoint:NAME */
 static int attach_rawtp(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
 			UNUSED const struct names *targets)
@@ -718,6 +808,7 @@ const struct attach_kind attach_kinds[PROBE__COUNT] = {
 	[PROBE_RAWTRACEPOINT] = { .expand = expand_none, .list = list_rawtp, .attach = attach_rawtp },
 	[PROBE_UPROBE] = { .expand = expand_ufuncs, .list = list_ufuncs, .attach = attach_uprobe, .newest_first = true },
 	[PROBE_URETPROBE] = { .expand = expand_ufuncs, .list = list_ufuncs, .attach = attach_uprobe },
+	[PROBE_USDT] = { .expand = expand_usdt, .list = list_usdt, .attach = attach_usdt },
 };
 
 /* a glob fnmatch takes: every '[' closed */
@@ -817,7 +908,7 @@ int list_probes(struct kernel *k, const char *pattern, bool verbose, FILE *o)
 		 * tracepoints' names again, which bpftrace 0.17 does not have):
 		 * listed when asked for */
 		if (t == PROBE_KRETPROBE || t == PROBE_KRETFUNC || t == PROBE_RAWTRACEPOINT ||
-		    t == PROBE_UPROBE || t == PROBE_URETPROBE)
+		    t == PROBE_UPROBE || t == PROBE_URETPROBE || t == PROBE_USDT)
 			continue;
 		int rc = attach_kinds[t].list(k, (enum probe_type)t, &l);
 		listed += rc == 0;
