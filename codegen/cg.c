@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 #include "cg_internal.h"
 
 #define RINGBUF_SIZE (256 * 1024)
@@ -457,6 +458,34 @@ static void define_maps(struct cg *g)
 
 /* ------------------------------------------------------------- probes */
 
+/*
+** An iterator's program also runs once after the last object, with its
+** pointers NULL (the verifier types them "or NULL"): the body runs only
+** when every pointer of the context but meta is set, as bpftrace does.
+*/
+static void iter_null_checks(struct cg *g, const struct probe *pr)
+{
+	const struct type *rec = pr->args_ty;
+	const struct btf_type *t = rec && rec->btf ? btf__type_by_id(rec->btf, rec->btf_id) : NULL;
+	if (!t || !btf_is_composite(t))
+		return;
+	const struct btf_member *m = btf_members(t);
+	for (int i = 1; i < btf_vlen(t); i++) { /* [0] is meta */
+		const struct btf_type *mt = btf__type_by_id(rec->btf, m[i].type);
+		while (mt && (btf_is_typedef(mt) || btf_is_mod(mt)))
+			mt = btf__type_by_id(rec->btf, mt->type);
+		if (!mt || !btf_is_ptr(mt))
+			continue;
+		LLVMValueRef v = LLVMBuildLoad2(g->B, g->i64, cg_gep(g, g->ctx, btf_member_bit_offset(t, i) / 8), "");
+		LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(g->C, g->fn, "iter.obj");
+		LLVMBasicBlockRef end = LLVMAppendBasicBlockInContext(g->C, g->fn, "iter.end");
+		LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, v, LLVMConstInt(g->i64, 0, 0), ""), end, ok);
+		LLVMPositionBuilderAtEnd(g->B, end);
+		LLVMBuildRet(g->B, LLVMConstInt(g->i64, 0, 0));
+		LLVMPositionBuilderAtEnd(g->B, ok);
+	}
+}
+
 static void define_probe(struct cg *g, const struct probe *pr, int idx)
 {
 	char name[32];
@@ -464,7 +493,8 @@ static void define_probe(struct cg *g, const struct probe *pr, int idx)
 	LLVMTypeRef ft = LLVMFunctionType(g->i64, &g->ptr, 1, 0);
 	LLVMValueRef fn = LLVMAddFunction(g->M, name, ft);
 	LLVMSetLinkage(fn, LLVMExternalLinkage);
-	if (probe_kinds[pr->aps[0].type].expand == EXPAND_BTF_FUNCS) { /* fentry/FUNC: libbpf finds its BTF id */
+	if (probe_kinds[pr->aps[0].type].expand == EXPAND_BTF_FUNCS || probe_kinds[pr->aps[0].type].iter) {
+		/* fentry/FUNC, iter/TARGET: libbpf finds the BTF id */
 		char sec[512];
 		snprintf(sec, sizeof(sec), "%s/%s", probe_kinds[pr->aps[0].type].section, pr->aps[0].func);
 		LLVMSetSection(fn, sec);
@@ -500,6 +530,8 @@ static void define_probe(struct cg *g, const struct probe *pr, int idx)
 	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->C, fn, "body");
 	LLVMBuildBr(g->B, body);
 	LLVMPositionBuilderAtEnd(g->B, body);
+	if (probe_kinds[pr->aps[0].type].iter)
+		iter_null_checks(g, pr);
 	if (pr->pred) {
 		cg_set_loc(g, &pr->pred->loc);
 		LLVMValueRef c = cg_cond(g, pr->pred);

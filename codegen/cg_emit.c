@@ -56,6 +56,7 @@ static const char *helper_name(int id)
 	case H_STACKID: return "bpf_get_stackid";
 	case H_CUR_TASK: return "bpf_get_current_task";
 	case H_NUMA_ID: return "bpf_get_numa_node_id";
+	case H_D_PATH: return "bpf_d_path";
 	case H_TRACE_PRINTK: return "bpf_trace_printk";
 	case H_PROBE_READ_STR: return "bpf_probe_read_str";
 	case H_CGROUP_ID: return "bpf_get_current_cgroup_id";

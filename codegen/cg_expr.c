@@ -711,6 +711,15 @@ static LLVMValueRef call(struct cg *g, const struct node *n)
 	case F_KSYM:
 	case F_STRERROR:
 	case F_CGROUP_PATH: return cg_to_i64(g, cg_expr(g, n->args), n->args->ty);
+	case F_PATH: { /* bpf_d_path(&path, buf, size): the path's BTF pointer, kept as the verifier typed it */
+		const struct node *a = n->args;
+		LLVMValueRef buf = cg_alloca(g, n->ty->size, "path");
+		cg_zero(g, buf, n->ty->size);
+		LLVMValueRef p = a->ty->kind == TY_PTR ? cg_to_i64(g, cg_expr(g, a), a->ty) : cg_addr(g, a).v;
+		LLVMValueRef args[] = { as_ptr(g, p), buf, LLVMConstInt(g->i32, n->ty->size, 0) };
+		cg_helper(g, H_D_PATH, g->i64, args, 3);
+		return buf;
+	}
 	case F_DEBUGF: { /* bpf_trace_printk(fmt, size, up to 3 values); strings by address */
 		const struct node *f = n->args;
 		LLVMValueRef args[5] = { str_literal(g, f->str, f->slen, (uint32_t)f->slen + 1),

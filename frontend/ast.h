@@ -298,6 +298,8 @@ struct btf_func {
 /* module: a glob over module names ("vmlinux" too), NULL: any */
 bool btfc_func(struct btf_ctx *b, const char *name, const char *module, struct btf_func *out,
 	       char *err, size_t errlen);
+/* the kernel's BPF iterators (struct bpf_iter__NAME) matching a glob */
+int btfc_iters(struct btf_ctx *b, const char *pattern, const char ***out);
 /* -lv: the function's arguments (and return type) as C declares them */
 void btfc_func_decls(struct btf_ctx *b, const char *name, const char *module, bool ret, FILE *o);
 /* the module whose BTF has function name (a glob over them, or NULL), or NULL */
@@ -649,6 +651,7 @@ struct probe_kind {
 	int argslots;          /* argN are u64 slots of the context (raw tracepoints): how many */
 	bool user;             /* argN, sargN, retval are user-space values (uprobes) */
 	bool usdt;             /* argN from libbpf's USDT argument specs, probe from its cookie */
+	bool iter;             /* a BPF iterator: run once over the kernel's objects, then the end */
 	const char *ctx;       /* the struct its context points to: the ctx builtin */
 	const char *const *banned; /* functions it refuses (NULL-terminated) */
 	uint32_t perf_type;    /* software/hardware: PERF_TYPE_SOFTWARE/HARDWARE */

@@ -26,10 +26,7 @@ struct hdr {
 
 /* bpftrace providers minibt does not have, and what to use instead */
 static const struct { const char *name, *hint; } UNSUPPORTED_PROVIDERS[] = {
-#define USER "minibt traces the kernel only: BEGIN, END, kprobe, kretprobe, tracepoint, interval, profile, software, hardware, watchpoint"
-	{ "U", USER }, { "asyncwatchpoint", "watch an address: watchpoint:ADDR:LEN:MODE" },
-	{ "iter", USER },
-#undef USER
+	{ "asyncwatchpoint", "watch an address: watchpoint:ADDR:LEN:MODE" },
 };
 
 /* the location of one ':'-separated part of an attach point (for carets) */
@@ -203,6 +200,28 @@ static void parse_usdt(struct ap_parse *ps)
 	}
 	ap->target = ps->parts[1];
 	ap->func = arena_printf(ps->s->a, "%s:%s", ps->np == 4 ? ps->parts[2] : "*", ps->parts[ps->np - 1]);
+}
+
+/* iter:TARGET[:PIN] (task, task_file, task_vma...: the kernel's BPF
+ * iterators, each with a struct bpf_iter__TARGET context) */
+static void parse_iter(struct ap_parse *ps)
+{
+	struct attach_point *ap = ps->ap;
+	ap->func = ps->np >= 2 ? ps->parts[1] : "";
+	ap->target = ps->np == 3 ? ps->parts[2] : "";
+	if ((ps->np != 2 && ps->np != 3) || !*ap->func) {
+		diag_error(ps->s->d, &ap->loc, "write iter:task or iter:task_file (or iter:task:PIN to pin it in /sys/fs/bpf)",
+			   "iter probe type requires 1 or 2 arguments");
+		ap->func = "";
+		return;
+	}
+	char sn[256];
+	snprintf(sn, sizeof(sn), "bpf_iter__%s", ap->func);
+	if (has_wildcard(ap->func))
+		diag_error(ps->s->d, &ap->loc, "name one iterator: iter:task", "iter: a wildcard is not an iterator");
+	else if (ps->s->btf && !btfc_record(ps->s->btf, "struct", sn))
+		diag_error(ps->s->d, &ap->loc, "iterators: task, task_file, task_vma, bpf_map, tcp, udp... (struct bpf_iter__NAME in BTF)",
+			   "iter %s not available for your kernel version.", ap->func);
 }
 
 /* rawtracepoint:NAME (a tracepoint's name, without its category) */
@@ -476,6 +495,10 @@ const struct probe_kind probe_kinds[PROBE__COUNT] = {
 		.name = "usdt", .alias = "U", .parse = parse_usdt, .expand = EXPAND_USDT,
 		.section = "uprobe", .family = PROBE_USDT, .argn = true, .argslots = 12,
 		.regs = true, .ctx = "pt_regs", .user = true, .usdt = true,
+	},
+	[PROBE_ITER] = {
+		.name = "iter", .alias = "it", .parse = parse_iter, .expand = EXPAND_NONE,
+		.section = "iter", .family = PROBE_ITER, .iter = true,
 	},
 	[PROBE_WATCHPOINT] = {
 		.name = "watchpoint", .alias = "w", .parse = parse_watch, .expand = EXPAND_NONE,

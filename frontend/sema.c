@@ -958,6 +958,19 @@ static void probe_body(struct sema *s, struct probe *p)
 	s->vars.n = 0;
 	s->vars.v = NULL;
 	s->vars.cap = 0;
+	if (probe_kinds[p->aps[0].type].iter && s->btf) { /* the context, whose pointers codegen checks */
+		p->args_ty = btfc_record(s->btf, "struct", arena_printf(s->a, "bpf_iter__%s", p->aps[0].func));
+		if (p->naps > 1)
+			err(s, &p->aps[1].loc, "write one probe per iterator", "Only single iter attach point is allowed.");
+		for (int i = 0; i < s->p->nprobes; i++) {
+			const struct probe *o = s->p->probes[i];
+			if (o != p && !probe_kinds[o->aps[0].type].special) {
+				err(s, &o->aps[0].loc, "an iterator runs once and ends the run: trace other events in another run",
+				    "an iter probe can only be used with BEGIN and END probes");
+				break;
+			}
+		}
+	}
 	if (probe_kinds[p->aps[0].type].expand == EXPAND_TRACEPOINTS && !p->args_ty && s->btf) {
 		struct attach_point *ap = &p->aps[0];
 		if (!has_wildcard(ap->target) && !has_wildcard(ap->func) && *ap->func) {

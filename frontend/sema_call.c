@@ -111,7 +111,8 @@ void sema_builtin(struct sema *s, struct node *n)
 			}
 		break;
 	case B_CTX: {
-		const char *st = probe_kinds[pt].ctx;
+		const char *st = probe_kinds[pt].iter ? arena_printf(s->a, "bpf_iter__%s", s->probe->aps[0].func)
+						      : probe_kinds[pt].ctx;
 		const struct type *rt = st && s->btf ? btfc_record(s->btf, "struct", st) : NULL;
 		n->ty = ty_none();
 		if (pt == PROBE_TRACEPOINT) {
@@ -1117,6 +1118,24 @@ static void call_kstack(struct sema *s, struct node *n)
 		s->p->need_stackmap = MAX_STACK_FRAMES;
 }
 
+/*
+** path(p): the full path of a struct path (a member, path(args->file->
+** f_path), or a pointer to one) through bpf_d_path, which the kernel
+** allows in kfunc/kretfunc probes of some functions and in iterators
+*/
+static void call_path(struct sema *s, struct node *n)
+{
+	struct node *a = n->args;
+	n->ty = ty_str(s->a, s->o->strlen ? s->o->strlen : STRLEN_DEFAULT);
+	if (a->ty->kind != TY_RECORD && a->ty->kind != TY_PTR && a->ty->kind != TY_NONE)
+		err(s, &a->loc, "pass a struct path or a pointer to one, e.g. path(args->file->f_path)",
+		    "path() only supports pointer or record argument (%s provided)", kind_word(a->ty));
+	enum probe_type pt = s->probe->aps[0].type;
+	if (probe_kinds[pt].expand != EXPAND_BTF_FUNCS && !probe_kinds[pt].iter)
+		err(s, &n->loc, "bpf_d_path works on BTF-typed pointers: trace the function with kfunc:FUNC",
+		    "The path function can only be used with 'kfunc', 'kretfunc', 'iter' probes");
+}
+
 /* usym(addr): the user symbol at addr in the current process */
 static void call_usym(struct sema *s, struct node *n)
 {
@@ -1328,6 +1347,7 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 	[F_DEBUGF] = { .check = call_debugf },
 	[F_USTACK] = { .check = call_kstack, .mode_args = true },
 	[F_USYM] = { .check = call_usym },
+	[F_PATH] = { .check = call_path },
 	[F_UADDR] = { .check = call_uaddr },
 };
 
@@ -1338,7 +1358,6 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 static void call_unknown(struct sema *s, struct node *n)
 {
 	static const char *const unsupported[] = {
-		"path",
 		"skboutput", "unwatch", "len", "has_key",
 	};
 	n->ty = ty_none();

@@ -1021,3 +1021,36 @@ void btfc_func_decls(struct btf_ctx *b, const char *name, const char *module, bo
 	}
 	btf_dump__free(d);
 }
+
+static int cstr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* the kernel's BPF iterators: NAME of each struct bpf_iter__NAME in
+ * vmlinux's BTF matching the glob, sorted, in a malloc'd *out (the names
+ * the BTF's); their number, -1 without BTF */
+int btfc_iters(struct btf_ctx *b, const char *pattern, const char ***out)
+{
+	*out = NULL;
+	struct btf *btf = get_btf(b);
+	if (!btf)
+		return -1;
+	const char **v = NULL;
+	int n = 0;
+	for (uint32_t id = 1; id < b->ntypes; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *nm = t && btf_is_struct(t) ? btf__name_by_offset(btf, t->name_off) : NULL;
+		if (!nm || strncmp(nm, "bpf_iter__", 10) || fnmatch(pattern, nm + 10, 0))
+			continue;
+		const char **nv = realloc(v, sizeof(*v) * (size_t)(n + 1));
+		if (!nv)
+			break;
+		v = nv;
+		v[n++] = nm + 10;
+	}
+	if (n)
+		qsort(v, (size_t)n, sizeof(*v), cstr_cmp);
+	*out = v;
+	return n;
+}

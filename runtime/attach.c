@@ -440,6 +440,21 @@ static int list_usdt(UNUSED struct kernel *k, UNUSED enum probe_type t, const st
 	return 0;
 }
 
+/* iter: the kernel's iterators (struct bpf_iter__NAME in BTF) */
+static int list_iters(struct kernel *k, enum probe_type t, const struct lister *l)
+{
+	struct arena *a = arena_new();
+	struct btf_ctx *b = btfc_open(a, NULL, k);
+	const char **v;
+	int n = btfc_iters(b, l->pat, &v);
+	for (int i = 0; i < n; i++)
+		fprintf(l->o, "%s:%s\n", probe_type_names[t], v[i]);
+	free(v);
+	btfc_close(b);
+	arena_free(a);
+	return n < 0 ? -1 : 0;
+}
+
 /* rawtracepoint: the tracepoints' names, without their categories */
 static int list_rawtp(struct kernel *k, enum probe_type t, const struct lister *l)
 {
@@ -733,6 +748,21 @@ static int attach_usdt(struct session *s, const struct attach_point *ap, struct 
 	return 0;
 }
 
+/* iter:TARGET: a link now; events_run reads (runs) or pins it */
+static int attach_iter(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
+		       UNUSED const struct names *targets)
+{
+	struct bpf_link *l = bpf_program__attach_iter(prog, NULL);
+	if (!l) {
+		attach_error(s, ap, NULL, "Error attaching probe: '%s': %s", ap->raw, strerror(errno));
+		return -1;
+	}
+	push_link(s, l, -1);
+	s->iter_link = l;
+	s->iter_ap = ap;
+	return 0;
+}
+
 /* rawtracepoint:NAME */
 static int attach_rawtp(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
 			UNUSED const struct names *targets)
@@ -809,6 +839,7 @@ const struct attach_kind attach_kinds[PROBE__COUNT] = {
 	[PROBE_UPROBE] = { .expand = expand_ufuncs, .list = list_ufuncs, .attach = attach_uprobe, .newest_first = true },
 	[PROBE_URETPROBE] = { .expand = expand_ufuncs, .list = list_ufuncs, .attach = attach_uprobe },
 	[PROBE_USDT] = { .expand = expand_usdt, .list = list_usdt, .attach = attach_usdt },
+	[PROBE_ITER] = { .expand = expand_none, .list = list_iters, .attach = attach_iter },
 };
 
 /* a glob fnmatch takes: every '[' closed */

@@ -222,6 +222,38 @@ static int setup_output(struct session *s)
 	return 0;
 }
 
+/*
+** Run the script's iterator: read it to the end (its program runs once
+** per object; printf goes through the ring buffer as elsewhere), or with
+** iter:TARGET:PIN pin it in bpffs for others to read, as bpftrace 0.17
+*/
+int run_iter(struct session *s)
+{
+	const struct attach_point *ap = s->iter_ap;
+	int lfd = bpf_link__fd(s->iter_link);
+	if (*ap->target) {
+		char pin[4096];
+		snprintf(pin, sizeof(pin), "%s%s", ap->target[0] == '/' ? "" : "/sys/fs/bpf/", ap->target);
+		if (bpf_obj_pin(lfd, pin) < 0) {
+			diag_now(DIAG_ERROR, &s->src, &ap->loc, "the pin path must be in a mounted bpffs (/sys/fs/bpf) and not exist",
+				 "Failed to pin iter probe link to %s: %s", pin, strerror(errno));
+			return -1;
+		}
+		fprintf(s->outf, "Program pinned to %s\n", pin);
+		return 0;
+	}
+	int fd = bpf_iter_create(lfd);
+	if (fd < 0) {
+		diag_now(DIAG_ERROR, &s->src, &ap->loc, NULL, "Failed to open iter probe link: %s", strerror(errno));
+		return -1;
+	}
+	char buf[4096];
+	while (read(fd, buf, sizeof(buf)) > 0 && !out_stopped(&s->out))
+		events_drain(s); /* its output as it comes */
+	close(fd);
+	return 0;
+}
+
 /* SIGUSR1: every map, as at exit but without the blank lines first */
 static void print_maps_now(struct session *s)
 {
@@ -290,6 +322,12 @@ int events_run(struct session *s)
 	}
 	s->out.probe_names = (const char *const *)s->probe_names;
 	s->out.nprobe_names = s->nprobe_names;
+	if (s->iter_link && !s->exiting) { /* iter: run it, then end as exit() does */
+		if (run_iter(s) < 0)
+			return -1;
+		drain_all(s);
+		s->exiting = true;
+	}
 	if (s->child_gate >= 0) { /* -c: the command runs now */
 		ssize_t w = write(s->child_gate, "g", 1);
 		(void)w;

@@ -84,6 +84,8 @@ struct session {
 	struct source src;
 	char *text;
 	uint64_t max_probes;   /* BPFTRACE_MAX_PROBES: attach no more targets (512) */
+	struct bpf_link *iter_link;        /* iter: its link (attach.c), run by events_run */
+	const struct attach_point *iter_ap;
 	struct pp_result pp;
 	struct diags diags;
 	struct diags missing; /* attach points with no target (attach.c) */
@@ -125,6 +127,7 @@ int map_fd(struct session *s, int map_id);
 /* attach.c */
 int attach_all(struct session *s);        /* everything but BEGIN/END */
 int run_special(struct session *s, enum probe_type t); /* BEGIN / END via test_run */
+int run_iter(struct session *s);          /* iter: read the iterator to its end, or pin it */
 int count_targets(struct session *s);
 void detach_all(struct session *s);
 int list_probes(struct kernel *k, const char *pattern, bool verbose, FILE *out);

@@ -44,6 +44,8 @@ static const char SCRIPT[] =
 	"	$e = strerror(1); $sc = strcontains(comm, \"a\"); $cg = cgroup_path(cgroup, \"unified\");\n"
 	"	debugf(\"%d %s\\n\", numaid, \"x\"); $u = username;\n"
 	"}\n"
+	"uprobe:/usr/bin/python3:main { $us = ustack(); $u2 = ustack(perf, 3); $sy = usym(arg0); $ua = uaddr(\"Py_BytesWarningFlag\"); }\n"
+	"kfunc:vfs_read { $pa = path(args->file->f_path); }\n"
 	"kprobe:f { $r = reg(\"ip\"); $p = kptr(arg0); $q = uptr(arg1); signal(\"KILL\"); signal(9); override(-1);\n"
 	"	exit();\n"
 	"}\n";
@@ -69,9 +71,13 @@ static void test_all_funcs(void)
 	if (pp_run(&src, false, &pp, &d) == 0) {
 		struct program *p = parse_program(a, &src, &pp, &d);
 		char *named[] = { "flag", "n=3" };
-		struct sema_opts o = { .named = named, .nnamed = 2, .unsafe = true };
+		/* kfunc's path() needs the kernel's BTF: this host's (make check's
+		 * machines have it, as every kernel minibt runs on) */
+		struct btf_ctx *btf = btfc_open(a, NULL, NULL);
+		struct sema_opts o = { .named = named, .nnamed = 2, .unsafe = true, .btf = btf };
 		if (p)
 			rc = sema_check(p, &o, &d);
+		btfc_close(btf);
 	}
 	if (rc == 0 && d.nerrors == 0) {
 		npass++;
