@@ -32,9 +32,10 @@ static void usage(FILE *o)
 	      "    -h, --help     show this help message\n"
 	      "    -I DIR         accepted as bpftrace's; types come from kernel BTF\n"
 	      "    --include FILE accepted as bpftrace's; types come from kernel BTF\n"
-	      "    -l [search]    list kprobes and tracepoints (-lv: with their fields)\n"
+	      "    -l [search]    list probes: kprobes, tracepoints, kfunc:, rawtracepoint:, iter:,\n"
+	      "                   uprobe:BINARY:*, usdt:BINARY:* (-lv: fields, prototypes)\n"
 	      "    -o file        redirect program output to file\n"
-	      "    -p PID         trace until process PID exits\n"
+	      "    -p PID         trace until process PID exits (uprobes, usdt: in it only)\n"
 	      "    -q             keep messages quiet (no \"Attaching N probes...\")\n"
 	      "    -v             verbose messages (verifier log)\n"
 	      "    --no-warnings  disable warnings\n"
@@ -47,7 +48,9 @@ static void usage(FILE *o)
 	      "minibt -e 'kprobe:do_nanosleep { printf(\"PID %d sleeping...\\n\", pid); }'\n"
 	      "    trace processes calling sleep\n"
 	      "minibt -e 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }'\n"
-	      "    count syscalls by process name\n",
+	      "    count syscalls by process name\n"
+	      "minibt -e 'uretprobe:/bin/bash:readline { printf(\"%%s\\n\", str(retval)); }'\n"
+	      "    print the lines bash reads\n",
 	      o);
 }
 
