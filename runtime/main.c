@@ -49,7 +49,7 @@ static void usage(FILE *o)
 	      "    trace processes calling sleep\n"
 	      "minibt -e 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }'\n"
 	      "    count syscalls by process name\n"
-	      "minibt -e 'uretprobe:/bin/bash:readline { printf(\"%%s\\n\", str(retval)); }'\n"
+	      "minibt -e 'uretprobe:/bin/bash:readline { printf(\"%s\\n\", str(retval)); }'\n"
 	      "    print the lines bash reads\n",
 	      o);
 }
