@@ -30,6 +30,7 @@ BPFTRACE = "/usr/bin/bpftrace"
 N = int(os.environ.get("BENCH_RUNS", "5"))
 TCPRETRANS = "/usr/sbin/tcpretrans.bt"
 COUNT_PROG = "kprobe:do_nanosleep { @[comm] = count(); }"
+KFUNC_PROG = "kfunc:do_nanosleep { @[comm] = count(); }"  # the same through a BPF trampoline
 
 
 def run_wall(cmd):
@@ -82,7 +83,7 @@ def kprobe_progs(cmd, needle):
     """Start cmd, wait until ready; return (Popen, ids of the kprobe programs it loaded)."""
     before = {p["id"] for p in progs()}
     _, p = time_to_line(cmd, needle)
-    return p, {pr["id"] for pr in progs() if pr["id"] not in before and pr.get("type") == "kprobe"}
+    return p, {pr["id"] for pr in progs() if pr["id"] not in before and pr.get("type") in ("kprobe", "tracing")}
 
 
 def kprobe_stats(cmds, needle, workload, rounds):
@@ -147,14 +148,17 @@ def main():
     rss = {b: peak_rss_kb([b, TCPRETRANS], "Tracing tcp retransmits") for b in (MINIBT, BPFTRACE)}
     rows.append(("peak RSS (tcpretrans.bt)", rss[BPFTRACE], rss[MINIBT], "KB"))
 
+    per_event = {}
     for label, cmd_of, needle, work, rounds in (
         ("tcpretrans.bt kprobe", lambda b: [b, TCPRETRANS], "Tracing tcp", retransmits, 2),
         ("count() one-liner kprobe", lambda b: [b, "-e", COUNT_PROG], "Attaching", sleeps, 2),
+        ("count() one-liner kfunc", lambda b: [b, "-e", KFUNC_PROG], "Attaching", sleeps, 2),
     ):
         (mi, mc, mn), (bi, bc, bn) = kprobe_stats([cmd_of(MINIBT), cmd_of(BPFTRACE)], needle, work, rounds)
         rows.append((f"BPF insns, {label}", bi, mi, "insns"))
         rows.append(("  events seen by each (measured rounds)", bc, mc, "events"))
         rows.append((f"ns per event, {label}", bn / bc if bc else 0, mn / mc if mc else 0, "ns"))
+        per_event[label] = mn / mc if mc else 0
 
     print(f"{'measure':55s} {'bpftrace':>12s} {'minibt':>12s}  bpftrace/minibt")
     for name, bt, mb, unit in rows:
@@ -162,6 +166,9 @@ def main():
             return f"{v:.3f}" if isinstance(v, float) and unit == "s" else (f"{v:.0f}" if v is not None else "n/a")
         r = "" if name.startswith("  ") else ratio(bt, mb)
         print(f"{name:55s} {f(bt):>12s} {f(mb):>12s}  {r}")
+    kp, kf = per_event.get("count() one-liner kprobe"), per_event.get("count() one-liner kfunc")
+    print(f"\nwhat kfunc saves (minibt, same boot): count() {kp:.0f} ns/event as a kprobe, "
+          f"{kf:.0f} as a kfunc: kprobe/kfunc {ratio(kp, kf)}")
 
 
 if __name__ == "__main__":
