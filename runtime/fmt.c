@@ -139,6 +139,9 @@ static void fmt_ksym(struct out_ctx *c, FILE *out, uint64_t addr, bool with_off)
 ** module; where no symbol holds it (the process gone, a stripped
 ** region), the address as %p prints it, and " ([unknown])"
 */
+/* libstdc++'s demangler (minibt links libstdc++ for LLVM already) */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
 static void fmt_usym(struct out_ctx *c, FILE *out, pid_t pid, uint64_t addr, bool with_off, bool module)
 {
 	const char *name, *file;
@@ -146,7 +149,13 @@ static void fmt_usym(struct out_ctx *c, FILE *out, pid_t pid, uint64_t addr, boo
 	if (!c->usyms)
 		c->usyms = usyms_new();
 	if (c->usyms && usyms_resolve(c->usyms, pid, addr, &name, &off, &file)) {
-		fputs(name, out);
+		/* C++ names as written in the source, as bpftrace 0.17 prints
+		 * them unless BPFTRACE_NO_CPP_DEMANGLE is set */
+		int st = -1;
+		const char *nd = getenv("BPFTRACE_NO_CPP_DEMANGLE");
+		char *dm = !strncmp(name, "_Z", 2) && !(nd && *nd && strcmp(nd, "0")) ? __cxa_demangle(name, NULL, NULL, &st) : NULL;
+		fputs(st == 0 && dm ? dm : name, out);
+		free(dm);
 		if (with_off)
 			fprintf(out, "+%llu", (unsigned long long)off);
 		if (module)
