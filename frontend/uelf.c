@@ -33,6 +33,30 @@ static bool is_elf_file(const char *path)
 	return ok;
 }
 
+/* path as libelf's ELF, its fd in *fd; NULL when it is not readable as ELF */
+static Elf *elf_open(const char *path, int *fd)
+{
+	*fd = -1;
+	if (elf_version(EV_CURRENT) == EV_NONE || (*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	Elf *e = elf_begin(*fd, ELF_C_READ, NULL);
+	if (e && elf_kind(e) == ELF_K_ELF)
+		return e;
+	if (e)
+		elf_end(e);
+	close(*fd);
+	*fd = -1;
+	return NULL;
+}
+
+static void elf_close(Elf *e, int fd)
+{
+	if (e)
+		elf_end(e);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* the library directories of a Debian (multiarch) system, in ld.so's order */
 static const char *const LIB_DIRS[] = {
 	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
@@ -118,6 +142,21 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* v[0..n) sorted, duplicates freed; the number left */
+static int sort_unique(char **v, int n)
+{
+	if (n)
+		qsort(v, (size_t)n, sizeof(*v), cmp_name);
+	int u = 0;
+	for (int i = 0; i < n; i++) {
+		if (u && !strcmp(v[u - 1], v[i]))
+			free(v[i]);
+		else
+			v[u++] = v[i];
+	}
+	return u;
+}
+
 /*
 ** The function symbols of an ELF file (defined, in .symtab and .dynsym,
 ** "name@VERSION" cut at '@') matching a glob, sorted and unique, as
@@ -127,18 +166,10 @@ static int cmp_name(const void *a, const void *b)
 int uelf_funcs(const char *path, const char *pattern, char ***out)
 {
 	*out = NULL;
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	int fd;
+	Elf *e = elf_open(path, &fd);
+	if (!e)
 		return -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		if (e)
-			elf_end(e);
-		close(fd);
-		return -1;
-	}
 	char **v = NULL;
 	int n = 0, cap = 0;
 	Elf_Scn *scn = NULL;
@@ -176,31 +207,17 @@ int uelf_funcs(const char *path, const char *pattern, char ***out)
 			v[n++] = name;
 		}
 	}
-	elf_end(e);
-	close(fd);
-	if (n)
-		qsort(v, (size_t)n, sizeof(*v), cmp_name);
-	int u = 0;
-	for (int i = 0; i < n; i++) {
-		if (u && !strcmp(v[u - 1], v[i]))
-			free(v[i]);
-		else
-			v[u++] = v[i];
-	}
+	elf_close(e, fd);
 	*out = v;
-	return u;
+	return sort_unique(v, n);
 }
 
 /* a virtual address of the file's code as the file offset uprobes take
  * (through the loadable segment that holds it); -1 when none does */
 int64_t uelf_vaddr_to_offset(const char *path, uint64_t vaddr)
 {
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	int fd;
+	Elf *e = elf_open(path, &fd);
 	int64_t off = -1;
 	size_t n = 0;
 	if (e && elf_getphdrnum(e, &n) == 0) {
@@ -213,9 +230,7 @@ int64_t uelf_vaddr_to_offset(const char *path, uint64_t vaddr)
 			}
 		}
 	}
-	if (e)
-		elf_end(e);
-	close(fd);
+	elf_close(e, fd);
 	return off;
 }
 
@@ -289,10 +304,10 @@ static int usym_file(struct usyms *u, const char *path, const char *open_path)
 		if (!strcmp(u->files[i].path, path))
 			return (int)i;
 	struct usym_file f = { .path = strdup(path) };
-	int fd = elf_version(EV_CURRENT) != EV_NONE ? open(open_path, O_RDONLY | O_CLOEXEC) : -1;
-	Elf *e = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+	int fd;
+	Elf *e = elf_open(open_path, &fd);
 	size_t cap = 0, np = 0;
-	if (e && elf_kind(e) == ELF_K_ELF) {
+	if (e) {
 		if (elf_getphdrnum(e, &np) == 0 && np) {
 			f.load = calloc(np, sizeof(*f.load));
 			for (size_t i = 0; f.load && i < np; i++) {
@@ -328,10 +343,7 @@ static int usym_file(struct usyms *u, const char *path, const char *open_path)
 			}
 		}
 	}
-	if (e)
-		elf_end(e);
-	if (fd >= 0)
-		close(fd);
+	elf_close(e, fd);
 	if (f.n)
 		qsort(f.syms, f.n, sizeof(*f.syms), sym_cmp);
 	struct usym_file *nf = realloc(u->files, (u->nfiles + 1) * sizeof(*nf));
@@ -453,12 +465,8 @@ bool usyms_resolve(struct usyms *u, pid_t pid, uint64_t addr, const char **name,
  * where it runs). false when it has no such symbol. */
 bool uelf_sym_addr(const char *path, const char *name, uint64_t *addr, uint64_t *size, bool *pie)
 {
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	int fd;
+	Elf *e = elf_open(path, &fd);
 	bool found = false;
 	GElf_Ehdr eh;
 	if (e && gelf_getehdr(e, &eh)) {
@@ -484,9 +492,7 @@ bool uelf_sym_addr(const char *path, const char *name, uint64_t *addr, uint64_t 
 			}
 		}
 	}
-	if (e)
-		elf_end(e);
-	close(fd);
+	elf_close(e, fd);
 	return found;
 }
 
@@ -499,18 +505,10 @@ bool uelf_sym_addr(const char *path, const char *name, uint64_t *addr, uint64_t 
 int uelf_usdt(const char *path, const char *provider, const char *name, char ***out)
 {
 	*out = NULL;
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	int fd;
+	Elf *e = elf_open(path, &fd);
+	if (!e)
 		return -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		if (e)
-			elf_end(e);
-		close(fd);
-		return -1;
-	}
 	char **v = NULL;
 	int n = 0, cap = 0;
 	Elf_Scn *scn = NULL;
@@ -544,17 +542,7 @@ int uelf_usdt(const char *path, const char *provider, const char *name, char ***
 				n++;
 		}
 	}
-	elf_end(e);
-	close(fd);
-	if (n)
-		qsort(v, (size_t)n, sizeof(*v), cmp_name);
-	int u = 0;
-	for (int i = 0; i < n; i++) {
-		if (u && !strcmp(v[u - 1], v[i]))
-			free(v[i]);
-		else
-			v[u++] = v[i];
-	}
+	elf_close(e, fd);
 	*out = v;
-	return u;
+	return sort_unique(v, n);
 }

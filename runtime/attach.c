@@ -675,6 +675,19 @@ static int attach_trace(struct session *s, const struct attach_point *ap, struct
 	return 0;
 }
 
+/* a link made (kept until detach_all), or its error (errno e) at the
+ * attach point */
+static int keep_link(struct session *s, const struct attach_point *ap, struct bpf_link *l, int e,
+		     const char *name)
+{
+	if (!l) {
+		attach_error(s, ap, NULL, "Error attaching probe: '%s': %s", name, strerror(e));
+		return -1;
+	}
+	push_link(s, l, -1);
+	return 0;
+}
+
 /* uprobe, uretprobe: one link per "BINARY:FUNC" target, its name's index
  * as the bpf_cookie (probe, func); in the -p process only when given */
 static int attach_uprobe(struct session *s, const struct attach_point *ap, struct bpf_program *prog,
@@ -709,11 +722,8 @@ static int attach_uprobe(struct session *s, const struct attach_point *ap, struc
 									 path, off, &uo) : NULL;
 		int e = path ? errno : ENOENT;
 		free(path);
-		if (!l) {
-			attach_error(s, ap, NULL, "Error attaching probe: '%s': %s", name, strerror(e));
+		if (keep_link(s, ap, l, e, name) < 0)
 			return -1;
-		}
-		push_link(s, l, -1);
 	}
 	return 0;
 }
@@ -739,11 +749,8 @@ static int attach_usdt(struct session *s, const struct attach_point *ap, struct 
 								    prov, c2 + 1, &uo) : NULL;
 		int e = path ? errno : ENOENT;
 		free(path);
-		if (!l) {
-			attach_error(s, ap, NULL, "Error attaching probe: '%s': %s", name, strerror(e));
+		if (keep_link(s, ap, l, e, name) < 0)
 			return -1;
-		}
-		push_link(s, l, -1);
 	}
 	return 0;
 }
@@ -753,11 +760,8 @@ static int attach_iter(struct session *s, const struct attach_point *ap, struct 
 		       UNUSED const struct names *targets)
 {
 	struct bpf_link *l = bpf_program__attach_iter(prog, NULL);
-	if (!l) {
-		attach_error(s, ap, NULL, "Error attaching probe: '%s': %s", ap->raw, strerror(errno));
+	if (keep_link(s, ap, l, errno, ap->raw) < 0)
 		return -1;
-	}
-	push_link(s, l, -1);
 	s->iter_link = l;
 	s->iter_ap = ap;
 	return 0;
