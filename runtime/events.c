@@ -254,17 +254,17 @@ int run_iter(struct session *s)
 	return 0;
 }
 
-/* SIGUSR1: every map, as at exit but without the blank lines first */
-static void print_maps_now(struct session *s)
+/* every map: at exit after two blank lines, on SIGUSR1 without them */
+static void print_maps(struct session *s, bool at_exit)
 {
-	events_drain(s);
 	int *fdv = calloc((size_t)s->img.nmaps + 1, sizeof(int));
 	for (int i = 0; fdv && i < s->img.nmaps; i++)
 		fdv[i] = map_fd(s, i);
-	if (fdv)
+	if (fdv && at_exit)
+		mapout_print_all(&s->out, s->img.maps, s->img.nmaps, fdv);
+	else if (fdv)
 		mapout_print_maps(&s->out, s->img.maps, s->img.nmaps, fdv);
 	free(fdv);
-	fflush(s->outf);
 }
 
 int events_run(struct session *s)
@@ -368,8 +368,11 @@ int events_run(struct session *s)
 				s->signal_ms = now_ms();
 				break;
 			}
-			if (usr1) /* what came before the signal first, then the maps */
-				print_maps_now(s);
+			if (usr1) { /* what came before the signal first, then the maps */
+				events_drain(s);
+				print_maps(s, false);
+				fflush(s->outf);
+			}
 		}
 		if (nfds > 2 && fds[2].revents) {
 			if (s->child > 0)
@@ -393,12 +396,7 @@ int events_run(struct session *s)
 	s->exiting = false;
 	run_special(s, PROBE_END);
 	drain_all(s);
-	int *fdv = calloc((size_t)s->img.nmaps + 1, sizeof(int));
-	for (int i = 0; fdv && i < s->img.nmaps; i++)
-		fdv[i] = map_fd(s, i);
-	if (fdv)
-		mapout_print_all(&s->out, s->img.maps, s->img.nmaps, fdv);
-	free(fdv);
+	print_maps(s, true);
 	uint64_t lost = lost_events(s) + s->skipped;
 	/* as bpftrace's output::lost_events: on the output stream */
 	if (lost && s->opt->format == OUT_JSON)
