@@ -57,6 +57,8 @@ static const char *helper_name(int id)
 	case H_CUR_TASK: return "bpf_get_current_task";
 	case H_NUMA_ID: return "bpf_get_numa_node_id";
 	case H_D_PATH: return "bpf_d_path";
+	case H_SKB_OUTPUT: return "bpf_skb_output";
+	case H_KTIME_BOOT_NS: return "bpf_ktime_get_boot_ns";
 	case H_TRACE_PRINTK: return "bpf_trace_printk";
 	case H_PROBE_READ_STR: return "bpf_probe_read_str";
 	case H_CGROUP_ID: return "bpf_get_current_cgroup_id";

@@ -720,6 +720,21 @@ static LLVMValueRef call(struct cg *g, const struct node *n)
 		cg_helper(g, H_D_PATH, g->i64, args, 3);
 		return buf;
 	}
+	case F_SKBOUTPUT: { /* bpf_skb_output(skb, map, len << 32 | CURRENT_CPU, hdr, 24) */
+		const struct node *skb = n->args->next, *len = skb->next;
+		if (!g->skbmap) {
+			g->skbmap = cg_define_map(g, "skb_events", MT_PERF_EVENT_ARRAY, 0, 4, 4);
+			g->img->skb_name = "skb_events";
+		}
+		LLVMValueRef hdr = cg_alloca(g, 24, "skbhdr"); /* { event id, len, boot ns }, then the bytes */
+		LLVMValueRef l = LLVMBuildAnd(g->B, cg_to_i64(g, cg_expr(g, len), len->ty), c64(g, 0xffffffff), "");
+		LLVMBuildStore(g->B, c64(g, n->event), hdr);
+		LLVMBuildStore(g->B, l, cg_gep(g, hdr, 8));
+		LLVMBuildStore(g->B, cg_helper(g, H_KTIME_BOOT_NS, g->i64, NULL, 0), cg_gep(g, hdr, 16));
+		LLVMValueRef flags = LLVMBuildOr(g->B, LLVMBuildShl(g->B, l, c64(g, 32), ""), c64(g, 0xffffffff), "");
+		LLVMValueRef args[] = { as_ptr(g, cg_to_i64(g, cg_expr(g, skb), skb->ty)), g->skbmap, flags, hdr, c64(g, 24) };
+		return LLVMBuildTrunc(g->B, cg_helper(g, H_SKB_OUTPUT, g->i64, args, 5), g->i32, "");
+	}
 	case F_DEBUGF: { /* bpf_trace_printk(fmt, size, up to 3 values); strings by address */
 		const struct node *f = n->args;
 		LLVMValueRef args[5] = { str_literal(g, f->str, f->slen, (uint32_t)f->slen + 1),

@@ -22,7 +22,7 @@ enum {
 	H_MAP_LOOKUP = 1, H_MAP_UPDATE = 2, H_MAP_DELETE = 3, H_PROBE_READ = 4,
 	H_KTIME_NS = 5, H_PRANDOM = 7, H_SMP_ID = 8, H_PID_TGID = 14,
 	H_UID_GID = 15, H_COMM = 16, H_TRACE_PRINTK = 6, H_STACKID = 27, H_CUR_TASK = 35,
-	H_NUMA_ID = 42, H_D_PATH = 147,
+	H_NUMA_ID = 42, H_D_PATH = 147, H_SKB_OUTPUT = 111, H_KTIME_BOOT_NS = 125,
 	H_PROBE_READ_STR = 45, H_SEND_SIGNAL = 109, H_OVERRIDE_RETURN = 58, H_CGROUP_ID = 80, H_PROBE_READ_KERNEL = 113,
 	H_PROBE_READ_USER = 112, H_PROBE_READ_USER_STR = 114, H_PROBE_READ_KERNEL_STR = 115,
 	H_RINGBUF_OUTPUT = 130, H_RINGBUF_RESERVE = 131,
@@ -59,6 +59,7 @@ struct cg {
 	LLVMValueRef ringbuf, lostmap, elapsedmap;
 	LLVMValueRef *stackmaps; /* parallel to img->stackmap_names */
 	LLVMValueRef usdt_specs; /* libbpf's USDT argument specs (cg_usdt_specs) */
+	LLVMValueRef skbmap;     /* skboutput()'s perf event array, made on first use */
 	/* current function */
 	LLVMValueRef fn, ctx;
 	LLVMBasicBlockRef entry;

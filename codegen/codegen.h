@@ -35,7 +35,7 @@ const struct cg_line *cg_line_of(const struct image_prog *p, uint32_t insn);
 /* BPF map types (include/uapi/linux/bpf.h) */
 enum {
 	MT_HASH = 1, MT_ARRAY = 2, MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6,
-	MT_STACK_TRACE = 7, MT_RINGBUF = 27,
+	MT_PERF_EVENT_ARRAY = 4, MT_STACK_TRACE = 7, MT_RINGBUF = 27,
 };
 
 /*
@@ -78,6 +78,7 @@ struct image {
 	int *stackmap_frames;
 	const char *lost_name;     /* per-CPU count of events lost */
 	const char *elapsed_name;  /* array[1] holding the start time */
+	const char *skb_name;      /* skboutput()'s perf event array, NULL when unused */
 	char *ir;   /* textual IR when requested (-d ir) */
 	char *asm_; /* annotated disassembly when requested (-d bpf) */
 };

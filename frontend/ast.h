@@ -527,6 +527,8 @@ enum event_kind {
 	EV_SYSTEM, /* system(fmt, ...): run the formatted command, print its output */
 	EV_CAT,    /* cat(fmt, ...): print the formatted path's file */
 	EV_JOIN,   /* join(argv[, delim]): JOIN_ARGS strings of JOIN_ARGSIZE bytes */
+	EV_SKBOUTPUT, /* skboutput(file, skb, len, offset): packets into a pcap file
+		       * (fmtstr), past top bytes; records come through a perf buffer */
 };
 
 /* join(): the strings it reads from an array of pointers, as bpftrace 0.17 */

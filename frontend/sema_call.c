@@ -1136,6 +1136,38 @@ static void call_path(struct sema *s, struct node *n)
 		    "The path function can only be used with 'kfunc', 'kretfunc', 'iter' probes");
 }
 
+/*
+** skboutput("file", skb, len, offset): len bytes of a struct sk_buff's
+** data (bpf_skb_output, for kfunc/kretfunc programs and their BTF skb
+** pointers) into the pcap file, from byte offset on (14 skips an
+** Ethernet header); its value, the helper's result
+*/
+static void call_skboutput(struct sema *s, struct node *n)
+{
+	struct node *f = n->args, *skb = f->next, *len = skb->next, *off = len->next;
+	n->ty = ty_int(4, false);
+	if (f->kind != N_STR)
+		err(s, &f->loc, "write the file name as a string literal: skboutput(\"/tmp/out.pcap\", ...)",
+		    "skboutput() expects a string literal (%s provided)", kind_word(f->ty));
+	if (skb->ty->kind != TY_PTR && skb->ty->kind != TY_NONE)
+		err(s, &skb->loc, "pass the sk_buff pointer, e.g. args->skb",
+		    "skboutput() only supports pointer arguments (%s provided)", kind_word(skb->ty));
+	check_int_arg(s, n, len);
+	int64_t o = 0;
+	if (!const_arg(s, n, off, "the offset", &o) || o < 0)
+		return;
+	enum probe_type pt = s->probe->aps[0].type;
+	if (probe_kinds[pt].expand != EXPAND_BTF_FUNCS)
+		err(s, &n->loc, "bpf_skb_output takes the BTF-typed sk_buff of a kfunc/kretfunc probe: kfunc:FUNC { ... args->skb ... }",
+		    "skboutput() can only be used with 'kfunc' and 'kretfunc' probes");
+	struct event *e = new_event(s, EV_SKBOUTPUT, &n->loc);
+	if (e && f->kind == N_STR) {
+		e->fmtstr = arena_strndup(s->a, f->str, f->slen);
+		e->top = o;
+		n->event = e->id;
+	}
+}
+
 /* usym(addr): the user symbol at addr in the current process */
 static void call_usym(struct sema *s, struct node *n)
 {
@@ -1348,6 +1380,7 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 	[F_USTACK] = { .check = call_kstack, .mode_args = true },
 	[F_USYM] = { .check = call_usym },
 	[F_PATH] = { .check = call_path },
+	[F_SKBOUTPUT] = { .check = call_skboutput },
 	[F_UADDR] = { .check = call_uaddr },
 };
 
@@ -1358,7 +1391,7 @@ const struct sema_func sema_funcs[FUNC__COUNT] = {
 static void call_unknown(struct sema *s, struct node *n)
 {
 	static const char *const unsupported[] = {
-		"skboutput", "unwatch", "len", "has_key",
+		"unwatch", "len", "has_key",
 	};
 	n->ty = ty_none();
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)

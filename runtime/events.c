@@ -97,6 +97,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_PRINTV:
 		fmt_printv(&s->out, e->argty[0], payload);
 		break;
+	case EV_SKBOUTPUT: /* through the perf buffer (on_skb), never here */
+		break;
 	}
 	/* a full batch ends this ring_buffer__consume (libbpf has consumed
 	 * this record already): the caller flushes and looks at signals */
@@ -254,6 +256,99 @@ int run_iter(struct session *s)
 	return 0;
 }
 
+/* ------------------------------------------------------------ skboutput */
+
+/*
+** skboutput(): each record is bpf_skb_output's { event id, len, boot ns }
+** and the packet's bytes, written to the event's pcap file (libpcap's
+** format, LINKTYPE_RAW as bpftrace 0.17's DLT_RAW) from its offset on,
+** time-stamped with the wall clock
+*/
+static void on_skb(void *ctx, UNUSED int cpu, void *data, uint32_t size)
+{
+	struct session *s = ctx;
+	uint64_t h[3];
+	if (size < sizeof(h))
+		return;
+	memcpy(h, data, sizeof(h));
+	if (h[0] >= (uint64_t)s->img.nevents || !s->pcaps[h[0]])
+		return;
+	const struct event *e = s->img.events[h[0]];
+	uint64_t len = h[1] < size - sizeof(h) ? h[1] : size - sizeof(h), off = (uint64_t)e->top;
+	if (off > len)
+		off = len;
+	uint64_t ns = h[2] + (uint64_t)s->boot_wall_ns;
+	uint32_t rec[4] = { (uint32_t)(ns / 1000000000), (uint32_t)(ns % 1000000000 / 1000),
+			    (uint32_t)(len - off), (uint32_t)(len - off) };
+	fwrite(rec, sizeof(rec), 1, s->pcaps[h[0]]);
+	fwrite((const uint8_t *)data + sizeof(h) + off, 1, len - off, s->pcaps[h[0]]);
+}
+
+static void on_skb_lost(void *ctx, UNUSED int cpu, __u64 n)
+{
+	struct session *s = ctx;
+	s->skipped += n;
+}
+
+/* the pcap files (one per path, written from the start) and the perf
+ * buffer they are fed from */
+static int skb_open(struct session *s)
+{
+	if (!s->img.skb_name)
+		return 0;
+	s->pcaps = calloc((size_t)s->img.nevents + 1, sizeof(FILE *));
+	if (!s->pcaps)
+		return -1;
+	for (int i = 0; i < s->img.nevents; i++) {
+		const struct event *e = s->img.events[i];
+		if (e->kind != EV_SKBOUTPUT)
+			continue;
+		for (int j = 0; j < i && !s->pcaps[i]; j++)
+			if (s->pcaps[j] && !strcmp(s->img.events[j]->fmtstr, e->fmtstr))
+				s->pcaps[i] = s->pcaps[j];
+		if (s->pcaps[i])
+			continue;
+		if (!(s->pcaps[i] = fopen(e->fmtstr, "we"))) {
+			diag_now(DIAG_ERROR, &s->src, &e->loc, NULL, "skboutput: cannot write %s: %s", e->fmtstr, strerror(errno));
+			return -1;
+		}
+		/* magic, version 2.4, zone, sigfigs, snaplen, LINKTYPE_RAW */
+		uint32_t gh[6] = { 0xa1b2c3d4, 2 | (4 << 16), 0, 0, 65535, 101 };
+		fwrite(gh, sizeof(gh), 1, s->pcaps[i]);
+	}
+	struct timespec rt, bt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	s->boot_wall_ns = (rt.tv_sec - bt.tv_sec) * 1000000000LL + (rt.tv_nsec - bt.tv_nsec);
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, s->img.skb_name);
+	s->skb_pb = m ? perf_buffer__new(bpf_map__fd(m), 64, on_skb, on_skb_lost, s, NULL) : NULL;
+	if (!s->skb_pb) {
+		diag_now(DIAG_ERROR, NULL, NULL, NULL, "skboutput: cannot open the perf buffer: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void events_skb_close(struct session *s)
+{
+	if (s->skb_pb) {
+		perf_buffer__consume(s->skb_pb);
+		perf_buffer__free(s->skb_pb);
+		s->skb_pb = NULL;
+	}
+	for (int i = 0; s->pcaps && i < s->img.nevents; i++) {
+		if (!s->pcaps[i])
+			continue;
+		FILE *f = s->pcaps[i];
+		for (int j = i; j < s->img.nevents; j++)
+			if (s->pcaps[j] == f)
+				s->pcaps[j] = NULL;
+		fclose(f);
+	}
+	free(s->pcaps);
+	s->pcaps = NULL;
+}
+
 /* every map: at exit after two blank lines, on SIGUSR1 without them */
 static void print_maps(struct session *s, bool at_exit)
 {
@@ -299,6 +394,8 @@ int events_run(struct session *s)
 			return -1;
 		}
 	}
+	if (skb_open(s) < 0)
+		return -1;
 	int n = count_targets(s);
 	if (n < 0)
 		return -1;
@@ -335,12 +432,14 @@ int events_run(struct session *s)
 		s->child_gate = -1;
 	}
 
-	struct pollfd fds[3];
+	struct pollfd fds[4];
 	int nfds = 0;
 	fds[nfds++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(s->rb), .events = POLLIN };
 	fds[nfds++] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
-	if (s->child_pidfd >= 0)
-		fds[nfds++] = (struct pollfd){ .fd = s->child_pidfd, .events = POLLIN };
+	/* [2]: the -c/-p process's pidfd, or -1 (poll skips it) */
+	fds[nfds++] = (struct pollfd){ .fd = s->child_pidfd, .events = POLLIN };
+	if (s->skb_pb)
+		fds[nfds++] = (struct pollfd){ .fd = perf_buffer__epoll_fd(s->skb_pb), .events = POLLIN };
 	/* a signal read while printing a map (out.stop) ends the run with
 	 * what it printed; one read here ends the tracing and the maps are
 	 * still printed at exit, unless another signal comes */
@@ -374,7 +473,9 @@ int events_run(struct session *s)
 				fflush(s->outf);
 			}
 		}
-		if (nfds > 2 && fds[2].revents) {
+		if (nfds > 3 && fds[3].revents)
+			perf_buffer__consume(s->skb_pb);
+		if (fds[2].fd >= 0 && fds[2].revents) {
 			if (s->child > 0)
 				waitpid(s->child, NULL, 0);
 			s->child = 0;
@@ -396,6 +497,7 @@ int events_run(struct session *s)
 	s->exiting = false;
 	run_special(s, PROBE_END);
 	drain_all(s);
+	events_skb_close(s);
 	print_maps(s, true);
 	uint64_t lost = lost_events(s) + s->skipped;
 	/* as bpftrace's output::lost_events: on the output stream */

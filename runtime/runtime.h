@@ -85,6 +85,9 @@ struct session {
 	char *text;
 	uint64_t max_probes;   /* BPFTRACE_MAX_PROBES: attach no more targets (512) */
 	struct bpf_link *iter_link;        /* iter: its link (attach.c), run by events_run */
+	struct perf_buffer *skb_pb;        /* skboutput(): packets (events.c) */
+	FILE **pcaps;                      /* by event id: its pcap file, or NULL */
+	int64_t boot_wall_ns;              /* CLOCK_REALTIME - CLOCK_BOOTTIME: pcap times */
 	const struct attach_point *iter_ap;
 	struct pp_result pp;
 	struct diags diags;
@@ -137,5 +140,6 @@ int add_probe_name(struct session *s, const char *name); /* index for `probe` */
 int events_run(struct session *s);        /* the lifecycle after loading */
 #define EV_BATCH 4096
 int events_drain(struct session *s);       /* one batch; 1: more may be left */
+void events_skb_close(struct session *s);  /* skboutput(): the last packets, the files closed */
 
 #endif

@@ -457,6 +457,7 @@ int session_load(struct session *s)
 
 void session_free(struct session *s)
 {
+	events_skb_close(s); /* an error path may leave them open */
 	usyms_free(s->out.usyms);
 	s->out.usyms = NULL;
 	detach_all(s);

@@ -46,6 +46,7 @@ static const char SCRIPT[] =
 	"}\n"
 	"uprobe:/usr/bin/python3:main { $us = ustack(); $u2 = ustack(perf, 3); $sy = usym(arg0); $ua = uaddr(\"Py_BytesWarningFlag\"); }\n"
 	"kfunc:vfs_read { $pa = path(args->file->f_path); }\n"
+	"kfunc:__dev_queue_xmit { $so = skboutput(\"/tmp/x.pcap\", args->skb, args->skb->len, 14); }\n"
 	"kprobe:f { $r = reg(\"ip\"); $p = kptr(arg0); $q = uptr(arg1); signal(\"KILL\"); signal(9); override(-1);\n"
 	"	exit();\n"
 	"}\n";
