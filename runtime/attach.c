@@ -939,9 +939,10 @@ int list_probes(struct kernel *k, const char *pattern, bool verbose, FILE *o)
 	}
 	int listed = 0, missing = 0;
 	for (int t = 0; t < PROBE__COUNT; t++) {
-		/* the kprobe (kfunc) names again, and raw tracepoints (the
-		 * tracepoints' names again, which bpftrace 0.17 does not have):
-		 * listed when asked for */
+		/* kretprobe and kretfunc: the kprobe and kfunc names again; raw
+		 * tracepoints (the tracepoints' names again, which bpftrace 0.17
+		 * does not have) and user binaries' probes: listed when asked
+		 * for. kfunc:vmlinux:... lines come as in bpftrace 0.17 */
 		if (t == PROBE_KRETPROBE || t == PROBE_KRETFUNC || t == PROBE_RAWTRACEPOINT ||
 		    t == PROBE_UPROBE || t == PROBE_URETPROBE || t == PROBE_USDT)
 			continue;
