@@ -466,12 +466,18 @@ static void define_maps(struct cg *g)
 static void iter_null_checks(struct cg *g, const struct probe *pr)
 {
 	const struct type *rec = pr->args_ty;
+	g->niter = 0;
 	const struct btf_type *t = rec && rec->btf ? btf__type_by_id(rec->btf, rec->btf_id) : NULL;
 	if (!t || !btf_is_composite(t))
 		return;
 	const struct btf_member *m = btf_members(t);
 	for (int i = 1; i < btf_vlen(t); i++) { /* [0] is meta */
 		const struct btf_type *mt = btf__type_by_id(rec->btf, m[i].type);
+		while (mt && (btf_is_typedef(mt) || btf_is_mod(mt)))
+			mt = btf__type_by_id(rec->btf, mt->type);
+		/* __bpf_md_ptr(type, name): a union of the pointer and a u64 */
+		if (mt && btf_is_union(mt) && btf_vlen(mt))
+			mt = btf__type_by_id(rec->btf, btf_members(mt)[0].type);
 		while (mt && (btf_is_typedef(mt) || btf_is_mod(mt)))
 			mt = btf__type_by_id(rec->btf, mt->type);
 		if (!mt || !btf_is_ptr(mt))
@@ -483,6 +489,16 @@ static void iter_null_checks(struct cg *g, const struct probe *pr)
 		LLVMPositionBuilderAtEnd(g->B, end);
 		LLVMBuildRet(g->B, LLVMConstInt(g->i64, 0, 0));
 		LLVMPositionBuilderAtEnd(g->B, ok);
+		/* the checked register, spilled: a load of the context again
+		 * would be "or NULL" to the verifier, and LLVM would hoist the
+		 * arithmetic on this one above the check; volatile keeps both
+		 * the spill here and each fill where it is used */
+		if (g->niter < 8) {
+			LLVMValueRef slot = cg_alloca(g, 8, "iterobj");
+			LLVMSetVolatile(LLVMBuildStore(g->B, v, slot), 1);
+			g->iter_slot[g->niter] = slot;
+			g->iter_off[g->niter++] = btf_member_bit_offset(t, i) / 8;
+		}
 	}
 }
 
@@ -530,6 +546,7 @@ static void define_probe(struct cg *g, const struct probe *pr, int idx)
 	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->C, fn, "body");
 	LLVMBuildBr(g->B, body);
 	LLVMPositionBuilderAtEnd(g->B, body);
+	g->niter = 0;
 	if (probe_kinds[pr->aps[0].type].iter)
 		iter_null_checks(g, pr);
 	if (pr->pred) {

@@ -155,8 +155,20 @@ static LLVMValueRef load_scalar(struct cg *g, struct addr a, const struct type *
 {
 	LLVMTypeRef lt = cg_llvm_type(g, t);
 	uint32_t size = t->kind == TY_INT ? t->size : 8;
-	LLVMValueRef v;
-	if (a.ctx) {
+	LLVMValueRef v = NULL;
+	if (a.ctx && g->niter && LLVMIsAGetElementPtrInst(a.v) && LLVMGetOperand(a.v, 0) == g->ctx &&
+	    LLVMGetNumOperands(a.v) == 2 && LLVMIsAConstantInt(LLVMGetOperand(a.v, 1))) {
+		/* an iterator's object pointer: the checked copy (iter_null_checks) */
+		uint64_t off = LLVMConstIntGetZExtValue(LLVMGetOperand(a.v, 1));
+		for (int i = 0; i < g->niter && !v; i++)
+			if (g->iter_off[i] == off) {
+				v = LLVMBuildLoad2(g->B, g->i64, g->iter_slot[i], "");
+				LLVMSetVolatile(v, 1);
+			}
+	}
+	if (v) {
+		/* the slot's */
+	} else if (a.ctx) {
 		v = LLVMBuildLoad2(g->B, lt, a.v, "");
 	} else {
 		/* no zeroing: the helper zeroes dst when the read faults */
@@ -920,10 +932,12 @@ static LLVMValueRef str_contains(struct cg *g, LLVMValueRef h, uint32_t hs, LLVM
 		uint32_t i;
 		for (i = 0; i < ns && i < room; i++) {
 			LLVMValueRef c = LLVMBuildLoad2(g->B, g->i8, cg_gep(g, nd, i), "");
+			LLVMSetVolatile(c, 1);
 			LLVMBasicBlockRef cmp = LLVMAppendBasicBlockInContext(g->C, g->fn, "strc.cmp");
 			LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, c, nul, ""), yes, cmp);
 			LLVMPositionBuilderAtEnd(g->B, cmp);
 			LLVMValueRef hc = LLVMBuildLoad2(g->B, g->i8, cg_gep(g, h, j + i), "");
+			LLVMSetVolatile(hc, 1); /* loaded again each time: kept, they would spill past the stack */
 			LLVMBasicBlockRef same = LLVMAppendBasicBlockInContext(g->C, g->fn, "strc.same");
 			LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntNE, hc, c, ""), next, same);
 			LLVMPositionBuilderAtEnd(g->B, same);
@@ -937,6 +951,7 @@ static LLVMValueRef str_contains(struct cg *g, LLVMValueRef h, uint32_t hs, LLVM
 		LLVMPositionBuilderAtEnd(g->B, next);
 		/* the haystack's NUL at j: no later start can match */
 		LLVMValueRef hj = LLVMBuildLoad2(g->B, g->i8, cg_gep(g, h, j), "");
+		LLVMSetVolatile(hj, 1);
 		LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "strc.more");
 		LLVMBuildCondBr(g->B, LLVMBuildICmp(g->B, LLVMIntEQ, hj, nul, ""), done, more);
 		LLVMPositionBuilderAtEnd(g->B, more);

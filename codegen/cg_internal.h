@@ -60,6 +60,11 @@ struct cg {
 	LLVMValueRef *stackmaps; /* parallel to img->stackmap_names */
 	LLVMValueRef usdt_specs; /* libbpf's USDT argument specs (cg_usdt_specs) */
 	LLVMValueRef skbmap;     /* skboutput()'s perf event array, made on first use */
+	/* iter: the context's object pointers, checked not NULL and kept in
+	 * stack slots the accesses read back (iter_null_checks) */
+	LLVMValueRef iter_slot[8];
+	uint32_t iter_off[8];
+	int niter;
 	/* current function */
 	LLVMValueRef fn, ctx;
 	LLVMBasicBlockRef entry;
