@@ -962,10 +962,11 @@ static void probe_body(struct sema *s, struct probe *p)
 		p->args_ty = btfc_record(s->btf, "struct", arena_printf(s->a, "bpf_iter__%s", p->aps[0].func));
 		if (p->naps > 1)
 			err(s, &p->aps[1].loc, "write one probe per iterator", "Only single iter attach point is allowed.");
-		for (int i = 0; i < s->p->nprobes; i++) {
+		for (int i = 0; i < s->p->nprobes && *p->aps[0].func; i++) {
 			const struct probe *o = s->p->probes[i];
 			if (o != p && !probe_kinds[o->aps[0].type].special) {
-				err(s, &o->aps[0].loc, "an iterator runs once and ends the run: trace other events in another run",
+				err(s, &p->aps[0].loc, arena_printf(s->a, "an iterator runs once and ends the run: trace %s in another run",
+								    o->aps[0].raw),
 				    "an iter probe can only be used with BEGIN and END probes");
 				break;
 			}
