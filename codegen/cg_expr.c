@@ -1086,7 +1086,8 @@ static LLVMValueRef ternary(struct cg *g, const struct node *n)
 
 LLVMValueRef cg_expr(struct cg *g, const struct node *n)
 {
-	if (n->is_const && n->ty->kind == TY_INT)
+	/* folded by sema: integers, and addresses (uaddr(), a cast constant) */
+	if (n->is_const && (n->ty->kind == TY_INT || n->ty->kind == TY_PTR))
 		return LLVMConstInt(cg_llvm_type(g, n->ty), (unsigned long long)n->cval, 1);
 	switch (n->kind) {
 	case N_INT:
