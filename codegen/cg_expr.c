@@ -251,6 +251,8 @@ static struct addr cg_addr(struct cg *g, const struct node *n)
 		}
 		break;
 	case N_CAST:
+		if (n->ty->ctx) /* (struct x *)ctx: still the context */
+			return cg_addr(g, n->lhs);
 		a.v = cg_to_i64(g, cg_expr(g, n), n->ty);
 		a.user = n->ty->user;
 		return a;

@@ -551,6 +551,15 @@ static void cast(struct sema *s, struct node *n)
 	/* a cast keeps the address space: (struct foo *)args->ptr of a
 	** syscall reads user memory, as bpftrace 0.17 */
 	n->ty = from->user ? ty_user(s->a, t) : t;
+	/* (struct x *)ctx reads the context as the program sees it, with
+	 * loads the kernel rewrites (perf events: bpf_perf_event_data's
+	 * regs), as bpftrace 0.17; not the kernel's own struct behind it */
+	if (n->lhs->kind == N_BUILTIN && n->lhs->builtin == B_CTX && from->ctx && t->kind == TY_PTR) {
+		struct type *c = arena_alloc(s->a, sizeof(*c));
+		*c = *t;
+		c->ctx = true;
+		n->ty = c;
+	}
 	if (n->lhs->is_const && t->kind == TY_INT) {
 		int64_t v = n->lhs->cval;
 		/* widening extends by the destination's sign (bpftrace 0.17) */
