@@ -10,8 +10,10 @@ handshake (so the listener's accept queue holds 0, 1, ... N-1 connections
 when the next one arrives: tcpsynbl.bt's histogram), then accepts them all
 in order. Each client then sends K KiB (default 0) that the server reads
 whole, closes its end, the server sees EOF and closes its end: the client's
-socket closes first, then the server's (tcplife.bt's order). Prints nothing;
-exits 0, or 1 on a timeout (10 s).
+socket closes first, then the server's (tcplife.bt's order). --server-closes:
+the server closes first (its socket goes through FIN_WAIT and TIME_WAIT,
+never SYN_SENT or LAST_ACK), then the client. Prints nothing; exits 0, or 1
+on a timeout (10 s).
 """
 import argparse
 import socket
@@ -26,6 +28,7 @@ def main():
     ap.add_argument("--conns", type=int, default=1)
     ap.add_argument("--backlog", type=int, default=8)
     ap.add_argument("--bytes", type=int, default=0, help="KiB each client sends")
+    ap.add_argument("--server-closes", action="store_true")
     a = ap.parse_args()
     fam = socket.AF_INET6 if ":" in a.host else socket.AF_INET
     srv = socket.socket(fam, socket.SOCK_STREAM)
@@ -58,12 +61,13 @@ def main():
         if got != want:
             print(f"tcppair: server got {got} of {want} bytes", file=sys.stderr)
             return 1
-        c.shutdown(socket.SHUT_WR)
-        if s.recv(1) != b"":
+        first, second = (s, c) if a.server_closes else (c, s)
+        first.shutdown(socket.SHUT_WR)
+        if second.recv(1) != b"":
             print("tcppair: expected EOF", file=sys.stderr)
             return 1
-        s.close()
-        c.close()
+        second.close()
+        first.close()
         time.sleep(0.05)
     srv.close()
     return 0
