@@ -79,7 +79,7 @@ asan: minibt-asan
 DEPS_BUILD := build-essential llvm-19-dev libbpf-dev libelf-dev zlib1g-dev libzstd-dev \
               libxml2-dev flex bison pkg-config
 DEPS_TEST  := python3 qemu-system-x86 busybox-static cpio kmod bpftrace bpftool iproute2 \
-              iptables man-db clang-19 libclang-rt-19-dev
+              iptables man-db clang-19 libclang-rt-19-dev xfsprogs mdadm
 deps:
 	@missing=$$(for p in $(DEPS_BUILD) $(DEPS_TEST); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
