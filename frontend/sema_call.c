@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cdef.h"
 #include "sema_internal.h"
 
 /* --------------------------------------------------------------- builtins */
@@ -36,7 +37,10 @@ void sema_builtin(struct sema *s, struct node *n)
 			set_const(n, s->o->cpid);
 		break;
 	case B_CURTASK: {
-		const struct type *ts = s->btf ? btfc_record(s->btf, "struct", "task_struct") : NULL;
+		/* a script's own struct task_struct comes before the kernel's, as in casts */
+		const struct type *ts = cdef_lookup(s->p, "struct", "task_struct");
+		if (!ts && s->btf)
+			ts = btfc_record(s->btf, "struct", "task_struct");
 		n->ty = ts ? ty_ptr(s->a, ts) : ty_int(8, false);
 		break;
 	}
