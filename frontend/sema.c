@@ -832,11 +832,13 @@ static void incdec(struct sema *s, struct node *n)
 		sema_set_key_type(s, lhs);
 		struct mapinfo *m = sema_map_get(s, lhs);
 		const struct type *cur = m->val->kind == TY_NONE ? ty_int(8, true) : m->val;
-		if (cur->kind != TY_INT)
+		if (cur->kind != TY_INT && cur->kind != TY_PTR)
 			err(s, &n->loc, NULL, "The %s operator can not be used on map values of type %s", op_names[n->op], tn(s, cur));
 		assign_map(s, n, lhs, cur);
 		if (cur->kind == TY_INT)
 			n->ty = ty_int(8, cur->sign);
+		else if (cur->kind == TY_PTR) /* moves by one element (codegen) */
+			n->ty = cur;
 	}
 }
 
