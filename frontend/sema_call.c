@@ -644,16 +644,21 @@ static bool fold_call(struct sema *s, struct node *n)
 			err(s, &n->loc, NULL, "kaddr() requires 1 argument (%d provided)", n->nargs);
 			return true;
 		}
-		if (a->kind != N_STR) {
+		const char *sym = a->kind == N_STR ? a->str : NULL;
+		if (a->kind == N_CALL && !strcmp(a->name, "str") && a->nargs == 1 && a->args->kind == N_POSPARAM) {
+			sema_posparam(s, a->args, true); /* kaddr(str($1)): the parameter's text, known now */
+			sym = a->args->str;
+		}
+		if (!sym) {
 			sema_expr(s, a);
 			err(s, &n->loc, "name the symbol: kaddr(\"avenrun\")",
 			    "kaddr() expects a string literal (%s provided)", kind_word(a->ty));
 			return true;
 		}
 		uint64_t addr;
-		if (!kernel_kaddr(s->o->kernel, a->str, &addr)) {
+		if (!kernel_kaddr(s->o->kernel, sym, &addr)) {
 			err(s, &a->loc, "the symbol must be listed in /proc/kallsyms, with addresses visible to root",
-			    "Failed to resolve kernel symbol: %s", a->str);
+			    "Failed to resolve kernel symbol: %s", sym);
 			n->ty = ty_int(8, false);
 			return true;
 		}
@@ -1075,7 +1080,7 @@ static void call_strncmp(struct sema *s, struct node *n)
 			    "strncmp() only supports string arguments (%s provided)", kind_word(x->ty));
 			return;
 		}
-	if (l->kind != N_INT || !l->is_const)
+	if ((l->kind != N_INT && l->kind != N_POSPARAM) || !l->is_const) /* 4 or $1 */
 		err(s, &l->loc, "write the length as a number: strncmp(comm, \"bash\", 4)",
 		    "strncmp() expects a integer literal (%s provided)", kind_word(l->ty));
 	else if (l->cval < 0)
