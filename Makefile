@@ -110,6 +110,7 @@ record-oracle: deps
 	$(MAKE) all
 	tests/vm/runcases --oracle record --diff-only --kernel 6.1 tests/cases
 	tests/vm/runcases --oracle record --diff-only --kernel 6.12 $$(tests/run-all --second-kernel-cases)
+	tests/vm/runcases --oracle record --diff-only --native tests/host-cases
 
 demo: deps
 	$(MAKE) all

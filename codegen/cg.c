@@ -357,6 +357,9 @@ static void stmt1(struct cg *g, const struct node *n)
 			LLVMValueRef cur = cg_to_i64(g, cg_expr(g, lhs), lhs->ty);
 			LLVMValueRef r = cg_to_i64(g, cg_expr(g, n->rhs), n->rhs->ty);
 			bool sign = lhs->ty->kind == TY_INT ? lhs->ty->sign : true;
+			if (lhs->ty->kind == TY_PTR && (n->op == OP_ADD || n->op == OP_SUB) && lhs->ty->sub &&
+			    lhs->ty->sub->size) /* p += n moves by n elements, as p + n */
+				r = LLVMBuildMul(g->B, r, LLVMConstInt(g->i64, lhs->ty->sub->size, 0), "");
 			v = cg_arith(g, n->op, cur, r, sign);
 			vt = ty_int(8, sign);
 		} else {

@@ -1035,6 +1035,11 @@ static LLVMValueRef binop(struct cg *g, const struct node *n)
 		LLVMValueRef eq = str_eq(g, a, lt->size, b, rt->size, UINT32_MAX);
 		return n->op == OP_EQ ? eq : LLVMBuildXor(g->B, eq, c64(g, 1), "");
 	}
+	if (lt->kind == TY_BUF && rt->kind == TY_BUF) { /* length byte and bytes, as strncmp */
+		LLVMValueRef a = cg_expr(g, n->lhs), b = cg_expr(g, n->rhs);
+		LLVMValueRef eq = str_eq(g, a, lt->size, b, rt->size, lt->size < rt->size ? lt->size : rt->size);
+		return n->op == OP_EQ ? eq : LLVMBuildXor(g->B, eq, c64(g, 1), "");
+	}
 	LLVMValueRef a = cg_to_i64(g, cg_expr(g, n->lhs), lt);
 	LLVMValueRef b = cg_to_i64(g, cg_expr(g, n->rhs), rt);
 	bool sign = n->ty->kind == TY_INT ? n->ty->sign : false;

@@ -201,6 +201,15 @@ static void binop(struct sema *s, struct node *n)
 		n->ty = ty_int(8, true);
 		return;
 	}
+	if (l->kind == TY_BUF && r->kind == TY_BUF) {
+		/* buf() values: their length byte and bytes, as strncmp (bpftrace 0.17) */
+		if (n->op != OP_EQ && n->op != OP_NE)
+			err(s, &n->loc, "buffers compare with == and != only",
+			    "The %s operator can not be used on expressions of types %s, %s", op_names[n->op],
+			    tn(s, l), tn(s, r));
+		n->ty = ty_int(8, true);
+		return;
+	}
 	if (!is_intlike(l) || !is_intlike(r)) {
 		const struct node *bad = is_intlike(l) ? n->rhs : n->lhs;
 		if (l->kind != r->kind && (l->kind == TY_STR || r->kind == TY_STR))
@@ -823,11 +832,13 @@ static void incdec(struct sema *s, struct node *n)
 		sema_set_key_type(s, lhs);
 		struct mapinfo *m = sema_map_get(s, lhs);
 		const struct type *cur = m->val->kind == TY_NONE ? ty_int(8, true) : m->val;
-		if (cur->kind != TY_INT)
+		if (cur->kind != TY_INT && cur->kind != TY_PTR)
 			err(s, &n->loc, NULL, "The %s operator can not be used on map values of type %s", op_names[n->op], tn(s, cur));
 		assign_map(s, n, lhs, cur);
 		if (cur->kind == TY_INT)
 			n->ty = ty_int(8, cur->sign);
+		else if (cur->kind == TY_PTR) /* moves by one element (codegen) */
+			n->ty = cur;
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cdef.h"
 #include "sema_internal.h"
 
 /* --------------------------------------------------------------- builtins */
@@ -36,7 +37,10 @@ void sema_builtin(struct sema *s, struct node *n)
 			set_const(n, s->o->cpid);
 		break;
 	case B_CURTASK: {
-		const struct type *ts = s->btf ? btfc_record(s->btf, "struct", "task_struct") : NULL;
+		/* a script's own struct task_struct comes before the kernel's, as in casts */
+		const struct type *ts = cdef_lookup(s->p, "struct", "task_struct");
+		if (!ts && s->btf)
+			ts = btfc_record(s->btf, "struct", "task_struct");
 		n->ty = ts ? ty_ptr(s->a, ts) : ty_int(8, false);
 		break;
 	}
@@ -640,16 +644,21 @@ static bool fold_call(struct sema *s, struct node *n)
 			err(s, &n->loc, NULL, "kaddr() requires 1 argument (%d provided)", n->nargs);
 			return true;
 		}
-		if (a->kind != N_STR) {
+		const char *sym = a->kind == N_STR ? a->str : NULL;
+		if (a->kind == N_CALL && !strcmp(a->name, "str") && a->nargs == 1 && a->args->kind == N_POSPARAM) {
+			sema_posparam(s, a->args, true); /* kaddr(str($1)): the parameter's text, known now */
+			sym = a->args->str;
+		}
+		if (!sym) {
 			sema_expr(s, a);
 			err(s, &n->loc, "name the symbol: kaddr(\"avenrun\")",
 			    "kaddr() expects a string literal (%s provided)", kind_word(a->ty));
 			return true;
 		}
 		uint64_t addr;
-		if (!kernel_kaddr(s->o->kernel, a->str, &addr)) {
+		if (!kernel_kaddr(s->o->kernel, sym, &addr)) {
 			err(s, &a->loc, "the symbol must be listed in /proc/kallsyms, with addresses visible to root",
-			    "Failed to resolve kernel symbol: %s", a->str);
+			    "Failed to resolve kernel symbol: %s", sym);
 			n->ty = ty_int(8, false);
 			return true;
 		}
@@ -1071,7 +1080,7 @@ static void call_strncmp(struct sema *s, struct node *n)
 			    "strncmp() only supports string arguments (%s provided)", kind_word(x->ty));
 			return;
 		}
-	if (l->kind != N_INT || !l->is_const)
+	if ((l->kind != N_INT && l->kind != N_POSPARAM) || !l->is_const) /* 4 or $1 */
 		err(s, &l->loc, "write the length as a number: strncmp(comm, \"bash\", 4)",
 		    "strncmp() expects a integer literal (%s provided)", kind_word(l->ty));
 	else if (l->cval < 0)

@@ -910,6 +910,24 @@ int list_probes(struct kernel *k, const char *pattern, bool verbose, FILE *o)
 		}
 		return 0;
 	}
+	/* "*ware:*": a wildcard in the kind lists each kind it matches
+	 * (kinds with no names to list are passed over); a glob that
+	 * matches no kind is a tracepoint category's, below */
+	if (pat[c] && strcspn(pat, "*?[") < c) {
+		char kind[256];
+		snprintf(kind, sizeof(kind), "%.*s", (int)c, pat);
+		bool any = false;
+		l.pat = pat[c + 1] ? pat + c + 1 : "*";
+		for (int t = 0; t < PROBE__COUNT; t++) {
+			if (fnmatch(kind, probe_kinds[t].name, 0))
+				continue;
+			any = true;
+			attach_kinds[t].list(k, (enum probe_type)t, &l);
+		}
+		if (any)
+			return 0;
+		l.pat = pat;
+	}
 	/* "cat:name" names a tracepoint; anything else before ':' is a
 	 * kind minibt does not know */
 	if (pat[c] && !has_wildcard(pat) && !strchr(pat + c + 1, ':')) {

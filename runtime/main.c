@@ -193,7 +193,11 @@ static int write_elf(struct session *s, const char *path)
 ** argument that is not one of them; "--" ends minibt's options.
 ** Returns 0 to run, 1 to exit 0 (help/version), -1 on a usage error.
 */
-/* "-lv": short options that take no value, written together */
+/*
+** "-lv", "-ve PROG": short options written together, as getopt takes
+** them: flags, then at most one option with a value, which is the rest of
+** the word or else the next argument
+*/
 static bool bundle(const char *a)
 {
 	const char *att;
@@ -202,8 +206,10 @@ static bool bundle(const char *a)
 	for (const char *f = a + 1; *f; f++) {
 		char one[3] = { '-', *f, 0 };
 		const struct opt_spec *sp = find_opt(one, &att);
-		if (!sp || sp->arg)
+		if (!sp)
 			return false;
+		if (sp->arg)
+			return true;
 	}
 	return true;
 }
@@ -218,12 +224,28 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		}
 		const struct opt_spec *sp = a[0] == '-' && a[1] ? find_opt(a, &att) : NULL;
-		if (!sp && bundle(a)) { /* -lv: flags together */
+		if (!sp && bundle(a)) { /* -lv, -ve PROG: options together */
 			for (const char *f = a + 1; *f; f++) {
 				char one[3] = { '-', *f, 0 };
-				int rc = apply_opt(o, find_opt(one, &att), NULL);
+				const struct opt_spec *fs = find_opt(one, &att);
+				const char *v = NULL;
+				if (fs->arg) {
+					if (f[1]) {
+						v = f + 1;
+					} else if (i + 1 < argc) {
+						v = argv[++i];
+					} else {
+						diag_now(DIAG_ERROR, NULL, NULL, NULL, "option %s needs a value", one);
+						fputc('\n', stderr);
+						usage(stderr);
+						return -1;
+					}
+				}
+				int rc = apply_opt(o, fs, v);
 				if (rc)
 					return rc;
+				if (fs->arg)
+					break;
 			}
 			continue;
 		}
