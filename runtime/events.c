@@ -49,6 +49,21 @@ static int stack_cb(void *arg, int64_t id, uint64_t *ips, int max)
 	return n;
 }
 
+static int64_t now_ms(void);
+
+/*
+** A system() record runs a command (milliseconds; under load a batch of
+** them is minutes): after one, the batch ends when a signal waits or the
+** second after a signal is over, so Ctrl-C is not kept waiting.
+*/
+static bool command_batch_over(const struct session *s)
+{
+	struct pollfd p = { .fd = s->sigfd, .events = POLLIN };
+	if (s->signal_ms)
+		return now_ms() - s->signal_ms > 1000;
+	return s->sigfd >= 0 && poll(&p, 1, 0) > 0;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -69,6 +84,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		break;
 	case EV_SYSTEM:
 		fmt_system(&s->out, e, payload);
+		if (command_batch_over(s))
+			return -ENOBUFS;
 		break;
 	case EV_CAT:
 		fmt_cat(&s->out, e, payload);
