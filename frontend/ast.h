@@ -161,6 +161,8 @@ char *uelf_resolve(const char *target, pid_t pid);
 int uelf_funcs(const char *path, const char *pattern, char ***out);
 int64_t uelf_vaddr_to_offset(const char *path, uint64_t vaddr);
 bool uelf_sym_addr(const char *path, const char *name, uint64_t *addr, uint64_t *size, bool *pie);
+/* the DT_NEEDED library of path that defines func (libpthread -> libc), or NULL */
+char *uelf_needed_with(const char *path, const char *func);
 /* USDT probes (SystemTap notes) as "provider:name" matching globs (NULL:
  * any), sorted, malloc'd; their number or -1 */
 int uelf_usdt(const char *path, const char *provider, const char *name, char ***out);

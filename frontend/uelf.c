@@ -546,3 +546,45 @@ int uelf_usdt(const char *path, const char *provider, const char *name, char ***
 	*out = v;
 	return sort_unique(v, n);
 }
+
+/*
+** The library among path's DT_NEEDED ones (resolved by name as a uprobe
+** target is) that defines func, malloc'd, or NULL: glibc 2.34 moved
+** pthread_create and the rest of libpthread into libc, so a script's
+** uprobe:libpthread:pthread_create is libc's, as the dynamic linker
+** resolves it for a program linked against libpthread.
+*/
+char *uelf_needed_with(const char *path, const char *func)
+{
+	int fd;
+	Elf *e = elf_open(path, &fd);
+	char *found = NULL;
+	Elf_Scn *scn = NULL;
+	while (e && !found && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		size_t cnt = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t i = 0; d && i < cnt && !found; i++) {
+			GElf_Dyn dyn;
+			const char *so;
+			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag != DT_NEEDED ||
+			    !(so = elf_strptr(e, sh.sh_link, dyn.d_un.d_val)))
+				continue;
+			char *lib = uelf_resolve(so, 0), **v;
+			int n = lib ? uelf_funcs(lib, func, &v) : -1;
+			if (n > 0) {
+				for (int k = 0; k < n; k++)
+					free(v[k]);
+				free(v);
+			}
+			if (n == 1)
+				found = lib;
+			else
+				free(lib);
+		}
+	}
+	elf_close(e, fd);
+	return found;
+}

@@ -182,7 +182,7 @@ static int expand_ufuncs(struct session *s, const struct attach_point *ap, struc
 		free(path);
 		return 0;
 	}
-	char **v;
+	char **v, *lib;
 	int n = uelf_funcs(path, has_wildcard(ap->func) ? ap->func : NULL, &v);
 	if (n < 0) {
 		missing(s, ap, NULL, "%s: cannot read the ELF symbols of %s", probe_type_names[ap->type], path);
@@ -196,6 +196,12 @@ static int expand_ufuncs(struct session *s, const struct attach_point *ap, struc
 		}
 		if (!n)
 			missing(s, ap, NULL, "No matches for %s '%s' in %s", probe_type_names[ap->type], ap->func, path);
+	} else if (!bsearch(&ap->func, v, (size_t)n, sizeof(char *), cmp_str) &&
+		   (lib = uelf_needed_with(path, ap->func))) {
+		/* defined by a library it needs: there (libpthread's pthread_create is libc's) */
+		snprintf(t, sizeof(t), "%s:%s", lib, ap->func);
+		names_add(out, t);
+		free(lib);
 	} else if (!bsearch(&ap->func, v, (size_t)n, sizeof(char *), cmp_str)) {
 		const char *sug = diag_suggest(ap->func, (const char *const *)v, n);
 		char hint[600];
