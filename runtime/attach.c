@@ -724,9 +724,21 @@ static int attach_uprobe(struct session *s, const struct attach_point *ap, struc
 		}
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = (uint64_t)add_probe_name(s, name),
 			    .retprobe = probe_kinds[ap->type].retval, .func_name = func);
-		struct bpf_link *l = path ? bpf_program__attach_uprobe_opts(prog, s->opt->pid > 0 ? s->opt->pid : -1,
-									 path, off, &uo) : NULL;
+		pid_t pid = s->opt->pid > 0 ? s->opt->pid : -1;
+		struct bpf_link *l = path ? bpf_program__attach_uprobe_opts(prog, pid, path, off, &uo) : NULL;
 		int e = path ? errno : ENOENT;
+		uint64_t fa, fsz;
+		bool pie;
+		int64_t fo;
+		/* libbpf 1.1 calls a name with several symbol versions ambiguous
+		 * (libc's pthread_create@GLIBC_2.2.5 and @@GLIBC_2.34, one
+		 * function): the first symbol's offset, found here */
+		if (!l && path && func && e == 4001 /* LIBBPF_ERRNO__FORMAT */ &&
+		    uelf_sym_addr(path, func, &fa, &fsz, &pie) && (fo = uelf_vaddr_to_offset(path, fa)) >= 0) {
+			uo.func_name = NULL;
+			l = bpf_program__attach_uprobe_opts(prog, pid, path, (size_t)fo + off, &uo);
+			e = errno;
+		}
 		free(path);
 		if (keep_link(s, ap, l, e, name) < 0)
 			return -1;
